@@ -1,0 +1,101 @@
+//! Who is signed in, as the UI sees it, and the checks every server function makes.
+
+use leptos::prelude::*;
+use model::UserInfo;
+
+/// Error text of a server function refused because nobody is signed in.
+pub const NOT_SIGNED_IN: &str = "not signed in: sign in again";
+/// Error text of a server function refused because the caller's role is too low.
+pub const FORBIDDEN: &str = "forbidden: this needs the admin role";
+
+/// The signed-in user, or `None`. Anyone may ask.
+#[server(endpoint = "me")]
+pub async fn current_user() -> Result<Option<UserInfo>, ServerFnError> {
+    Ok(ssr::signed_in().await?.map(|u| u.info()))
+}
+
+/// Where to go after signing in. Only same-site paths are accepted, so the login form cannot be
+/// used to send someone to another site.
+pub fn safe_next(next: Option<String>) -> String {
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .unwrap_or_else(|| "/".to_string())
+}
+
+/// Whether a server function error means "sign in again" or "not allowed", for the UI.
+pub fn describe_denial(err: &ServerFnError) -> Option<&'static str> {
+    let text = err.to_string();
+    if text.contains(NOT_SIGNED_IN) {
+        Some("Your session has ended. Sign in again.")
+    } else if text.contains(FORBIDDEN) {
+        Some("Only admins can see this.")
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_is_limited_to_local_paths() {
+        assert_eq!(safe_next(Some("/admin".into())), "/admin");
+        assert_eq!(safe_next(Some("/?from=2025-01-01".into())), "/?from=2025-01-01");
+        assert_eq!(safe_next(Some("https://evil.example".into())), "/");
+        assert_eq!(safe_next(Some("//evil.example".into())), "/");
+        assert_eq!(safe_next(Some("/\\evil.example".into())), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use engine::{
+        Database,
+        auth::{User, UserStore},
+    };
+    use http::StatusCode;
+    use leptos::prelude::*;
+    use leptos_axum::ResponseOptions;
+    use model::Role;
+    use tower_sessions::Session;
+
+    use super::{FORBIDDEN, NOT_SIGNED_IN};
+
+    /// Logs an unexpected failure and gives the caller a generic error (no internals leak).
+    pub fn internal_error(err: impl std::fmt::Display) -> ServerFnError {
+        tracing::error!(error = %err, "server function failed");
+        ServerFnError::ServerError("internal error; the server log has the details".into())
+    }
+
+    fn deny(status: StatusCode, message: &str) -> ServerFnError {
+        if let Some(response) = use_context::<ResponseOptions>() {
+            response.set_status(status);
+        }
+        ServerFnError::ServerError(message.into())
+    }
+
+    /// The warehouse handle the server provides to every server function.
+    pub fn database() -> Result<Database, ServerFnError> {
+        use_context::<Database>().ok_or_else(|| internal_error("the server did not provide the database"))
+    }
+
+    /// The signed-in user, re-read from the database.
+    pub async fn signed_in() -> Result<Option<User>, ServerFnError> {
+        let session: Session = leptos_axum::extract().await.map_err(internal_error)?;
+        let users = UserStore::new(&database()?);
+        engine::auth::current_user(&session, &users).await.map_err(internal_error)
+    }
+
+    /// The signed-in user when their role allows `role`; otherwise a 401 or 403 error.
+    pub async fn require(role: Role) -> Result<User, ServerFnError> {
+        match signed_in().await? {
+            None => Err(deny(StatusCode::UNAUTHORIZED, NOT_SIGNED_IN)),
+            Some(user) if !user.role.allows(role) => {
+                tracing::warn!(user = %user.name, required = %role, "server function refused");
+                Err(deny(StatusCode::FORBIDDEN, FORBIDDEN))
+            }
+            Some(user) => Ok(user),
+        }
+    }
+}

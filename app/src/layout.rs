@@ -1,0 +1,56 @@
+//! The app shell around every signed-in page: header, navigation, the user and sign-out.
+
+use leptos::prelude::*;
+use leptos_router::components::{A, Outlet};
+use model::{Role, UserInfo};
+
+use crate::auth::current_user;
+
+/// The signed-in user, shared with the pages below the layout.
+pub type UserResource = Resource<Result<Option<UserInfo>, ServerFnError>>;
+
+#[component]
+pub fn Layout() -> impl IntoView {
+    let user: UserResource = Resource::new_blocking(|| (), |_| current_user());
+    provide_context(user);
+
+    let is_admin = move || user.get().and_then(Result::ok).flatten().is_some_and(|u| u.role == Role::Admin);
+
+    view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <header class="app-header">
+            <A href="/" attr:class="brand">
+                <span class="brand-mark" aria-hidden="true">"◉"</span>
+                <span>"Soundcheck"</span>
+            </A>
+            <nav class="app-nav" aria-label="Main">
+                <A href="/" exact=true>"Dashboard"</A>
+                <A href="/sources">"Sources & runs"</A>
+                <Show when=is_admin>
+                    <A href="/admin">"Admin"</A>
+                </Show>
+            </nav>
+            <div class="app-user">
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        user.await
+                            .ok()
+                            .flatten()
+                            .map(|u| {
+                                view! {
+                                    <span class="user-name" data-testid="user-name">{u.name}</span>
+                                    <span class="role-badge">{u.role.as_str()}</span>
+                                }
+                            })
+                    })}
+                </Transition>
+                <form method="post" action="/auth/logout" class="logout-form">
+                    <button type="submit" class="button secondary">"Sign out"</button>
+                </form>
+            </div>
+        </header>
+        <main id="main" class="app-main">
+            <Outlet />
+        </main>
+    }
+}

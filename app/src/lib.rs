@@ -1,0 +1,66 @@
+//! Soundcheck's web UI: the app shell, its pages and the server functions beside the components
+//! that call them. Server-only code sits in `ssr` modules behind `#[cfg(feature = "ssr")]`.
+
+pub mod auth;
+mod layout;
+mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Title, provide_meta_context};
+use leptos_router::{
+    StaticSegment,
+    components::{ParentRoute, Route, Router, Routes},
+};
+
+use crate::{
+    layout::Layout,
+    pages::{AdminPage, DashboardPage, LoginPage, NotFound, SourcesPage},
+};
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="theme-color" content="#0f1216" />
+                <meta name="color-scheme" content="dark" />
+                <link rel="stylesheet" href="/pkg/soundcheck.css" />
+                <link rel="icon" href="/favicon.ico" sizes="any" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Effects run only in the browser, after hydration: the marker tells tests (and CSS, if it
+    // ever needs to) that the page is interactive.
+    Effect::new(|_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
+    view! {
+        <Title formatter=|page: String| format!("{page} · Soundcheck") />
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=StaticSegment("login") view=LoginPage />
+                <ParentRoute path=StaticSegment("") view=Layout>
+                    <Route path=StaticSegment("") view=DashboardPage />
+                    <Route path=StaticSegment("sources") view=SourcesPage />
+                    <Route path=StaticSegment("admin") view=AdminPage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

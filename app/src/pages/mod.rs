@@ -1,0 +1,13 @@
+//! One module per page.
+
+mod admin;
+mod dashboard;
+mod login;
+mod not_found;
+mod sources;
+
+pub use admin::AdminPage;
+pub use dashboard::DashboardPage;
+pub use login::LoginPage;
+pub use not_found::NotFound;
+pub use sources::SourcesPage;

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Starts a Soundcheck server on a fresh data directory and a free port, creates an admin and a
+# viewer with random passwords, runs the Playwright tests against it, and stops it.
+# Expects a built binary and site (scripts/build-site.sh). Extra arguments go to Playwright.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+BIN="${SOUNDCHECK_BIN:-$TARGET/debug/soundcheck}"
+[ -x "$BIN" ] || { echo "error: $BIN not found; run scripts/build-site.sh --debug first" >&2; exit 1; }
+
+DATA="$(mktemp -d)"
+PORT="$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"
+random_password() { head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 20; }
+export E2E_ADMIN_USER=e2e-admin E2E_VIEWER_USER=e2e-viewer
+E2E_ADMIN_PASSWORD="$(random_password)"; E2E_VIEWER_PASSWORD="$(random_password)"
+export E2E_ADMIN_PASSWORD E2E_VIEWER_PASSWORD
+printf '%s\n' "$E2E_ADMIN_PASSWORD" | "$BIN" --data-dir "$DATA" user add "$E2E_ADMIN_USER" --role admin >/dev/null
+printf '%s\n' "$E2E_VIEWER_PASSWORD" | "$BIN" --data-dir "$DATA" user add "$E2E_VIEWER_USER" --role viewer >/dev/null
+
+export E2E_BASE_URL="http://127.0.0.1:$PORT"
+SOUNDCHECK_LISTEN="127.0.0.1:$PORT" SOUNDCHECK_SITE_DIR="${SOUNDCHECK_SITE_DIR:-$TARGET/site}" \
+  RUST_LOG="${RUST_LOG:-warn}" "$BIN" --data-dir "$DATA" serve >"$DATA/server.log" 2>&1 &
+SERVER=$!
+cleanup() {
+  kill "$SERVER" 2>/dev/null || true
+  wait "$SERVER" 2>/dev/null || true
+  if [ "${KEEP_E2E_DATA:-}" = "" ]; then rm -rf "$DATA"; else echo "data kept in $DATA" >&2; fi
+}
+trap cleanup EXIT
+
+cd "$ROOT/end2end"
+if ! npx playwright test "$@"; then
+  echo "---- server log ----" >&2
+  tail -n 50 "$DATA/server.log" >&2
+  exit 1
+fi

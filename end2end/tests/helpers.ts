@@ -1,0 +1,27 @@
+import { expect, type Page } from '@playwright/test';
+
+export const admin = { name: process.env.E2E_ADMIN_USER!, password: process.env.E2E_ADMIN_PASSWORD! };
+export const viewer = { name: process.env.E2E_VIEWER_USER!, password: process.env.E2E_VIEWER_PASSWORD! };
+
+/** Collects console errors and uncaught exceptions, so a test can assert the page had none. */
+export function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(msg.text());
+  });
+  page.on('pageerror', (err) => errors.push(String(err)));
+  return errors;
+}
+
+export async function signIn(page: Page, user: { name: string; password: string }): Promise<void> {
+  await page.goto('/login');
+  await page.getByLabel('User name').fill(user.name);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/$/);
+}
+
+/** Resolves once the WASM bundle has hydrated the page (Leptos then handles link clicks). */
+export async function waitForHydration(page: Page): Promise<void> {
+  await page.locator('html[data-hydrated="true"]').waitFor({ state: 'attached' });
+}

@@ -1,0 +1,7 @@
+//! The server side of Soundcheck that both the web app's server functions and the `soundcheck`
+//! binary use. Nothing here is compiled into the WASM bundle.
+
+pub mod auth;
+pub mod db;
+
+pub use db::{Database, DbError};

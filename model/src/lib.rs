@@ -1,0 +1,12 @@
+//! Types that cross the wire between the server and the WASM dashboard.
+//!
+//! This crate must stay free of server-only dependencies (sqlx, tokio, reqwest): it is compiled
+//! into the browser bundle.
+
+mod role;
+mod source;
+mod user;
+
+pub use role::{ParseRoleError, Role};
+pub use source::{ParseSourceError, SourceId, SourceKind};
+pub use user::UserInfo;

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Builds Soundcheck without cargo-leptos: the WASM bundle (size-optimised), the site folder and
+# the `soundcheck` server binary.
+#   scripts/build-site.sh [--release|--debug]   (default --release)
+# Output: $TARGET/site (WASM, JS, CSS, public/ assets) and $TARGET/{release,debug}/soundcheck,
+# where $TARGET is $CARGO_TARGET_DIR or ./target. The server finds the site next to its binary.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+MODE="${1:---release}"
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+SITE="$TARGET/site"
+NAME=soundcheck
+say() { printf '\033[1;36m==>\033[0m %s\n' "$*" >&2; }
+
+say "building the WASM bundle (frontend, profile wasm-release)"
+cargo build -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release
+WASM="$TARGET/wasm32-unknown-unknown/wasm-release/frontend.wasm"
+
+STAGE="$(mktemp -d)"
+trap 'rm -rf "$STAGE"' EXIT
+wasm-bindgen --target web --no-typescript --out-dir "$STAGE" --out-name "$NAME" "$WASM"
+# Leptos preloads `<name>.wasm` (LEPTOS_OUTPUT_NAME is set in .cargo/config.toml).
+mv "$STAGE/${NAME}_bg.wasm" "$STAGE/$NAME.wasm"
+if [ "$MODE" = "--release" ]; then
+  say "optimising the WASM with wasm-opt (binaryen from npm)"
+  "$ROOT/node_modules/.bin/wasm-opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+    --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    -o "$STAGE/$NAME.opt.wasm" "$STAGE/$NAME.wasm"
+  mv "$STAGE/$NAME.opt.wasm" "$STAGE/$NAME.wasm"
+fi
+cp style/main.css "$STAGE/$NAME.css"
+
+# Replace the site atomically enough for a running server: build aside, then swap.
+rm -rf "$SITE.new"
+mkdir -p "$SITE.new/pkg"
+cp -R public/. "$SITE.new/"
+cp "$STAGE/$NAME.js" "$STAGE/$NAME.wasm" "$STAGE/$NAME.css" "$SITE.new/pkg/"
+[ -d "$STAGE/snippets" ] && cp -R "$STAGE/snippets" "$SITE.new/pkg/"
+rm -rf "$SITE"
+mv "$SITE.new" "$SITE"
+say "site ready in $SITE ($(du -h "$SITE/pkg/$NAME.wasm" | cut -f1) WASM)"
+
+if [ "$MODE" = "--release" ]; then
+  say "building the server (release)"
+  cargo build -p server --release
+else
+  say "building the server (debug)"
+  cargo build -p server
+fi

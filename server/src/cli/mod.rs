@@ -1,0 +1,55 @@
+//! The command line. Usage errors exit with 2 (clap), failures with 1.
+
+mod serve;
+mod user;
+
+use std::{path::PathBuf, process::ExitCode};
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Flags, Settings};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "soundcheck",
+    version,
+    about = "Music-industry analytics: your streams, royalties, ads and audience in one place"
+)]
+pub struct Cli {
+    /// Directory holding the database and the data lake [env: SOUNDCHECK_DATA_DIR] [default: ./data]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// TOML config file [default: soundcheck.toml in the data directory, when present]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web app
+    Serve {
+        /// Address to listen on [env: SOUNDCHECK_LISTEN] [default: 127.0.0.1:3000]
+        #[arg(long, value_name = "HOST:PORT")]
+        listen: Option<String>,
+    },
+    /// Manage users
+    User {
+        #[command(subcommand)]
+        command: user::UserCommand,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let listen = match &cli.command {
+        Command::Serve { listen } => listen.clone(),
+        Command::User { .. } => None,
+    };
+    let flags = Flags { data_dir: cli.data_dir, config: cli.config, listen };
+    let settings = Settings::from_env(&flags)?;
+    match cli.command {
+        Command::Serve { .. } => serve::run(&settings).await,
+        Command::User { command } => user::run(&settings, command).await,
+    }
+}

@@ -1,0 +1,283 @@
+//! Settings. Precedence, highest first: command-line flags, `SOUNDCHECK_*` environment variables,
+//! Leptos' own `LEPTOS_*` variables, the config file, the defaults.
+//!
+//! The config file is TOML, read from `--config FILE` or else `soundcheck.toml` in the data
+//! directory when it exists:
+//! ```toml
+//! listen = "0.0.0.0:8080"
+//! site_dir = "/opt/soundcheck/site"
+//! secure_cookies = true
+//! session_idle_minutes = 720
+//! ```
+
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
+pub const DEFAULT_SESSION_IDLE_MINUTES: u64 = 12 * 60;
+pub const CONFIG_FILE_NAME: &str = "soundcheck.toml";
+pub const DATABASE_FILE_NAME: &str = "soundcheck.db";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the config file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("the config file {path} is not valid: {source}")]
+    Parse { path: PathBuf, source: toml::de::Error },
+    #[error("{name} = {value:?} is not valid: {reason}")]
+    Invalid { name: String, value: String, reason: String },
+}
+
+/// The config file's keys; all optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    pub data_dir: Option<PathBuf>,
+    pub listen: Option<String>,
+    pub site_dir: Option<PathBuf>,
+    pub secure_cookies: Option<bool>,
+    pub session_idle_minutes: Option<u64>,
+}
+
+impl ConfigFile {
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        toml::from_str(&text).map_err(|source| ConfigError::Parse { path: path.to_path_buf(), source })
+    }
+}
+
+/// Values given on the command line (they win over everything else).
+#[derive(Debug, Default, Clone)]
+pub struct Flags {
+    pub data_dir: Option<PathBuf>,
+    pub config: Option<PathBuf>,
+    pub listen: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    pub site_dir: PathBuf,
+    pub secure_cookies: bool,
+    pub session_idle: Duration,
+    /// Encrypts stored API tokens (used by the API connectors).
+    pub secret_key: Option<String>,
+    /// Overrides today's date (tests and demos).
+    pub today: Option<NaiveDate>,
+}
+
+impl Settings {
+    pub fn database_path(&self) -> PathBuf {
+        self.data_dir.join(DATABASE_FILE_NAME)
+    }
+
+    /// Settings from the process environment.
+    pub fn from_env(flags: &Flags) -> Result<Self, ConfigError> {
+        Self::resolve(flags, |name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// Settings from `flags`, an environment lookup and the config file it points at.
+    pub fn resolve(flags: &Flags, env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let pre_file_data_dir =
+            flags.data_dir.clone().or_else(|| env("SOUNDCHECK_DATA_DIR").map(PathBuf::from));
+        let file = match &flags.config {
+            Some(path) => ConfigFile::load(path)?,
+            None => {
+                let dir = pre_file_data_dir.clone().unwrap_or_else(|| PathBuf::from("./data"));
+                let candidate = dir.join(CONFIG_FILE_NAME);
+                if candidate.is_file() { ConfigFile::load(&candidate)? } else { ConfigFile::default() }
+            }
+        };
+
+        let data_dir = pre_file_data_dir.or(file.data_dir).unwrap_or_else(|| PathBuf::from("./data"));
+
+        let listen_text = flags
+            .listen
+            .clone()
+            .or_else(|| env("SOUNDCHECK_LISTEN"))
+            .or_else(|| env("LEPTOS_SITE_ADDR"))
+            .or(file.listen)
+            .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
+        let listen = listen_text.parse::<SocketAddr>().map_err(|e| ConfigError::Invalid {
+            name: "listen address".into(),
+            value: listen_text.clone(),
+            reason: format!("{e}; expected HOST:PORT such as 127.0.0.1:3000"),
+        })?;
+
+        let site_dir = env("SOUNDCHECK_SITE_DIR")
+            .map(PathBuf::from)
+            .or_else(|| env("LEPTOS_SITE_ROOT").map(PathBuf::from))
+            .or(file.site_dir)
+            .unwrap_or_else(default_site_dir);
+
+        let secure_cookies = match env("SOUNDCHECK_SECURE_COOKIES") {
+            Some(v) => parse_bool("SOUNDCHECK_SECURE_COOKIES", &v)?,
+            None => file.secure_cookies.unwrap_or(false),
+        };
+
+        let minutes = file.session_idle_minutes.unwrap_or(DEFAULT_SESSION_IDLE_MINUTES);
+        if minutes == 0 {
+            return Err(ConfigError::Invalid {
+                name: "session_idle_minutes".into(),
+                value: "0".into(),
+                reason: "must be at least 1".into(),
+            });
+        }
+
+        let today = env("SOUNDCHECK_TODAY")
+            .map(|v| {
+                NaiveDate::parse_from_str(&v, "%Y-%m-%d").map_err(|e| ConfigError::Invalid {
+                    name: "SOUNDCHECK_TODAY".into(),
+                    value: v.clone(),
+                    reason: format!("{e}; expected YYYY-MM-DD"),
+                })
+            })
+            .transpose()?;
+
+        Ok(Settings {
+            data_dir,
+            listen,
+            site_dir,
+            secure_cookies,
+            session_idle: Duration::from_secs(minutes * 60),
+            secret_key: env("SOUNDCHECK_SECRET_KEY"),
+            today,
+        })
+    }
+}
+
+fn parse_bool(name: &str, value: &str) -> Result<bool, ConfigError> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(ConfigError::Invalid {
+            name: name.into(),
+            value: value.into(),
+            reason: "expected true or false".into(),
+        }),
+    }
+}
+
+/// The built site next to the binary (a deployed `soundcheck` + `site/`), else the build
+/// output of a source checkout (`target/site`).
+fn default_site_dir() -> PathBuf {
+    let exe_dir = std::env::current_exe().ok().and_then(|p| p.parent().map(Path::to_path_buf));
+    if let Some(dir) = exe_dir {
+        for candidate in [dir.join("site"), dir.join("../site")] {
+            if candidate.join("pkg").is_dir() {
+                return candidate;
+            }
+        }
+    }
+    PathBuf::from("target/site")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn defaults() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let flags = Flags { data_dir: Some(dir.path().to_path_buf()), ..Flags::default() };
+        let s = Settings::resolve(&flags, env_of(&[])).expect("settings");
+        assert_eq!(s.listen.to_string(), "127.0.0.1:3000");
+        assert!(!s.secure_cookies);
+        assert_eq!(s.session_idle, Duration::from_secs(720 * 60));
+        assert!(s.today.is_none());
+        assert_eq!(s.database_path(), dir.path().join("soundcheck.db"));
+    }
+
+    #[test]
+    fn flags_beat_env_which_beats_leptos_env_which_beats_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join(CONFIG_FILE_NAME),
+            "listen = \"127.0.0.1:1111\"\nsecure_cookies = true\nsite_dir = \"/from/file\"\nsession_idle_minutes = 5\n",
+        )
+        .expect("write");
+        let flags = Flags { data_dir: Some(dir.path().to_path_buf()), ..Flags::default() };
+
+        let from_file = Settings::resolve(&flags, env_of(&[])).expect("settings");
+        assert_eq!(from_file.listen.port(), 1111);
+        assert!(from_file.secure_cookies);
+        assert_eq!(from_file.site_dir, PathBuf::from("/from/file"));
+        assert_eq!(from_file.session_idle, Duration::from_secs(300));
+
+        let leptos = env_of(&[("LEPTOS_SITE_ADDR", "127.0.0.1:2222"), ("LEPTOS_SITE_ROOT", "/leptos")]);
+        let s = Settings::resolve(&flags, leptos).expect("settings");
+        assert_eq!(s.listen.port(), 2222);
+        assert_eq!(s.site_dir, PathBuf::from("/leptos"));
+
+        let both = env_of(&[
+            ("LEPTOS_SITE_ADDR", "127.0.0.1:2222"),
+            ("SOUNDCHECK_LISTEN", "127.0.0.1:3333"),
+            ("SOUNDCHECK_SITE_DIR", "/sc"),
+            ("SOUNDCHECK_SECURE_COOKIES", "false"),
+        ]);
+        let s = Settings::resolve(&flags, both).expect("settings");
+        assert_eq!(s.listen.port(), 3333);
+        assert_eq!(s.site_dir, PathBuf::from("/sc"));
+        assert!(!s.secure_cookies);
+
+        let flagged = Flags { listen: Some("127.0.0.1:4444".into()), ..flags };
+        let s = Settings::resolve(&flagged, env_of(&[("SOUNDCHECK_LISTEN", "127.0.0.1:3333")]))
+            .expect("settings");
+        assert_eq!(s.listen.port(), 4444);
+    }
+
+    #[test]
+    fn data_dir_flag_beats_env() {
+        let flags = Flags { data_dir: Some("/flag".into()), ..Flags::default() };
+        let s = Settings::resolve(&flags, env_of(&[("SOUNDCHECK_DATA_DIR", "/env")])).expect("settings");
+        assert_eq!(s.data_dir, PathBuf::from("/flag"));
+        let s = Settings::resolve(&Flags::default(), env_of(&[("SOUNDCHECK_DATA_DIR", "/env")]))
+            .expect("settings");
+        assert_eq!(s.data_dir, PathBuf::from("/env"));
+    }
+
+    #[test]
+    fn bad_values_are_named_in_the_error() {
+        let flags = Flags { data_dir: Some("/nonexistent-dir".into()), ..Flags::default() };
+        let err = Settings::resolve(&flags, env_of(&[("SOUNDCHECK_LISTEN", "localhost")])).expect_err("bad");
+        assert!(err.to_string().contains("\"localhost\""), "{err}");
+        let err =
+            Settings::resolve(&flags, env_of(&[("SOUNDCHECK_SECURE_COOKIES", "maybe")])).expect_err("bad");
+        assert!(err.to_string().contains("SOUNDCHECK_SECURE_COOKIES"), "{err}");
+        let err = Settings::resolve(&flags, env_of(&[("SOUNDCHECK_TODAY", "2025-13-01")])).expect_err("bad");
+        assert!(err.to_string().contains("SOUNDCHECK_TODAY"), "{err}");
+    }
+
+    #[test]
+    fn today_override_is_parsed() {
+        let flags = Flags { data_dir: Some("/nonexistent-dir".into()), ..Flags::default() };
+        let s = Settings::resolve(&flags, env_of(&[("SOUNDCHECK_TODAY", "2025-06-30")])).expect("settings");
+        assert_eq!(s.today, NaiveDate::from_ymd_opt(2025, 6, 30));
+    }
+
+    #[test]
+    fn unknown_config_keys_are_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "lissten = \"x\"\n").expect("write");
+        let flags = Flags { config: Some(path), ..Flags::default() };
+        let err = Settings::resolve(&flags, env_of(&[])).expect_err("unknown key");
+        assert!(err.to_string().contains("lissten"), "{err}");
+    }
+}

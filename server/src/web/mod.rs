@@ -1,0 +1,168 @@
+//! The web server: Leptos pages and server functions, sign-in, probes, static files.
+
+mod health;
+mod sign_in;
+pub mod throttle;
+
+use std::{net::SocketAddr, sync::Arc};
+
+use anyhow::Context as _;
+use axum::{
+    Router,
+    extract::FromRef,
+    middleware,
+    routing::{get, post},
+};
+use engine::Database;
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tokio::{net::TcpListener, task::JoinHandle};
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_sessions::{
+    ExpiredDeletion, Expiry, SessionManagerLayer,
+    cookie::{SameSite, time},
+};
+use tower_sessions_sqlx_store::SqliteStore;
+use tracing::Level;
+
+use self::throttle::LoginThrottle;
+use crate::config::Settings;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos: LeptosOptions,
+    pub db: Database,
+    pub throttle: Arc<LoginThrottle>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}
+
+/// A bound, ready-to-serve application (the listener is open, so the port is known).
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    session_sweeper: JoinHandle<()>,
+}
+
+impl Application {
+    /// Opens the database (running migrations), builds the router and binds the listen address.
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&settings.data_dir)
+            .with_context(|| format!("cannot create the data directory {}", settings.data_dir.display()))?;
+        let db = Database::open(&settings.database_path()).await?;
+
+        let sessions = SqliteStore::new(db.pool().clone());
+        sessions.migrate().await.context("cannot create the session table")?;
+        let session_sweeper = tokio::spawn({
+            let sessions = sessions.clone();
+            async move {
+                if let Err(err) =
+                    sessions.continuously_delete_expired(std::time::Duration::from_secs(3600)).await
+                {
+                    tracing::error!(error = %err, "expired-session sweeper stopped");
+                }
+            }
+        });
+        let idle =
+            time::Duration::seconds(i64::try_from(settings.session_idle.as_secs()).unwrap_or(i64::MAX));
+        let session_layer = SessionManagerLayer::new(sessions)
+            .with_name("soundcheck_session")
+            .with_http_only(true)
+            .with_same_site(SameSite::Lax)
+            .with_secure(settings.secure_cookies)
+            .with_expiry(Expiry::OnInactivity(idle));
+
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", settings.listen))?;
+        let leptos = LeptosOptions::builder()
+            .output_name("soundcheck")
+            .site_root(settings.site_dir.to_string_lossy().to_string())
+            .site_pkg_dir("pkg")
+            .site_addr(listener.local_addr()?)
+            .build();
+        let state = AppState { leptos, db, throttle: Arc::new(LoginThrottle::default()) };
+        let router = router(state, session_layer);
+        Ok(Self { listener, router, session_sweeper })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until the process receives Ctrl-C or SIGTERM.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `stop` resolves (tests use this to restart a server on the same database).
+    pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        let result = axum::serve(self.listener, service).with_graceful_shutdown(stop).await;
+        self.session_sweeper.abort();
+        result
+    }
+}
+
+fn router(state: AppState, session_layer: SessionManagerLayer<SqliteStore>) -> Router {
+    let routes = generate_route_list(app::App);
+    let context = {
+        let db = state.db.clone();
+        move || provide_context(db.clone())
+    };
+    let shell = {
+        let options = state.leptos.clone();
+        move || app::shell(options.clone())
+    };
+    Router::new()
+        .route("/healthz", get(health::alive))
+        .route("/readyz", get(health::ready))
+        .route("/auth/login", post(sign_in::login))
+        .route("/auth/logout", post(sign_in::logout))
+        .leptos_routes_with_context(&state, routes, context.clone(), shell)
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
+        .layer(middleware::from_fn_with_state(state.clone(), sign_in::require_sign_in))
+        .layer(session_layer)
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_request(())
+                .on_response(
+                    DefaultOnResponse::new().level(Level::INFO).latency_unit(tower_http::LatencyUnit::Millis),
+                ),
+        )
+        .with_state(state)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sig) => {
+                sig.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

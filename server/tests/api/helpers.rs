@@ -1,0 +1,116 @@
+use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
+
+use engine::{
+    Database,
+    auth::{Password, UserName, UserStore},
+};
+use model::Role;
+use reqwest::{Client, Response, cookie::Jar, redirect::Policy};
+use server::{config::Settings, web::Application};
+use tempfile::TempDir;
+use tokio::{sync::oneshot, task::JoinHandle};
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+    _dir: Option<TempDir>,
+    stop: Option<oneshot::Sender<()>>,
+    handle: Option<JoinHandle<()>>,
+}
+
+fn settings(data_dir: PathBuf) -> Settings {
+    Settings {
+        site_dir: data_dir.join("no-site"),
+        data_dir,
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        secure_cookies: false,
+        session_idle: Duration::from_secs(3600),
+        secret_key: None,
+        today: None,
+    }
+}
+
+/// A server on a fresh database.
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut app = spawn_app_on(dir.path().to_path_buf()).await;
+    app._dir = Some(dir);
+    app
+}
+
+/// A server on an existing data directory (to test restarts).
+pub async fn spawn_app_on(data_dir: PathBuf) -> TestApp {
+    let app = Application::build(&settings(data_dir.clone())).await.expect("build app");
+    let addr = app.local_addr().expect("addr");
+    let (tx, rx) = oneshot::channel::<()>();
+    let handle = tokio::spawn(async move {
+        app.run_until(async move {
+            let _ = rx.await;
+        })
+        .await
+        .expect("server");
+    });
+    TestApp { addr, data_dir, _dir: None, stop: Some(tx), handle: Some(handle) }
+}
+
+/// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
+pub fn client_with(jar: Arc<Jar>) -> Client {
+    Client::builder().cookie_provider(jar).redirect(Policy::none()).build().expect("client")
+}
+
+pub fn client() -> Client {
+    client_with(Arc::new(Jar::default()))
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub async fn add_user(&self, name: &str, role: Role, password: &str) {
+        let db = Database::open(&self.data_dir.join("soundcheck.db")).await.expect("db");
+        UserStore::new(&db)
+            .create(&UserName::parse(name).expect("name"), role, Password::parse(password).expect("pw"))
+            .await
+            .expect("create user");
+    }
+
+    pub async fn login(&self, client: &Client, name: &str, password: &str) -> Response {
+        client
+            .post(self.url("/auth/login"))
+            .form(&[("username", name), ("password", password), ("next", "/")])
+            .send()
+            .await
+            .expect("login request")
+    }
+
+    pub async fn get(&self, client: &Client, path: &str) -> Response {
+        client.get(self.url(path)).send().await.expect("get")
+    }
+
+    /// Calls a server function the way the browser does (form-encoded POST).
+    pub async fn server_fn(&self, client: &Client, path: &str) -> Response {
+        client
+            .post(self.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("")
+            .send()
+            .await
+            .expect("server fn")
+    }
+
+    /// Stops the server gracefully and gives back its data directory (kept alive by the caller).
+    pub async fn stop(mut self) -> (PathBuf, Option<TempDir>) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(handle) = self.handle.take() {
+            handle.await.expect("server task");
+        }
+        (self.data_dir.clone(), self._dir.take())
+    }
+}
+
+pub fn location(resp: &Response) -> String {
+    resp.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
+}

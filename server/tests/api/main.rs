@@ -1,0 +1,5 @@
+//! Black-box tests of the web server: a real server on port 0 with a fresh SQLite file.
+
+mod auth;
+mod health;
+mod helpers;
