@@ -1,14 +1,25 @@
 #!/usr/bin/env bash
 # Builds Soundcheck without cargo-leptos: the WASM bundle (size-optimised), the site folder and
 # the `soundcheck` server binary.
-#   scripts/build-site.sh [--release|--debug]   (default --release)
+#   scripts/build-site.sh [--release|--debug] [--site-only]   (default --release)
+# --debug skips wasm-opt and builds a debug server; --site-only builds no server (the tests use the
+# binary `cargo test` built, which has the dev-dependencies' features: building it again without
+# them would recompile part of the tree).
 # Output: $TARGET/site (WASM, JS, CSS, public/ assets) and $TARGET/{release,debug}/soundcheck,
 # where $TARGET is $CARGO_TARGET_DIR or ./target. The server finds the site next to its binary.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-MODE="${1:---release}"
+MODE=--release
+SERVER=yes
+for arg in "$@"; do
+  case "$arg" in
+    --release|--debug) MODE="$arg" ;;
+    --site-only) SERVER=no ;;
+    *) echo "usage: $0 [--release|--debug] [--site-only]" >&2; exit 2 ;;
+  esac
+done
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 SITE="$TARGET/site"
 NAME=soundcheck
@@ -42,7 +53,9 @@ rm -rf "$SITE"
 mv "$SITE.new" "$SITE"
 say "site ready in $SITE ($(du -h "$SITE/pkg/$NAME.wasm" | cut -f1) WASM)"
 
-if [ "$MODE" = "--release" ]; then
+if [ "$SERVER" = no ]; then
+  exit 0
+elif [ "$MODE" = "--release" ]; then
   say "building the server (release)"
   cargo build -p server --release
 else

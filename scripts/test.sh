@@ -40,7 +40,7 @@ say "unit and integration tests"
 cargo test "${HOST_CRATES[@]}"
 
 say "building the site for the browser tests"
-"$ROOT/scripts/build-site.sh" --debug
+"$ROOT/scripts/build-site.sh" --debug --site-only
 
 say "browser tests"
 "$ROOT/end2end/run.sh"

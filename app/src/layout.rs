@@ -2,19 +2,13 @@
 
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
-use model::{Role, UserInfo};
+use model::Role;
 
 use crate::auth::current_user;
 
-/// The signed-in user, shared with the pages below the layout.
-pub type UserResource = Resource<Result<Option<UserInfo>, ServerFnError>>;
-
 #[component]
 pub fn Layout() -> impl IntoView {
-    let user: UserResource = Resource::new_blocking(|| (), |_| current_user());
-    provide_context(user);
-
-    let is_admin = move || user.get().and_then(Result::ok).flatten().is_some_and(|u| u.role == Role::Admin);
+    let user = Resource::new_blocking(|| (), |_| current_user());
 
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
@@ -26,9 +20,12 @@ pub fn Layout() -> impl IntoView {
             <nav class="app-nav" aria-label="Main">
                 <A href="/" exact=true>"Dashboard"</A>
                 <A href="/sources">"Sources & runs"</A>
-                <Show when=is_admin>
-                    <A href="/admin">"Admin"</A>
-                </Show>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let is_admin = user.await.ok().flatten().is_some_and(|u| u.role == Role::Admin);
+                        is_admin.then(|| view! { <A href="/admin">"Admin"</A> })
+                    })}
+                </Transition>
             </nav>
             <div class="app-user">
                 <Transition fallback=|| ()>
