@@ -3,5 +3,10 @@
 
 pub mod auth;
 pub mod db;
+pub mod etl;
+pub mod lake;
+pub mod sources;
+pub mod time;
+pub mod warehouse;
 
 pub use db::{Database, DbError};

@@ -1,0 +1,481 @@
+//! One file from raw into the warehouse: recognise it, parse it on a blocking thread, stream its
+//! records to the loader, and commit only when every row was valid.
+
+use std::{
+    fs::File,
+    io::Read,
+    path::Path,
+    sync::{Arc, atomic::AtomicU64, atomic::Ordering},
+};
+
+use chrono::{NaiveDate, Utc};
+use model::SourceId;
+use sqlx::{Acquire, SqliteConnection};
+use tokio::sync::mpsc;
+
+use super::{Etl, EtlError, FileReport, Outcome, Progress, ProgressEvent, RunKind, RunReport, Trigger, runs};
+use crate::{
+    lake::Landed,
+    sources::{
+        Connector, Detection, FileError, FileFacts, Flow, Input, Recognised, RecordSink, RowError,
+        SAMPLE_BYTES, Sample, connector, expected_formats, recognise,
+    },
+    warehouse::{LoadStats, Loader, Record},
+};
+
+/// Quarantined rows kept per file (all are counted); enough to find every kind of mistake.
+const QUARANTINE_KEEP: usize = 10_000;
+/// Quarantined rows carried in a report for display.
+const REPORT_KEEP: usize = 20;
+/// Records per message from the parser thread to the loader.
+const CHUNK: usize = 2_000;
+/// Bigger page cache for the import connection while it loads (KiB): keeps the identity index's
+/// random inserts in memory.
+const IMPORT_CACHE_KIB: i64 = 64 * 1024;
+
+fn read_head(path: &Path) -> Result<Vec<u8>, EtlError> {
+    let mut head = Vec::with_capacity(SAMPLE_BYTES);
+    File::open(path)
+        .and_then(|f| f.take(SAMPLE_BYTES as u64).read_to_end(&mut head))
+        .map_err(|source| crate::lake::LakeError::Io { path: path.to_path_buf(), source })?;
+    Ok(head)
+}
+
+/// Which connector and format a file is, or why that cannot be told.
+fn resolve(
+    given: Option<SourceId>,
+    name: &str,
+    head: &[u8],
+) -> Result<(&'static dyn Connector, Detection), String> {
+    let sample = Sample { name, head };
+    match given {
+        Some(id) => {
+            let c = connector(id).ok_or_else(|| format!("there is no importer for {id} yet"))?;
+            c.detect(&sample)
+                .map(|d| (c, d))
+                .ok_or_else(|| format!("this is not a {} file; expected a {}", c.id(), c.expects()))
+        }
+        None => match recognise(&sample) {
+            Recognised::One(id, d) => {
+                connector(id).map(|c| (c, d)).ok_or_else(|| format!("no importer for {id}"))
+            }
+            Recognised::Ambiguous(ids) => Err(format!(
+                "this file fits more than one source ({}): name the right one with --source",
+                ids.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            )),
+            Recognised::Unknown => Err(format!("unrecognised file; expected one of: {}", expected_formats())),
+        },
+    }
+}
+
+/// What the import said beats what the file name says.
+fn merge_facts(from_name: FileFacts, artist: Option<String>, export_date: Option<NaiveDate>) -> FileFacts {
+    FileFacts {
+        artist: artist.or(from_name.artist),
+        export_date: export_date.or(from_name.export_date),
+        window_days: from_name.window_days,
+    }
+}
+
+pub(super) async fn process_landed(
+    etl: &Etl,
+    run_id: i64,
+    landed: &Landed,
+    progress: &dyn Progress,
+) -> Result<FileReport, EtlError> {
+    let pool = etl.db.pool();
+    let meta = &landed.meta;
+    let name = meta.original_name.as_str();
+    let mut report = FileReport::new(name);
+
+    let existing: Option<(i64, String, Option<String>)> =
+        sqlx::query_as("SELECT id, status, source FROM raw_files WHERE sha256 = ?")
+            .bind(&meta.sha256)
+            .fetch_optional(pool)
+            .await?;
+    if let Some((id, status, source)) = &existing
+        && status == "loaded"
+    {
+        etl.lake.archive(landed)?;
+        report.outcome = Outcome::AlreadyImported;
+        report.raw_file_id = Some(*id);
+        report.source = source.as_deref().and_then(|s| s.parse().ok());
+        report.message = Some("already imported: the same bytes were loaded before; nothing changed".into());
+        return Ok(report);
+    }
+
+    let raw_path = etl.lake.keep_raw(landed)?;
+    let head = read_head(&raw_path)?;
+    let given = meta.source.as_deref().and_then(|s| s.parse::<SourceId>().ok());
+    let resolved = resolve(given, name, &head);
+    let (source, format, facts) = match &resolved {
+        Ok((c, d)) => (
+            Some(c.id()),
+            Some(d.format),
+            merge_facts(c.facts_from_name(name), meta.artist.clone(), meta.export_date),
+        ),
+        Err(_) => (None, None, merge_facts(FileFacts::default(), meta.artist.clone(), meta.export_date)),
+    };
+    let raw_id: i64 = sqlx::query_scalar(
+        "INSERT INTO raw_files (sha256, size_bytes, original_name, received_at, source, format, source_given, \
+         artist, artist_given, export_date, window_days, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending') \
+         ON CONFLICT (sha256) DO UPDATE SET original_name = excluded.original_name, source = excluded.source, \
+         format = excluded.format, source_given = excluded.source_given, artist = excluded.artist, \
+         artist_given = excluded.artist_given, \
+         export_date = excluded.export_date, window_days = excluded.window_days, status = 'pending', error = NULL \
+         RETURNING id",
+    )
+    .bind(&meta.sha256)
+    .bind(i64::try_from(meta.size_bytes).unwrap_or(i64::MAX))
+    .bind(name)
+    .bind(&meta.received_at)
+    .bind(source.map(|s| s.as_str()))
+    .bind(format)
+    .bind(given.is_some())
+    .bind(&facts.artist)
+    .bind(meta.artist.is_some())
+    .bind(facts.export_date.map(|d| d.to_string()))
+    .bind(facts.window_days.map(i64::from))
+    .fetch_one(pool)
+    .await?;
+    report.raw_file_id = Some(raw_id);
+    report.source = source;
+
+    let (connector, detection) = match resolved {
+        Ok(found) => found,
+        Err(reason) => {
+            mark_rejected(pool, raw_id, &reason, 0).await?;
+            etl.lake.archive(landed)?;
+            report.message = Some(reason);
+            return Ok(report);
+        }
+    };
+
+    let input = Input {
+        path: raw_path,
+        name: name.to_string(),
+        head,
+        facts,
+        bytes_read: Arc::new(AtomicU64::new(0)),
+    };
+    let mut conn = pool.acquire().await?;
+    sqlx::query(&format!("PRAGMA cache_size = -{IMPORT_CACHE_KIB}")).execute(&mut *conn).await?;
+    let mut tx = conn.begin().await?;
+    let parsed = parse_and_load(
+        &mut tx,
+        raw_id,
+        connector,
+        detection.format,
+        input,
+        meta.artist.clone(),
+        &|bytes_read, rows| {
+            progress.event(&ProgressEvent::FileProgress {
+                run_id,
+                bytes_read,
+                size_bytes: meta.size_bytes,
+                rows,
+            })
+        },
+    )
+    .await;
+    let parsed = match parsed {
+        Ok(p) => p,
+        Err(err) => {
+            tx.rollback().await?;
+            return Err(err);
+        }
+    };
+    report.rows_read = parsed.rows_read;
+    report.rows_rejected = parsed.rows_rejected;
+    report.quarantined = parsed.quarantine.iter().take(REPORT_KEEP).cloned().collect();
+
+    if let Some(reason) = parsed.rejection() {
+        tx.rollback().await?;
+        drop(conn);
+        runs::quarantine(pool, run_id, Some(raw_id), name, &parsed.quarantine).await?;
+        mark_rejected(pool, raw_id, &reason, parsed.rows_rejected).await?;
+        report.message = Some(reason);
+    } else {
+        sqlx::query(
+            "UPDATE raw_files SET status = 'loaded', loaded_at = ?, rows_loaded = ?, rows_skipped = ?, \
+             rows_rejected = 0, error = NULL WHERE id = ?",
+        )
+        .bind(Utc::now().to_rfc3339())
+        .bind(count(parsed.stats.rows_loaded))
+        .bind(count(parsed.stats.rows_skipped))
+        .bind(raw_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        sqlx::query("PRAGMA cache_size = -2000").execute(&mut *conn).await?;
+        report.outcome = Outcome::Loaded;
+        report.rows_loaded = parsed.stats.rows_loaded;
+        report.rows_skipped = parsed.stats.rows_skipped;
+    }
+    etl.lake.archive(landed)?;
+    Ok(report)
+}
+
+async fn mark_rejected(
+    pool: &sqlx::SqlitePool,
+    raw_id: i64,
+    reason: &str,
+    rows_rejected: u64,
+) -> Result<(), EtlError> {
+    sqlx::query("UPDATE raw_files SET status = 'rejected', error = ?, rows_rejected = ? WHERE id = ?")
+        .bind(reason)
+        .bind(count(rows_rejected))
+        .bind(raw_id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// What parsing and loading one file gave.
+struct Parsed {
+    stats: LoadStats,
+    rows_read: u64,
+    rows_rejected: u64,
+    quarantine: Vec<RowError>,
+    file_error: Option<FileError>,
+}
+
+impl Parsed {
+    /// Why the file must be rejected, if it must.
+    fn rejection(&self) -> Option<String> {
+        if let Some(err) = &self.file_error {
+            return Some(err.to_string());
+        }
+        if self.rows_rejected > 0 {
+            let first = self.quarantine.first().map(|e| format!("; first: {e}")).unwrap_or_default();
+            return Some(format!(
+                "{} of {} rows failed validation, so nothing of the file was loaded{first}",
+                self.rows_rejected, self.rows_read
+            ));
+        }
+        None
+    }
+}
+
+enum Msg {
+    Record(u64, Record),
+    Reject(RowError),
+}
+
+/// Sends parsed rows to the loader in chunks; stops the parser when the loader is gone.
+struct ChannelSink {
+    tx: mpsc::Sender<Vec<Msg>>,
+    chunk: Vec<Msg>,
+}
+
+impl ChannelSink {
+    fn push(&mut self, msg: Msg) -> Flow {
+        self.chunk.push(msg);
+        if self.chunk.len() >= CHUNK { self.flush() } else { Flow::Continue }
+    }
+
+    fn flush(&mut self) -> Flow {
+        if self.chunk.is_empty() {
+            return Flow::Continue;
+        }
+        let chunk = std::mem::replace(&mut self.chunk, Vec::with_capacity(CHUNK));
+        match self.tx.blocking_send(chunk) {
+            Ok(()) => Flow::Continue,
+            Err(_) => Flow::Stop,
+        }
+    }
+}
+
+impl RecordSink for ChannelSink {
+    fn record(&mut self, line: u64, record: Record) -> Flow {
+        self.push(Msg::Record(line, record))
+    }
+
+    fn reject(&mut self, error: RowError) -> Flow {
+        self.push(Msg::Reject(error))
+    }
+}
+
+/// Parses `input` on a blocking thread and loads its records through `conn` (inside the
+/// caller's transaction). Once a row is rejected nothing more is written, but the rest of the
+/// file is still read so that every bad row is reported at once.
+async fn parse_and_load(
+    conn: &mut SqliteConnection,
+    raw_file_id: i64,
+    connector: &'static dyn Connector,
+    format: &'static str,
+    input: Input,
+    artist_override: Option<String>,
+    on_progress: &(dyn Fn(u64, u64) + Send + Sync),
+) -> Result<Parsed, EtlError> {
+    let bytes_read = input.bytes_read.clone();
+    let (tx, mut rx) = mpsc::channel::<Vec<Msg>>(4);
+    let parser = tokio::task::spawn_blocking(move || {
+        let mut sink = ChannelSink { tx, chunk: Vec::with_capacity(CHUNK) };
+        let result = connector.parse(format, &input, &mut sink);
+        sink.flush();
+        result
+    });
+
+    let mut loader = Loader::new(conn, raw_file_id, artist_override);
+    let mut parsed = Parsed {
+        stats: LoadStats::default(),
+        rows_read: 0,
+        rows_rejected: 0,
+        quarantine: Vec::new(),
+        file_error: None,
+    };
+    while let Some(chunk) = rx.recv().await {
+        for msg in chunk {
+            parsed.rows_read += 1;
+            match msg {
+                Msg::Record(line, record) => {
+                    if parsed.rows_rejected == 0 {
+                        loader.add(line, record).await.map_err(|e| match e {
+                            crate::warehouse::LoadError::Db(db) => EtlError::Sqlx(db),
+                        })?;
+                    }
+                }
+                Msg::Reject(err) => {
+                    parsed.rows_rejected += 1;
+                    if parsed.quarantine.len() < QUARANTINE_KEEP {
+                        parsed.quarantine.push(err);
+                    }
+                }
+            }
+        }
+        on_progress(bytes_read.load(Ordering::Relaxed), parsed.rows_read);
+    }
+    parsed.stats = loader.finish().await.map_err(|e| match e {
+        crate::warehouse::LoadError::Db(db) => EtlError::Sqlx(db),
+    })?;
+    match parser.await {
+        Ok(Ok(())) => {}
+        Ok(Err(file_error)) => parsed.file_error = Some(file_error),
+        Err(join) => {
+            parsed.file_error =
+                Some(FileError::Unreadable(format!("the parser stopped unexpectedly: {join}")))
+        }
+    }
+    if parsed.file_error.is_some() {
+        parsed.stats = LoadStats::default();
+    }
+    Ok(parsed)
+}
+
+/// The facts a raw file was loaded with, as recorded.
+#[derive(sqlx::FromRow)]
+struct RawFileRow {
+    id: i64,
+    sha256: String,
+    original_name: String,
+    source: Option<String>,
+    source_given: bool,
+    artist: Option<String>,
+    artist_given: bool,
+    export_date: Option<String>,
+    window_days: Option<i64>,
+}
+
+pub(super) async fn rebuild(
+    etl: &Etl,
+    trigger: Trigger,
+    progress: &dyn Progress,
+) -> Result<RunReport, EtlError> {
+    let pool = etl.db.pool();
+    let files: Vec<RawFileRow> = sqlx::query_as(
+        "SELECT id, sha256, original_name, source, source_given, artist, artist_given, export_date, window_days \
+         FROM raw_files WHERE status = 'loaded' ORDER BY id",
+    )
+    .fetch_all(pool)
+    .await?;
+    let run_id = runs::start(pool, trigger, RunKind::Rebuild, None, files.len()).await?;
+    progress.event(&ProgressEvent::RunStarted { run_id, files: files.len() });
+
+    let result = rebuild_files(etl, run_id, &files, progress).await;
+    let (reports, error) = match result {
+        Ok(reports) => (reports, None),
+        Err((reports, err)) => (reports, Some(err)),
+    };
+    let status =
+        runs::finish(pool, run_id, &reports, error.as_ref().map(|e| e.to_string()).as_deref()).await?;
+    progress.event(&ProgressEvent::RunFinished { run_id, status });
+    match error {
+        Some(err) => Err(err),
+        None => Ok(RunReport { run_id, status, files: reports }),
+    }
+}
+
+async fn rebuild_files(
+    etl: &Etl,
+    run_id: i64,
+    files: &[RawFileRow],
+    progress: &dyn Progress,
+) -> Result<Vec<FileReport>, (Vec<FileReport>, EtlError)> {
+    let pool = etl.db.pool();
+    let mut reports = Vec::new();
+    let fail = |reports: &Vec<FileReport>, err: EtlError| (reports.clone(), err);
+    let mut conn = pool.acquire().await.map_err(|e| fail(&reports, e.into()))?;
+    sqlx::query(&format!("PRAGMA cache_size = -{IMPORT_CACHE_KIB}"))
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| fail(&reports, e.into()))?;
+    let mut tx = conn.begin().await.map_err(|e| fail(&reports, e.into()))?;
+    for table in crate::warehouse::FACT_TABLES {
+        sqlx::query(&format!("DELETE FROM {table}"))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| fail(&reports, e.into()))?;
+    }
+    for (i, file) in files.iter().enumerate() {
+        let raw_path = etl.lake.raw_path(&file.sha256);
+        progress.event(&ProgressEvent::FileStarted {
+            run_id,
+            index: i + 1,
+            total: files.len(),
+            name: file.original_name.clone(),
+            size_bytes: std::fs::metadata(&raw_path).map(|m| m.len()).unwrap_or(0),
+        });
+        let rebuild_err = |reason: String| EtlError::Rebuild { file: file.original_name.clone(), reason };
+        let head = read_head(&raw_path).map_err(|e| fail(&reports, rebuild_err(e.to_string())))?;
+        let given =
+            if file.source_given { file.source.as_deref().and_then(|s| s.parse().ok()) } else { None };
+        let (connector, detection) =
+            resolve(given, &file.original_name, &head).map_err(|e| fail(&reports, rebuild_err(e)))?;
+        let stored_facts = FileFacts {
+            artist: file.artist.clone(),
+            export_date: file.export_date.as_deref().and_then(|d| d.parse().ok()),
+            window_days: file.window_days.and_then(|w| u32::try_from(w).ok()),
+        };
+        let artist_override = if file.artist_given { file.artist.clone() } else { None };
+        let input = Input {
+            path: raw_path,
+            name: file.original_name.clone(),
+            head,
+            facts: stored_facts,
+            bytes_read: Arc::new(AtomicU64::new(0)),
+        };
+        let parsed =
+            parse_and_load(&mut tx, file.id, connector, detection.format, input, artist_override, &|_, _| {})
+                .await
+                .map_err(|e| fail(&reports, e))?;
+        if let Some(reason) = parsed.rejection() {
+            return Err(fail(&reports, rebuild_err(reason)));
+        }
+        let mut report = FileReport::new(&file.original_name);
+        report.outcome = Outcome::Loaded;
+        report.raw_file_id = Some(file.id);
+        report.source = Some(connector.id());
+        report.rows_read = parsed.rows_read;
+        report.rows_loaded = parsed.stats.rows_loaded;
+        report.rows_skipped = parsed.stats.rows_skipped;
+        progress.event(&ProgressEvent::FileFinished { run_id, report: report.clone() });
+        reports.push(report);
+    }
+    tx.commit().await.map_err(|e| fail(&reports, e.into()))?;
+    Ok(reports)
+}
+
+fn count(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,288 @@
+//! The ETL engine: takes files from landing through raw and staging into the warehouse.
+//!
+//! One file = one transaction: its records all go in, or — when any row fails validation or the
+//! file cannot be read — none do, the failing rows are quarantined with line, column and reason,
+//! and nothing already stored changes. A file whose bytes were loaded before is reported
+//! "already imported" and changes nothing. Runs are recorded with per-file results.
+
+mod load;
+pub mod runs;
+
+use std::{path::PathBuf, sync::Arc};
+
+use chrono::NaiveDate;
+use model::SourceId;
+use tokio::sync::Mutex;
+
+pub use self::runs::RunKind;
+use crate::{
+    Database, DbError,
+    lake::{Lake, LakeError, Landed, LandingMeta},
+    sources::RowError,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum EtlError {
+    #[error(transparent)]
+    Lake(#[from] LakeError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("database error: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    #[error("rebuild failed on {file}: {reason}; the warehouse was left as it was")]
+    Rebuild { file: String, reason: String },
+}
+
+/// What started a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trigger {
+    Cli,
+    Schedule,
+    Admin,
+    Upload,
+}
+
+impl Trigger {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Cli => "cli",
+            Trigger::Schedule => "schedule",
+            Trigger::Admin => "admin",
+            Trigger::Upload => "upload",
+        }
+    }
+}
+
+/// What the person importing said about the files (each beats what a file says).
+#[derive(Clone, Debug, Default)]
+pub struct ImportOptions {
+    pub source: Option<SourceId>,
+    pub artist: Option<String>,
+    pub export_date: Option<NaiveDate>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Loaded,
+    AlreadyImported,
+    Rejected,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Loaded => "loaded",
+            Outcome::AlreadyImported => "already_imported",
+            Outcome::Rejected => "rejected",
+        }
+    }
+}
+
+/// How one file went.
+#[derive(Clone, Debug)]
+pub struct FileReport {
+    pub name: String,
+    pub raw_file_id: Option<i64>,
+    pub source: Option<SourceId>,
+    pub outcome: Outcome,
+    pub rows_read: u64,
+    pub rows_loaded: u64,
+    pub rows_rejected: u64,
+    pub rows_skipped: u64,
+    /// Why it was rejected (or a note).
+    pub message: Option<String>,
+    /// The first quarantined rows, for display (all of them are in the quarantine table).
+    pub quarantined: Vec<RowError>,
+}
+
+impl FileReport {
+    /// A report to fill in; it says "rejected" until the file has loaded.
+    fn new(name: &str) -> Self {
+        Self {
+            name: name.to_string(),
+            raw_file_id: None,
+            source: None,
+            outcome: Outcome::Rejected,
+            rows_read: 0,
+            rows_loaded: 0,
+            rows_rejected: 0,
+            rows_skipped: 0,
+            message: None,
+            quarantined: Vec::new(),
+        }
+    }
+
+    fn rejected(name: &str, message: impl Into<String>) -> Self {
+        Self { message: Some(message.into()), ..Self::new(name) }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct RunReport {
+    pub run_id: i64,
+    pub status: &'static str,
+    pub files: Vec<FileReport>,
+}
+
+impl RunReport {
+    pub fn any_rejected(&self) -> bool {
+        self.files.iter().any(|f| f.outcome == Outcome::Rejected)
+    }
+}
+
+/// What a run reports while it goes.
+#[derive(Clone, Debug)]
+pub enum ProgressEvent {
+    RunStarted { run_id: i64, files: usize },
+    FileStarted { run_id: i64, index: usize, total: usize, name: String, size_bytes: u64 },
+    FileProgress { run_id: i64, bytes_read: u64, size_bytes: u64, rows: u64 },
+    FileFinished { run_id: i64, report: FileReport },
+    RunFinished { run_id: i64, status: &'static str },
+}
+
+pub trait Progress: Send + Sync {
+    fn event(&self, event: &ProgressEvent);
+}
+
+/// Ignores progress.
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn event(&self, _: &ProgressEvent) {}
+}
+
+#[derive(Clone)]
+pub struct Etl {
+    db: Database,
+    lake: Lake,
+    /// One run writes at a time: SQLite has one writer, and runs queue instead of failing.
+    writer: Arc<Mutex<()>>,
+}
+
+impl Etl {
+    /// Opens the lake under `data_dir` and marks runs of crashed processes interrupted.
+    pub async fn open(db: Database, data_dir: &std::path::Path) -> Result<Self, EtlError> {
+        let lake = Lake::open(data_dir)?;
+        let interrupted = runs::mark_interrupted(db.pool()).await?;
+        if interrupted > 0 {
+            tracing::warn!(interrupted, "runs cut short by a stopped process were marked interrupted");
+        }
+        Ok(Self { db, lake, writer: Arc::new(Mutex::new(())) })
+    }
+
+    pub fn lake(&self) -> &Lake {
+        &self.lake
+    }
+
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
+    /// Lands `files` and processes them. A missing file is a rejected file; the others still load.
+    pub async fn import(
+        &self,
+        files: &[PathBuf],
+        options: &ImportOptions,
+        trigger: Trigger,
+        progress: &dyn Progress,
+    ) -> Result<RunReport, EtlError> {
+        let mut landed = Vec::new();
+        let mut early = Vec::new();
+        for path in files {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| path.display().to_string());
+            if !path.is_file() {
+                early.push(FileReport::rejected(&name, format!("{}: no such file", path.display())));
+                continue;
+            }
+            let meta = LandingMeta {
+                original_name: name.clone(),
+                source: options.source.map(|s| s.as_str().to_string()),
+                artist: options.artist.clone(),
+                export_date: options.export_date,
+                ..LandingMeta::default()
+            };
+            match self.lake.land(path, meta) {
+                Ok(l) => landed.push(l),
+                Err(err) => early.push(FileReport::rejected(&name, format!("cannot read it: {err}"))),
+            }
+        }
+        self.process(landed, early, RunKind::Import, trigger, options.source, progress).await
+    }
+
+    /// Processes what waits in landing (uploads, files of an interrupted run), optionally of one
+    /// source only.
+    pub async fn run_landing(
+        &self,
+        source: Option<SourceId>,
+        trigger: Trigger,
+        progress: &dyn Progress,
+    ) -> Result<RunReport, EtlError> {
+        let waiting = self.lake.waiting()?;
+        let waiting = match source {
+            Some(s) => waiting
+                .into_iter()
+                .filter(|l| l.meta.source.as_deref().is_none_or(|given| given == s.as_str()))
+                .collect(),
+            None => waiting,
+        };
+        self.process(waiting, Vec::new(), RunKind::Etl, trigger, source, progress).await
+    }
+
+    async fn process(
+        &self,
+        landed: Vec<Landed>,
+        early: Vec<FileReport>,
+        kind: RunKind,
+        trigger: Trigger,
+        source: Option<SourceId>,
+        progress: &dyn Progress,
+    ) -> Result<RunReport, EtlError> {
+        let _writer = self.writer.lock().await;
+        let pool = self.db.pool();
+        let total = landed.len() + early.len();
+        let run_id = runs::start(pool, trigger, kind, source, total).await?;
+        progress.event(&ProgressEvent::RunStarted { run_id, files: total });
+
+        let mut reports = Vec::with_capacity(total);
+        for report in early {
+            runs::record_file(pool, run_id, &report).await?;
+            progress.event(&ProgressEvent::FileFinished { run_id, report: report.clone() });
+            reports.push(report);
+        }
+        let offset = reports.len();
+        for (i, file) in landed.iter().enumerate() {
+            progress.event(&ProgressEvent::FileStarted {
+                run_id,
+                index: offset + i + 1,
+                total,
+                name: file.meta.original_name.clone(),
+                size_bytes: file.meta.size_bytes,
+            });
+            let report = match load::process_landed(self, run_id, file, progress).await {
+                Ok(report) => report,
+                Err(err) => {
+                    // A storage failure (disk, database) ends the run; the file stays in landing.
+                    let status = runs::finish(pool, run_id, &reports, Some(&err.to_string())).await?;
+                    progress.event(&ProgressEvent::RunFinished { run_id, status });
+                    return Err(err);
+                }
+            };
+            runs::record_file(pool, run_id, &report).await?;
+            progress.event(&ProgressEvent::FileFinished { run_id, report: report.clone() });
+            reports.push(report);
+        }
+        let status = runs::finish(pool, run_id, &reports, None).await?;
+        progress.event(&ProgressEvent::RunFinished { run_id, status });
+        Ok(RunReport { run_id, status, files: reports })
+    }
+
+    /// Rebuilds every curated fact table from raw alone, in one transaction: on any failure the
+    /// warehouse stays as it was.
+    pub async fn rebuild(&self, trigger: Trigger, progress: &dyn Progress) -> Result<RunReport, EtlError> {
+        let _writer = self.writer.lock().await;
+        load::rebuild(self, trigger, progress).await
+    }
+}

@@ -1,0 +1,284 @@
+//! The data lake on disk, under `<data dir>/lake`:
+//! - `landing/`: files as they arrive (CLI, upload, API pull), each with a `.meta.json` sidecar
+//!   holding what the import said about it. Nothing here is trusted.
+//! - `raw/ab/abcdef…`: the exact bytes, stored once under their SHA-256, read-only, never
+//!   rewritten. The warehouse can always be rebuilt from here.
+//! - `archive/YYYY-MM-DD/`: landing files once processed.
+//!
+//! Staging is in memory (typed records streamed to the loader); curated is the SQLite warehouse.
+
+use std::{
+    fs::{self, File},
+    io::{self, BufReader, BufWriter, Read, Write},
+    path::{Path, PathBuf},
+};
+
+use chrono::{NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, thiserror::Error)]
+pub enum LakeError {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    #[error("the landing note {path} is not valid: {source}")]
+    Meta { path: PathBuf, source: serde_json::Error },
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> LakeError + '_ {
+    move |source| LakeError::Io { path: path.to_path_buf(), source }
+}
+
+/// What the import said about a landed file (kept beside it until it is processed).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct LandingMeta {
+    pub original_name: String,
+    pub sha256: String,
+    pub size_bytes: u64,
+    pub received_at: String,
+    pub source: Option<String>,
+    pub artist: Option<String>,
+    pub export_date: Option<NaiveDate>,
+}
+
+/// A file waiting in landing.
+#[derive(Clone, Debug)]
+pub struct Landed {
+    pub path: PathBuf,
+    pub meta: LandingMeta,
+}
+
+#[derive(Clone, Debug)]
+pub struct Lake {
+    root: PathBuf,
+}
+
+impl Lake {
+    pub fn open(data_dir: &Path) -> Result<Self, LakeError> {
+        let lake = Self { root: data_dir.join("lake") };
+        for dir in ["landing", "raw", "archive", "tmp"] {
+            let path = lake.root.join(dir);
+            fs::create_dir_all(&path).map_err(io_err(&path))?;
+        }
+        Ok(lake)
+    }
+
+    pub fn landing_dir(&self) -> PathBuf {
+        self.root.join("landing")
+    }
+
+    pub fn raw_path(&self, sha256: &str) -> PathBuf {
+        self.root.join("raw").join(sha256.get(..2).unwrap_or("00")).join(sha256)
+    }
+
+    /// Copies `source` into landing, hashing it on the way, and writes its sidecar note.
+    pub fn land(&self, source: &Path, mut meta: LandingMeta) -> Result<Landed, LakeError> {
+        let stamp = Utc::now().format("%Y%m%dT%H%M%S%.6f");
+        let safe = safe_file_name(&meta.original_name);
+        let path = self.landing_dir().join(format!("{stamp}-{safe}"));
+        let part = path.with_extension("part");
+        let (sha256, size) = copy_hashing(source, &part)?;
+        fs::rename(&part, &path).map_err(io_err(&path))?;
+        meta.sha256 = sha256;
+        meta.size_bytes = size;
+        if meta.received_at.is_empty() {
+            meta.received_at = Utc::now().to_rfc3339();
+        }
+        write_meta(&path, &meta)?;
+        Ok(Landed { path, meta })
+    }
+
+    /// Files waiting in landing, oldest first (a file without a note gets one computed now).
+    pub fn waiting(&self) -> Result<Vec<Landed>, LakeError> {
+        let dir = self.landing_dir();
+        let mut files = Vec::new();
+        for entry in fs::read_dir(&dir).map_err(io_err(&dir))? {
+            let path = entry.map_err(io_err(&dir))?.path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            if !path.is_file()
+                || name.ends_with(".meta.json")
+                || name.ends_with(".part")
+                || name.starts_with('.')
+            {
+                continue;
+            }
+            let meta = match read_meta(&path)? {
+                Some(meta) => meta,
+                None => {
+                    let (sha256, size_bytes) = hash_file(&path)?;
+                    let meta = LandingMeta {
+                        original_name: name.to_string(),
+                        sha256,
+                        size_bytes,
+                        received_at: Utc::now().to_rfc3339(),
+                        ..LandingMeta::default()
+                    };
+                    write_meta(&path, &meta)?;
+                    meta
+                }
+            };
+            files.push(Landed { path, meta });
+        }
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(files)
+    }
+
+    /// Stores the landed bytes in raw under their hash, once. Returns the raw path.
+    pub fn keep_raw(&self, landed: &Landed) -> Result<PathBuf, LakeError> {
+        let raw = self.raw_path(&landed.meta.sha256);
+        if raw.is_file() {
+            return Ok(raw);
+        }
+        let parent = raw.parent().unwrap_or(&self.root);
+        fs::create_dir_all(parent).map_err(io_err(parent))?;
+        let tmp = self.root.join("tmp").join(format!("{}.part", landed.meta.sha256));
+        let (sha256, _) = copy_hashing(&landed.path, &tmp)?;
+        if sha256 != landed.meta.sha256 {
+            let _ = fs::remove_file(&tmp);
+            return Err(LakeError::Io {
+                path: landed.path.clone(),
+                source: io::Error::other("the file changed while it was being stored"),
+            });
+        }
+        let mut perms = fs::metadata(&tmp).map_err(io_err(&tmp))?.permissions();
+        perms.set_readonly(true);
+        fs::set_permissions(&tmp, perms).map_err(io_err(&tmp))?;
+        fs::rename(&tmp, &raw).map_err(io_err(&raw))?;
+        Ok(raw)
+    }
+
+    /// Moves a processed landing file (and its note) into `archive/<today>/`.
+    pub fn archive(&self, landed: &Landed) -> Result<(), LakeError> {
+        let day = self.root.join("archive").join(Utc::now().format("%Y-%m-%d").to_string());
+        fs::create_dir_all(&day).map_err(io_err(&day))?;
+        let name = landed.path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+        let target = day.join(&name);
+        fs::rename(&landed.path, &target).map_err(io_err(&target))?;
+        let note = meta_path(&landed.path);
+        if note.is_file() {
+            let _ = fs::rename(&note, meta_path(&target));
+        }
+        Ok(())
+    }
+}
+
+/// A name safe to use inside the lake: no directories, no leading dots, no control characters.
+pub fn safe_file_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String = base
+        .chars()
+        .map(|c| if c.is_control() || matches!(c, ':' | '*' | '?' | '"' | '<' | '>' | '|') { '_' } else { c })
+        .collect();
+    let cleaned = cleaned.trim_start_matches('.').trim();
+    let cleaned: String = cleaned.chars().take(150).collect();
+    if cleaned.is_empty() { "file".to_string() } else { cleaned }
+}
+
+fn meta_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".meta.json");
+    path.with_file_name(name)
+}
+
+fn write_meta(path: &Path, meta: &LandingMeta) -> Result<(), LakeError> {
+    let note = meta_path(path);
+    let json =
+        serde_json::to_vec_pretty(meta).map_err(|source| LakeError::Meta { path: note.clone(), source })?;
+    fs::write(&note, json).map_err(io_err(&note))
+}
+
+fn read_meta(path: &Path) -> Result<Option<LandingMeta>, LakeError> {
+    let note = meta_path(path);
+    match fs::read(&note) {
+        Ok(bytes) => {
+            serde_json::from_slice(&bytes).map(Some).map_err(|source| LakeError::Meta { path: note, source })
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(LakeError::Io { path: note, source }),
+    }
+}
+
+/// Copies `from` to `to` (fsynced) and returns the SHA-256 (hex) and size of the bytes copied.
+fn copy_hashing(from: &Path, to: &Path) -> Result<(String, u64), LakeError> {
+    let mut reader = BufReader::with_capacity(1 << 20, File::open(from).map_err(io_err(from))?);
+    let out = File::create(to).map_err(io_err(to))?;
+    let mut writer = BufWriter::with_capacity(1 << 20, out);
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut size = 0u64;
+    loop {
+        let n = reader.read(&mut buf).map_err(io_err(from))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        writer.write_all(&buf[..n]).map_err(io_err(to))?;
+        size += n as u64;
+    }
+    let file =
+        writer.into_inner().map_err(|e| LakeError::Io { path: to.to_path_buf(), source: e.into_error() })?;
+    file.sync_all().map_err(io_err(to))?;
+    Ok((hex(&hasher.finalize()), size))
+}
+
+fn hash_file(path: &Path) -> Result<(String, u64), LakeError> {
+    let mut reader = BufReader::with_capacity(1 << 20, File::open(path).map_err(io_err(path))?);
+    let mut hasher = Sha256::new();
+    let size = io::copy(&mut reader, &mut hasher).map_err(io_err(path))?;
+    Ok((hex(&hasher.finalize()), size))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lands_keeps_raw_once_and_archives() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let lake = Lake::open(dir.path()).expect("lake");
+        let src = dir.path().join("export.csv");
+        fs::write(&src, b"abc").expect("write");
+        let landed = lake
+            .land(&src, LandingMeta { original_name: "export.csv".into(), ..LandingMeta::default() })
+            .expect("land");
+        assert_eq!(landed.meta.sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(landed.meta.size_bytes, 3);
+        assert_eq!(lake.waiting().expect("waiting").len(), 1);
+
+        let raw = lake.keep_raw(&landed).expect("raw");
+        assert_eq!(fs::read(&raw).expect("read"), b"abc");
+        assert!(fs::metadata(&raw).expect("meta").permissions().readonly());
+        // a second copy of the same bytes is not stored again
+        assert_eq!(lake.keep_raw(&landed).expect("raw again"), raw);
+
+        lake.archive(&landed).expect("archive");
+        assert!(lake.waiting().expect("waiting").is_empty());
+        assert_eq!(fs::read(&src).expect("source untouched"), b"abc");
+    }
+
+    #[test]
+    fn file_names_cannot_escape_the_lake() {
+        assert_eq!(safe_file_name("../../etc/passwd"), "passwd");
+        assert_eq!(safe_file_name("..\\..\\x.csv"), "x.csv");
+        assert_eq!(safe_file_name(".hidden"), "hidden");
+        assert_eq!(safe_file_name("a\u{0}b?.csv"), "a_b_.csv");
+        assert_eq!(safe_file_name(""), "file");
+        assert_eq!(safe_file_name("Table data.csv"), "Table data.csv");
+    }
+
+    #[test]
+    fn files_dropped_into_landing_without_a_note_are_picked_up() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let lake = Lake::open(dir.path()).expect("lake");
+        fs::write(lake.landing_dir().join("dropped.tsv"), b"x").expect("write");
+        fs::write(lake.landing_dir().join("upload.part"), b"partial").expect("write");
+        let waiting = lake.waiting().expect("waiting");
+        assert_eq!(waiting.len(), 1);
+        assert_eq!(waiting[0].meta.original_name, "dropped.tsv");
+        assert_eq!(waiting[0].meta.size_bytes, 1);
+    }
+}

@@ -1,0 +1,89 @@
+//! Calendar types the warehouse uses.
+
+use std::{fmt, str::FromStr};
+
+use chrono::{Datelike, NaiveDate};
+
+/// A calendar month, e.g. a statement's sale month.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct YearMonth {
+    year: i32,
+    month: u32,
+}
+
+impl YearMonth {
+    pub fn new(year: i32, month: u32) -> Option<Self> {
+        ((1..=12).contains(&month) && (1..=9999).contains(&year)).then_some(Self { year, month })
+    }
+
+    pub fn of(date: NaiveDate) -> Self {
+        Self { year: date.year(), month: date.month() }
+    }
+
+    pub fn first_day(self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year, self.month, 1).unwrap_or(NaiveDate::MIN)
+    }
+
+    /// `YYYYMM`, as stored.
+    pub fn as_int(self) -> i64 {
+        i64::from(self.year) * 100 + i64::from(self.month)
+    }
+
+    pub fn from_int(v: i64) -> Option<Self> {
+        Self::new(i32::try_from(v / 100).ok()?, u32::try_from(v % 100).ok()?)
+    }
+}
+
+impl fmt::Display for YearMonth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+impl FromStr for YearMonth {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        let (y, m) = s.split_once('-').ok_or(())?;
+        if y.len() != 4 || m.len() != 2 {
+            return Err(());
+        }
+        Self::new(y.parse().map_err(|_| ())?, m.parse().map_err(|_| ())?).ok_or(())
+    }
+}
+
+/// `YYYYMMDD`, as stored.
+pub fn date_int(d: NaiveDate) -> i64 {
+    i64::from(d.year()) * 10_000 + i64::from(d.month()) * 100 + i64::from(d.day())
+}
+
+pub fn date_from_int(v: i64) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(
+        i32::try_from(v / 10_000).ok()?,
+        u32::try_from(v / 100 % 100).ok()?,
+        u32::try_from(v % 100).ok()?,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_round_trip() {
+        let m: YearMonth = "2025-01".parse().expect("month");
+        assert_eq!(m.as_int(), 202501);
+        assert_eq!(YearMonth::from_int(202501), Some(m));
+        assert_eq!(m.to_string(), "2025-01");
+        assert_eq!(m.first_day(), NaiveDate::from_ymd_opt(2025, 1, 1).expect("date"));
+        assert!("2025-1".parse::<YearMonth>().is_err());
+    }
+
+    #[test]
+    fn dates_round_trip() {
+        let d = NaiveDate::from_ymd_opt(2024, 10, 24).expect("date");
+        assert_eq!(date_int(d), 20241024);
+        assert_eq!(date_from_int(20241024), Some(d));
+        assert_eq!(date_from_int(20241324), None);
+    }
+}

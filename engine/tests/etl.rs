@@ -1,0 +1,299 @@
+//! The ETL engine end to end on a real SQLite file and a real lake directory.
+
+use std::path::{Path, PathBuf};
+
+use engine::{
+    Database,
+    etl::{Etl, ImportOptions, Outcome, Quiet, Trigger},
+};
+use model::SourceId;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+/// (store, artist, ISRC or title, sale month, quantity, earnings, line, file)
+type LineRow = (String, Option<String>, String, i64, i64, String, i64, String);
+/// (quantity, earnings, withheld, recoup, country, team percentage)
+type AmountRow = (i64, String, Option<String>, Option<String>, Option<String>, Option<String>);
+
+struct Env {
+    _dir: tempfile::TempDir,
+    db: Database,
+    etl: Etl,
+}
+
+async fn env() -> Env {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = Database::open(&dir.path().join("soundcheck.db")).await.expect("db");
+    let etl = Etl::open(db.clone(), dir.path()).await.expect("etl");
+    Env { _dir: dir, db, etl }
+}
+
+impl Env {
+    async fn import(&self, files: &[&str]) -> engine::etl::RunReport {
+        self.import_with(files, ImportOptions::default()).await
+    }
+
+    async fn import_with(&self, files: &[&str], options: ImportOptions) -> engine::etl::RunReport {
+        let paths: Vec<PathBuf> = files.iter().map(|f| fixture(f)).collect();
+        self.etl.import(&paths, &options, Trigger::Cli, &Quiet).await.expect("import")
+    }
+
+    /// Every statement line, in file and line order.
+    async fn lines(&self) -> Vec<LineRow> {
+        sqlx::query_as(
+            "SELECT s.name, a.name, COALESCE(t.isrc, l.title), l.sale_month, l.quantity, l.earnings, l.line, r.original_name \
+             FROM statement_lines l JOIN stores s ON s.id = l.store_id \
+             LEFT JOIN artists a ON a.id = l.artist_id LEFT JOIN tracks t ON t.id = l.track_id \
+             JOIN raw_files r ON r.id = l.raw_file_id ORDER BY r.id, l.line",
+        )
+        .fetch_all(self.db.pool())
+        .await
+        .expect("lines")
+    }
+
+    async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(self.db.pool()).await.expect("count")
+    }
+}
+
+#[tokio::test]
+async fn layout_a_latin1_bare_cr_loads_exactly() {
+    let env = env().await;
+    let report = env.import(&["distrokid/bank_details_layout_a.tsv"]).await;
+    let file = &report.files[0];
+    assert_eq!(file.outcome, Outcome::Loaded, "{:?}", file.message);
+    assert_eq!(file.source, Some(SourceId::Distrokid));
+    assert_eq!((file.rows_read, file.rows_loaded, file.rows_rejected, file.rows_skipped), (4, 4, 0, 0));
+
+    let lines = env.lines().await;
+    let name = "bank_details_layout_a.tsv".to_string();
+    let zone = Some("ZONE A0".to_string());
+    assert_eq!(
+        lines,
+        vec![
+            (
+                "Apple Music".into(),
+                zone.clone(),
+                "QZTAW2496366".into(),
+                202408,
+                99,
+                "0.46942739".into(),
+                2,
+                name.clone()
+            ),
+            (
+                "Spotify".into(),
+                zone.clone(),
+                "QZTB92494812".into(),
+                202501,
+                22,
+                "-0.03133519".into(),
+                3,
+                name.clone()
+            ),
+            // identical to the line above (the artist spelled another way): a second sale, kept
+            (
+                "Spotify".into(),
+                zone.clone(),
+                "QZTB92494812".into(),
+                202501,
+                22,
+                "-0.03133519".into(),
+                4,
+                name.clone()
+            ),
+            (
+                "Deezer".into(),
+                zone.clone(),
+                "QZTB92494813".into(),
+                202501,
+                5,
+                "0.000000000001".into(),
+                5,
+                name.clone()
+            ),
+        ]
+    );
+    // ISO-8859-1 decoded; quotes inside a tab-separated field are characters
+    let title: String = sqlx::query_scalar("SELECT title FROM tracks WHERE isrc = 'QZTB92494813'")
+        .fetch_one(env.db.pool())
+        .await
+        .expect("t");
+    assert_eq!(title, "Café \"Noir\"");
+    // three spellings, one artist
+    assert_eq!(env.count("SELECT count(*) FROM artists").await, 1);
+    assert_eq!(env.count("SELECT count(*) FROM artist_aliases").await, 1);
+    let reporting: i64 = sqlx::query_scalar("SELECT reporting_date FROM statement_lines WHERE line = 2")
+        .fetch_one(env.db.pool())
+        .await
+        .expect("date");
+    assert_eq!(reporting, 20241024);
+}
+
+#[tokio::test]
+async fn layout_b_quoted_with_bom_keeps_withheld_and_recoup_apart() {
+    let env = env().await;
+    let report = env.import(&["distrokid/bank_details_layout_b.csv"]).await;
+    assert_eq!(report.files[0].outcome, Outcome::Loaded, "{:?}", report.files[0].message);
+    let rows: Vec<AmountRow> = sqlx::query_as(
+        "SELECT quantity, earnings, withheld, recoup, country, team_percentage FROM statement_lines ORDER BY line",
+    )
+    .fetch_all(env.db.pool())
+    .await
+    .expect("rows");
+    assert_eq!(
+        rows,
+        vec![
+            (
+                1204,
+                "1.234567890123".into(),
+                Some("0.01".into()),
+                Some("0.5".into()),
+                Some("OU".into()),
+                Some("50".into())
+            ),
+            (0, "0.000001".into(), Some("0".into()), Some("0".into()), Some("US".into()), Some("50".into())),
+        ]
+    );
+    // Two spellings of one title, one track (the ISRC is the key), first spelling kept.
+    let titles: Vec<String> =
+        sqlx::query_scalar("SELECT title FROM tracks").fetch_all(env.db.pool()).await.expect("t");
+    assert_eq!(titles, ["AIGENERATEDGHOSTJOBS"]);
+}
+
+#[tokio::test]
+async fn the_same_file_twice_changes_nothing() {
+    let env = env().await;
+    env.import(&["distrokid/bank_details_layout_a.tsv"]).await;
+    let before = env.lines().await;
+    let again = env.import(&["distrokid/bank_details_layout_a.tsv"]).await;
+    assert_eq!(again.files[0].outcome, Outcome::AlreadyImported);
+    assert!(!again.any_rejected());
+    assert_eq!(env.lines().await, before);
+    assert_eq!(env.count("SELECT count(*) FROM raw_files").await, 1);
+}
+
+#[tokio::test]
+async fn a_redownloaded_cumulative_statement_adds_only_its_new_lines() {
+    let env = env().await;
+    let first = env.import(&["distrokid/cumulative_v1.tsv"]).await;
+    assert_eq!(first.files[0].rows_loaded, 3);
+    let second = env.import(&["distrokid/cumulative_v2.tsv"]).await;
+    let f = &second.files[0];
+    assert_eq!(f.outcome, Outcome::Loaded);
+    // v2 = v1's three lines (L2 twice) + L3 + a third identical L2 sale
+    assert_eq!((f.rows_read, f.rows_loaded, f.rows_skipped), (5, 2, 3));
+    assert_eq!(env.count("SELECT count(*) FROM statement_lines").await, 5);
+    let l2_sales = env.count("SELECT count(*) FROM statement_lines l JOIN stores s ON s.id = l.store_id WHERE s.name = 'Apple Music'").await;
+    assert_eq!(l2_sales, 3);
+    // the old lines keep their lineage to the first download
+    let from_v1 = env.count("SELECT count(*) FROM statement_lines l JOIN raw_files r ON r.id = l.raw_file_id WHERE r.original_name = 'cumulative_v1.tsv'").await;
+    assert_eq!(from_v1, 3);
+}
+
+#[tokio::test]
+async fn a_bad_row_rejects_the_whole_file_and_is_quarantined() {
+    let env = env().await;
+    env.import(&["distrokid/cumulative_v1.tsv"]).await;
+    let before = env.lines().await;
+
+    let report = env.import(&["distrokid/bad_rows.tsv", "distrokid/bank_details_layout_b.csv"]).await;
+    let bad = &report.files[0];
+    assert_eq!(bad.outcome, Outcome::Rejected);
+    assert_eq!((bad.rows_read, bad.rows_rejected, bad.rows_loaded), (3, 2, 0));
+    let message = bad.message.clone().unwrap_or_default();
+    assert!(message.contains("2 of 3 rows failed"), "{message}");
+    assert!(message.contains("line 3") && message.contains("Reporting Date"), "{message}");
+    // the other file of the same import still loads
+    assert_eq!(report.files[1].outcome, Outcome::Loaded);
+    assert_eq!(report.status, "partial");
+    assert!(report.any_rejected());
+
+    let quarantined: Vec<(i64, String, String, String)> =
+        sqlx::query_as("SELECT line, column_name, reason, file_name FROM quarantine ORDER BY line")
+            .fetch_all(env.db.pool())
+            .await
+            .expect("quarantine");
+    assert_eq!(quarantined.len(), 2);
+    assert_eq!((quarantined[0].0, quarantined[0].1.as_str()), (3, "Reporting Date"));
+    assert!(quarantined[0].2.contains("2024-02-30"));
+    assert_eq!((quarantined[1].0, quarantined[1].1.as_str()), (4, "Earnings (USD)"));
+    assert_eq!(quarantined[1].3, "bad_rows.tsv");
+
+    // nothing of the bad file, and nothing already stored changed
+    let after = env.lines().await;
+    assert_eq!(&after[..before.len()], &before[..]);
+    assert!(after.iter().all(|l| l.7 != "bad_rows.tsv"));
+    let status: String =
+        sqlx::query_scalar("SELECT status FROM raw_files WHERE original_name = 'bad_rows.tsv'")
+            .fetch_one(env.db.pool())
+            .await
+            .expect("status");
+    assert_eq!(status, "rejected");
+}
+
+#[tokio::test]
+async fn unknown_files_and_missing_paths_are_rejected_with_reasons() {
+    let env = env().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let odd = dir.path().join("notes.csv");
+    std::fs::write(&odd, "colour,shape\nred,round\n").expect("write");
+    let missing = dir.path().join("nope.tsv");
+    let report = env
+        .etl
+        .import(&[odd, missing], &ImportOptions::default(), Trigger::Cli, &Quiet)
+        .await
+        .expect("import");
+    let messages: Vec<String> = report.files.iter().map(|f| f.message.clone().unwrap_or_default()).collect();
+    assert!(messages.iter().any(|m| m.contains("no such file")), "{messages:?}");
+    let unknown = messages.iter().find(|m| m.contains("unrecognised")).expect("unrecognised message");
+    assert!(unknown.contains("DistroKid bank details export"), "{unknown}");
+    assert_eq!(report.status, "failed");
+}
+
+#[tokio::test]
+async fn a_named_source_that_does_not_fit_is_refused() {
+    let env = env().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let odd = dir.path().join("notes.csv");
+    std::fs::write(&odd, "colour,shape\nred,round\n").expect("write");
+    let options = ImportOptions { source: Some(SourceId::Distrokid), ..ImportOptions::default() };
+    let report = env.etl.import(&[odd], &options, Trigger::Cli, &Quiet).await.expect("import");
+    let message = report.files[0].message.clone().unwrap_or_default();
+    assert!(message.contains("not a distrokid file"), "{message}");
+}
+
+#[tokio::test]
+async fn an_explicit_artist_overrides_the_file() {
+    let env = env().await;
+    let options = ImportOptions { artist: Some("Night Owls".into()), ..ImportOptions::default() };
+    env.import_with(&["distrokid/cumulative_v1.tsv"], options).await;
+    let artists: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT a.name FROM statement_lines l JOIN artists a ON a.id = l.artist_id",
+    )
+    .fetch_all(env.db.pool())
+    .await
+    .expect("artists");
+    assert_eq!(artists, ["Night Owls"]);
+}
+
+#[tokio::test]
+async fn rebuild_from_raw_gives_the_same_warehouse() {
+    let env = env().await;
+    env.import(&["distrokid/bank_details_layout_a.tsv", "distrokid/cumulative_v1.tsv"]).await;
+    env.import_with(
+        &["distrokid/bank_details_layout_b.csv"],
+        ImportOptions { artist: Some("Night Owls".into()), ..ImportOptions::default() },
+    )
+    .await;
+    env.import(&["distrokid/cumulative_v2.tsv", "distrokid/bad_rows.tsv"]).await;
+    let before = env.lines().await;
+    assert_eq!(before.len(), 4 + 5 + 2);
+
+    let report = env.etl.rebuild(Trigger::Cli, &Quiet).await.expect("rebuild");
+    assert_eq!(report.status, "succeeded");
+    assert_eq!(report.files.len(), 4, "the rejected file is not replayed");
+    assert_eq!(env.lines().await, before);
+}
