@@ -2,7 +2,9 @@
 
 use std::{
     io::Write,
+    path::{Path, PathBuf},
     process::{Command, Output, Stdio},
+    time::{Duration, Instant},
 };
 
 fn soundcheck(data_dir: &std::path::Path, args: &[&str], stdin: &str) -> Output {
@@ -54,4 +56,141 @@ fn unknown_subcommands_are_usage_errors() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = soundcheck(dir.path(), &["frobnicate"], "");
     assert_eq!(out.status.code(), Some(2));
+}
+
+fn fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine/tests/fixtures").join(name).display().to_string()
+}
+
+fn text(out: &Output) -> (String, String) {
+    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn import_reports_each_file_and_exits_1_when_any_is_rejected() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let good = fixture("distrokid/bank_details_layout_a.tsv");
+    let out = soundcheck(dir.path(), &["import", &good], "");
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("loaded    bank_details_layout_a.tsv (distrokid): 4 rows loaded, 0 rejected"),
+        "{stdout}"
+    );
+
+    let again = soundcheck(dir.path(), &["import", &good], "");
+    assert_eq!(again.status.code(), Some(0));
+    assert!(text(&again).0.contains("already imported"), "{}", text(&again).0);
+
+    let bad = fixture("distrokid/bad_rows.tsv");
+    let other = fixture("distrokid/bank_details_layout_b.csv");
+    let out = soundcheck(dir.path(), &["import", &bad, &other, "/no/such/file.tsv"], "");
+    let (stdout, _) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("rejected  bad_rows.tsv (distrokid): 2 of 3 rows failed"), "{stdout}");
+    assert!(stdout.contains("line 3, column \"Reporting Date\""), "{stdout}");
+    assert!(stdout.contains("loaded    bank_details_layout_b.csv"), "{stdout}");
+    assert!(stdout.contains("rejected  file.tsv: /no/such/file.tsv: no such file"), "{stdout}");
+}
+
+#[test]
+fn import_usage_errors_exit_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let good = fixture("distrokid/bank_details_layout_a.tsv");
+    for args in [
+        vec!["import"],
+        vec!["import", "--source", "napster", good.as_str()],
+        vec!["import", "--export-date", "26/11/2026", good.as_str()],
+    ] {
+        let out = soundcheck(dir.path(), &args, "");
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out).1);
+    }
+}
+
+#[test]
+fn rebuild_and_etl_run_succeed_on_a_clean_lake() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    soundcheck(dir.path(), &["import", &fixture("distrokid/cumulative_v1.tsv")], "");
+    let out = soundcheck(dir.path(), &["etl", "rebuild"], "");
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    assert!(text(&out).0.contains("3 rows loaded"), "{}", text(&out).0);
+    let out = soundcheck(dir.path(), &["etl", "run"], "");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out).0.contains("nothing waiting in landing"));
+}
+
+/// A DistroKid statement of `lines` lines, big enough that loading it takes a while.
+fn big_statement(dir: &Path, lines: usize) -> PathBuf {
+    let path = dir.join("big_statement.tsv");
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&path).expect("create"));
+    writeln!(out, "Reporting Date\tSale Month\tStore\tArtist\tTitle\tISRC\tUPC\tQuantity\tTeam Percentage\tSong/Album\tCountry of Sale\tSongwriter Royalties Withheld\tEarnings (USD)").expect("w");
+    for i in 0..lines {
+        writeln!(
+            out,
+            "2025-03-29\t2025-01\tSpotify\tZONE A0\tTrack {t}\tQZTB9{t:07}\t198891507125\t{q}\t100\tSong\tUS\t0\t0.{e:08}",
+            t = i % 500,
+            q = i % 97,
+            e = i
+        )
+        .expect("w");
+    }
+    out.flush().expect("flush");
+    path
+}
+
+async fn count_lines(data_dir: &Path) -> i64 {
+    let db = engine::Database::open(&data_dir.join("soundcheck.db")).await.expect("db");
+    sqlx::query_scalar("SELECT count(*) FROM statement_lines").fetch_one(db.pool()).await.expect("count")
+}
+
+async fn run_status(data_dir: &Path) -> Vec<String> {
+    let db = engine::Database::open(&data_dir.join("soundcheck.db")).await.expect("db");
+    sqlx::query_scalar("SELECT status FROM runs ORDER BY id").fetch_all(db.pool()).await.expect("runs")
+}
+
+#[tokio::test]
+async fn a_crash_mid_import_leaves_the_warehouse_as_before_and_the_next_run_completes() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let data = work.path().join("data");
+    let first = soundcheck(&data, &["import", &fixture("distrokid/cumulative_v1.tsv")], "");
+    assert_eq!(first.status.code(), Some(0));
+    let big = big_statement(work.path(), 200_000);
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_soundcheck"))
+        .arg("--data-dir")
+        .arg(&data)
+        .arg("import")
+        .arg(&big)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    // Kill it while it loads: once its run is recorded and its file has reached raw.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let raw_has_it = std::fs::read_dir(data.join("lake/raw")).map(|d| d.count() >= 2).unwrap_or(false);
+        if raw_has_it && run_status(&data).await.len() >= 2 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the import never started");
+        assert!(child.try_wait().expect("wait").is_none(), "the import finished before it could be killed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    child.kill().expect("kill");
+    child.wait().expect("wait");
+
+    assert_eq!(count_lines(&data).await, 3, "the warehouse is as before the killed import");
+    assert_eq!(run_status(&data).await, ["succeeded", "running"]);
+
+    let out = soundcheck(&data, &["etl", "run"], "");
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("loaded    big_statement.tsv (distrokid): 200,000 rows loaded"), "{stdout}");
+    assert_eq!(count_lines(&data).await, 200_003);
+    assert_eq!(run_status(&data).await, ["succeeded", "interrupted", "succeeded"]);
+
+    // and the same file again is already imported
+    let again = soundcheck(&data, &["import", big.to_str().expect("utf-8 path")], "");
+    assert!(text(&again).0.contains("already imported"), "{}", text(&again).0);
 }

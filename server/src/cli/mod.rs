@@ -1,5 +1,7 @@
 //! The command line. Usage errors exit with 2 (clap), failures with 1.
 
+mod import;
+mod progress;
 mod serve;
 mod user;
 
@@ -34,6 +36,13 @@ pub enum Command {
         #[arg(long, value_name = "HOST:PORT")]
         listen: Option<String>,
     },
+    /// Land export files and load them into the warehouse; exit 1 if any file is rejected
+    Import(import::ImportArgs),
+    /// Run the ETL: process landing, or rebuild the warehouse from raw
+    Etl {
+        #[command(subcommand)]
+        command: import::EtlCommand,
+    },
     /// Manage users
     User {
         #[command(subcommand)]
@@ -44,12 +53,14 @@ pub enum Command {
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let listen = match &cli.command {
         Command::Serve { listen } => listen.clone(),
-        Command::User { .. } => None,
+        _ => None,
     };
     let flags = Flags { data_dir: cli.data_dir, config: cli.config, listen };
     let settings = Settings::from_env(&flags)?;
     match cli.command {
         Command::Serve { .. } => serve::run(&settings).await,
+        Command::Import(args) => import::import(&settings, args).await,
+        Command::Etl { command } => import::etl(&settings, command).await,
         Command::User { command } => user::run(&settings, command).await,
     }
 }
