@@ -1,45 +1,26 @@
 //! The ETL engine end to end on a real SQLite file and a real lake directory.
 
-use std::path::{Path, PathBuf};
+mod common;
 
-use engine::{
-    Database,
-    etl::{Etl, ImportOptions, Outcome, Quiet, Trigger},
-};
+use common::Env;
+use engine::etl::{ImportOptions, Outcome, Quiet, Trigger};
 use model::SourceId;
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
-}
 
 /// (store, artist, ISRC or title, sale month, quantity, earnings, line, file)
 type LineRow = (String, Option<String>, String, i64, i64, String, i64, String);
 /// (quantity, earnings, withheld, recoup, country, team percentage)
 type AmountRow = (i64, String, Option<String>, Option<String>, Option<String>, Option<String>);
 
-struct Env {
-    _dir: tempfile::TempDir,
-    db: Database,
-    etl: Etl,
-}
-
 async fn env() -> Env {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = Database::open(&dir.path().join("soundcheck.db")).await.expect("db");
-    let etl = Etl::open(db.clone(), dir.path()).await.expect("etl");
-    Env { _dir: dir, db, etl }
+    Env::new().await
 }
 
-impl Env {
-    async fn import(&self, files: &[&str]) -> engine::etl::RunReport {
-        self.import_with(files, ImportOptions::default()).await
-    }
+trait Lines {
+    async fn lines(&self) -> Vec<LineRow>;
+    async fn count(&self, sql: &str) -> i64;
+}
 
-    async fn import_with(&self, files: &[&str], options: ImportOptions) -> engine::etl::RunReport {
-        let paths: Vec<PathBuf> = files.iter().map(|f| fixture(f)).collect();
-        self.etl.import(&paths, &options, Trigger::Cli, &Quiet).await.expect("import")
-    }
-
+impl Lines for Env {
     /// Every statement line, in file and line order.
     async fn lines(&self) -> Vec<LineRow> {
         sqlx::query_as(

@@ -4,6 +4,7 @@
 //! Adding a source: a module here implementing [`Connector`], and one line in [`registry`].
 
 pub mod distrokid;
+pub mod spotify;
 pub mod tabular;
 pub mod values;
 
@@ -157,7 +158,7 @@ pub trait Connector: Send + Sync {
 
 /// Every connector. One line per source.
 pub fn registry() -> &'static [&'static dyn Connector] {
-    &[&distrokid::DistroKid]
+    &[&distrokid::DistroKid, &spotify::Spotify]
 }
 
 pub fn connector(id: SourceId) -> Option<&'static dyn Connector> {

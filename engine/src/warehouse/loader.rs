@@ -8,11 +8,34 @@ use std::collections::HashMap;
 use model::SourceId;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
-use super::{Record, StatementLine, alias_key};
+use super::{
+    DailyFact, EmailCampaign, EntityRef, ExchangeRate, Measure, Record, StatementLine, WindowFact, alias_key,
+};
 use crate::time::{YearMonth, date_int};
 
-/// Rows per INSERT: 19 bound values each stays far below SQLite's 32,766-variable limit.
+/// Rows per INSERT: at 19 bound values each, far below SQLite's 32,766-variable limit.
 const BATCH_ROWS: usize = 1000;
+
+/// A daily or window fact with its dimension ids resolved.
+struct PendingFact {
+    line: u64,
+    source: &'static str,
+    metric: &'static str,
+    artist_id: i64,
+    entity_id: i64,
+    days: (i64, i64),
+    measure: Measure,
+}
+
+impl PendingFact {
+    fn columns(&self) -> (Option<i64>, Option<String>, Option<String>) {
+        match &self.measure {
+            Measure::Count(v) => (Some(*v), None, None),
+            Measure::Amount(d) => (None, Some(d.to_string()), None),
+            Measure::Money(d, c) => (None, Some(d.to_string()), Some(c.clone())),
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -44,8 +67,11 @@ pub struct Loader<'c> {
     artists: HashMap<String, i64>,
     stores: HashMap<String, i64>,
     tracks: HashMap<String, i64>,
+    entities: HashMap<(SourceId, &'static str, String), i64>,
     occurrences: HashMap<(SourceId, u64), u32>,
     pending: Vec<PendingLine>,
+    daily: Vec<PendingFact>,
+    window: Vec<PendingFact>,
     stats: LoadStats,
 }
 
@@ -59,8 +85,11 @@ impl<'c> Loader<'c> {
             artists: HashMap::new(),
             stores: HashMap::new(),
             tracks: HashMap::new(),
+            entities: HashMap::new(),
             occurrences: HashMap::new(),
             pending: Vec::with_capacity(BATCH_ROWS),
+            daily: Vec::new(),
+            window: Vec::new(),
             stats: LoadStats::default(),
         }
     }
@@ -85,19 +114,195 @@ impl<'c> Loader<'c> {
                 };
                 self.pending.push(PendingLine { line, key, store_id, artist_id, track_id, record: rec });
                 if self.pending.len() >= BATCH_ROWS {
-                    self.flush().await?;
+                    self.flush_lines().await?;
                 }
             }
+            Record::Daily(fact) => {
+                let DailyFact { source, metric, artist, entity, day, measure } = *fact;
+                let (artist_id, entity_id) = self.ids(source, artist, entity).await?;
+                let day = date_int(day);
+                let source = source.as_str();
+                self.daily.push(PendingFact {
+                    line,
+                    source,
+                    metric,
+                    artist_id,
+                    entity_id,
+                    days: (day, day),
+                    measure,
+                });
+                if self.daily.len() >= BATCH_ROWS {
+                    self.flush_facts(false).await?;
+                }
+            }
+            Record::Window(fact) => {
+                let WindowFact { source, metric, artist, entity, first_day, last_day, measure } = *fact;
+                let (artist_id, entity_id) = self.ids(source, artist, entity).await?;
+                let days = (date_int(first_day), date_int(last_day));
+                let source = source.as_str();
+                self.window.push(PendingFact { line, source, metric, artist_id, entity_id, days, measure });
+                if self.window.len() >= BATCH_ROWS {
+                    self.flush_facts(true).await?;
+                }
+            }
+            Record::EmailCampaign(campaign) => self.email_campaign(line, *campaign).await?,
+            Record::ExchangeRate(rate) => self.exchange_rate(line, rate).await?,
         }
         Ok(())
     }
 
     pub async fn finish(mut self) -> Result<LoadStats, LoadError> {
-        self.flush().await?;
+        self.flush_lines().await?;
+        self.flush_facts(false).await?;
+        self.flush_facts(true).await?;
         Ok(self.stats)
     }
 
-    async fn flush(&mut self) -> Result<(), LoadError> {
+    /// The artist (override first) and entity ids of a fact; 0 when there is none.
+    async fn ids(
+        &mut self,
+        source: SourceId,
+        artist: Option<String>,
+        entity: Option<EntityRef>,
+    ) -> Result<(i64, i64), LoadError> {
+        let artist = self.artist_override.clone().or(artist);
+        let artist_id = match artist.as_deref() {
+            Some(name) => self.artist(name).await?.unwrap_or(0),
+            None => 0,
+        };
+        let entity_id = match entity {
+            Some(e) => self.entity(source, e).await?,
+            None => 0,
+        };
+        Ok((artist_id, entity_id))
+    }
+
+    /// Daily and window facts: the newest import of a key replaces its value (a restated day,
+    /// an API figure after an export's); keys a file does not mention are left alone.
+    async fn flush_facts(&mut self, window: bool) -> Result<(), LoadError> {
+        let pending = if window { &mut self.window } else { &mut self.daily };
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let raw_file_id = self.raw_file_id;
+        let mut qb = if window {
+            QueryBuilder::<Sqlite>::new(
+                "INSERT INTO window_facts (source, metric, artist_id, entity_id, first_day, last_day, value, amount, \
+                 currency, raw_file_id, line) ",
+            )
+        } else {
+            QueryBuilder::<Sqlite>::new(
+                "INSERT INTO daily_facts (source, metric, artist_id, entity_id, day, value, amount, currency, \
+                 raw_file_id, line) ",
+            )
+        };
+        qb.push_values(pending.drain(..), |mut b, f| {
+            let (value, amount, currency) = f.columns();
+            b.push_bind(f.source).push_bind(f.metric).push_bind(f.artist_id).push_bind(f.entity_id);
+            if window {
+                b.push_bind(f.days.0).push_bind(f.days.1);
+            } else {
+                b.push_bind(f.days.0);
+            }
+            b.push_bind(value)
+                .push_bind(amount)
+                .push_bind(currency)
+                .push_bind(raw_file_id)
+                .push_bind(i64::try_from(f.line).unwrap_or(i64::MAX));
+        });
+        qb.push(if window {
+            " ON CONFLICT (source, metric, artist_id, entity_id, first_day, last_day) DO UPDATE SET "
+        } else {
+            " ON CONFLICT (source, metric, artist_id, entity_id, day) DO UPDATE SET "
+        });
+        qb.push(
+            "value = excluded.value, amount = excluded.amount, currency = excluded.currency, \
+             raw_file_id = excluded.raw_file_id, line = excluded.line",
+        );
+        let done = qb.build().execute(&mut *self.conn).await?;
+        self.stats.rows_loaded += done.rows_affected();
+        Ok(())
+    }
+
+    async fn email_campaign(&mut self, line: u64, c: EmailCampaign) -> Result<(), LoadError> {
+        let artist = self.artist_override.clone().or(c.artist.clone());
+        let artist_id = match artist.as_deref() {
+            Some(name) => self.artist(name).await?.unwrap_or(0),
+            None => 0,
+        };
+        sqlx::query(
+            "INSERT INTO email_campaigns (campaign_key, source, artist_id, title, subject, list_id, send_time, \
+             send_day, delivered, unique_opens, unique_clicks, unsubscribes, hard_bounces, soft_bounces, \
+             abuse_reports, raw_file_id, line) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (campaign_key) DO UPDATE SET source = excluded.source, artist_id = excluded.artist_id, \
+             title = excluded.title, subject = excluded.subject, list_id = excluded.list_id, \
+             send_time = excluded.send_time, send_day = excluded.send_day, delivered = excluded.delivered, \
+             unique_opens = excluded.unique_opens, unique_clicks = excluded.unique_clicks, \
+             unsubscribes = excluded.unsubscribes, hard_bounces = excluded.hard_bounces, \
+             soft_bounces = excluded.soft_bounces, abuse_reports = excluded.abuse_reports, \
+             raw_file_id = excluded.raw_file_id, line = excluded.line",
+        )
+        .bind(&c.key)
+        .bind(c.source.as_str())
+        .bind(artist_id)
+        .bind(&c.title)
+        .bind(&c.subject)
+        .bind(&c.list_id)
+        .bind(c.send_time.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)))
+        .bind(c.send_time.map(|t| date_int(t.date_naive())))
+        .bind(c.delivered)
+        .bind(c.unique_opens)
+        .bind(c.unique_clicks)
+        .bind(c.unsubscribes)
+        .bind(c.hard_bounces)
+        .bind(c.soft_bounces)
+        .bind(c.abuse_reports)
+        .bind(self.raw_file_id)
+        .bind(i64::try_from(line).unwrap_or(i64::MAX))
+        .execute(&mut *self.conn)
+        .await?;
+        self.stats.rows_loaded += 1;
+        Ok(())
+    }
+
+    async fn exchange_rate(&mut self, line: u64, rate: ExchangeRate) -> Result<(), LoadError> {
+        sqlx::query(
+            "INSERT INTO exchange_rates (currency, day, usd_per_unit, raw_file_id, line) VALUES (?, ?, ?, ?, ?) \
+             ON CONFLICT (currency, day) DO UPDATE SET usd_per_unit = excluded.usd_per_unit, \
+             raw_file_id = excluded.raw_file_id, line = excluded.line",
+        )
+        .bind(&rate.currency)
+        .bind(date_int(rate.day))
+        .bind(rate.usd_per_unit.to_string())
+        .bind(self.raw_file_id)
+        .bind(i64::try_from(line).unwrap_or(i64::MAX))
+        .execute(&mut *self.conn)
+        .await?;
+        self.stats.rows_loaded += 1;
+        Ok(())
+    }
+
+    async fn entity(&mut self, source: SourceId, e: EntityRef) -> Result<i64, LoadError> {
+        let cache_key = (source, e.kind, e.key.clone());
+        if let Some(&id) = self.entities.get(&cache_key) {
+            return Ok(id);
+        }
+        // The latest name wins (a renamed campaign shows its new name).
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO entities (source, kind, key, name) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (source, kind, key) DO UPDATE SET name = COALESCE(excluded.name, name) RETURNING id",
+        )
+        .bind(source.as_str())
+        .bind(e.kind)
+        .bind(&e.key)
+        .bind(&e.name)
+        .fetch_one(&mut *self.conn)
+        .await?;
+        self.entities.insert(cache_key, id);
+        Ok(id)
+    }
+
+    async fn flush_lines(&mut self) -> Result<(), LoadError> {
         if self.pending.is_empty() {
             return Ok(());
         }

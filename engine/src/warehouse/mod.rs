@@ -2,13 +2,17 @@
 //! records inside the caller's transaction.
 
 mod loader;
+pub mod metric;
 mod records;
 
 pub use loader::{LoadError, LoadStats, Loader};
-pub use records::{Record, StatementLine};
+pub use records::{
+    DailyFact, EmailCampaign, EntityRef, ExchangeRate, Measure, Record, StatementLine, WindowFact,
+};
 
 /// Tables rebuilt from raw by `etl rebuild` (dimensions and aliases are kept).
-pub const FACT_TABLES: &[&str] = &["statement_lines"];
+pub const FACT_TABLES: &[&str] =
+    &["statement_lines", "daily_facts", "window_facts", "email_campaigns", "exchange_rates"];
 
 /// The key an artist spelling is matched by: lower-case letters and digits only, so `ZONE A0`,
 /// `zone_a0` and `zone.a0` are one artist.

@@ -1,15 +1,19 @@
 //! Staging records: what parsers produce, typed and validated, before they reach the warehouse.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use model::SourceId;
 use rust_decimal::Decimal;
 
 use crate::time::YearMonth;
 
-/// One validated row of an export.
+/// One validated row (or one value of a row) of an export.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Record {
     StatementLine(Box<StatementLine>),
+    Daily(Box<DailyFact>),
+    Window(Box<WindowFact>),
+    EmailCampaign(Box<EmailCampaign>),
+    ExchangeRate(ExchangeRate),
 }
 
 /// A royalty statement line (DistroKid, TooLost). Belongs to the period holding its sale month's
@@ -36,4 +40,79 @@ pub struct StatementLine {
     pub currency: String,
     pub withheld: Option<Decimal>,
     pub recoup: Option<Decimal>,
+}
+
+/// What a fact is about, below the artist: a campaign, a video, a song, a streaming platform.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EntityRef {
+    pub kind: &'static str,
+    /// The platform's id, as a string.
+    pub key: String,
+    pub name: Option<String>,
+}
+
+impl EntityRef {
+    pub fn platform(name: &'static str) -> Self {
+        Self { kind: "platform", key: name.to_string(), name: None }
+    }
+}
+
+/// A measured value. Money keeps its currency; nothing is a float.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Measure {
+    Count(i64),
+    /// A non-integer measure such as watch hours.
+    Amount(Decimal),
+    Money(Decimal, String),
+}
+
+/// One metric of one day. The natural key is (source, metric, artist, entity, day).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DailyFact {
+    pub source: SourceId,
+    pub metric: &'static str,
+    pub artist: Option<String>,
+    pub entity: Option<EntityRef>,
+    /// The day in the source's own time zone.
+    pub day: NaiveDate,
+    pub measure: Measure,
+}
+
+/// A total over a window of days (not split by day).
+#[derive(Clone, Debug, PartialEq)]
+pub struct WindowFact {
+    pub source: SourceId,
+    pub metric: &'static str,
+    pub artist: Option<String>,
+    pub entity: Option<EntityRef>,
+    pub first_day: NaiveDate,
+    pub last_day: NaiveDate,
+    pub measure: Measure,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EmailCampaign {
+    pub source: SourceId,
+    /// The campaign's id (API) or Unique Id (export).
+    pub key: String,
+    pub artist: Option<String>,
+    pub title: Option<String>,
+    pub subject: Option<String>,
+    pub list_id: Option<String>,
+    pub send_time: Option<DateTime<Utc>>,
+    pub delivered: Option<i64>,
+    pub unique_opens: Option<i64>,
+    pub unique_clicks: Option<i64>,
+    pub unsubscribes: Option<i64>,
+    pub hard_bounces: Option<i64>,
+    pub soft_bounces: Option<i64>,
+    pub abuse_reports: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExchangeRate {
+    pub day: NaiveDate,
+    /// ISO 4217 code, upper case.
+    pub currency: String,
+    pub usd_per_unit: Decimal,
 }
