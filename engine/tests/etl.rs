@@ -45,7 +45,7 @@ async fn layout_a_latin1_bare_cr_loads_exactly() {
     let report = env.import(&["distrokid/bank_details_layout_a.tsv"]).await;
     let file = &report.files[0];
     assert_eq!(file.outcome, Outcome::Loaded, "{:?}", file.message);
-    assert_eq!(file.source, Some(SourceId::Distrokid));
+    assert_eq!(file.source, Some(SourceId::Distrokid.into()));
     assert_eq!((file.rows_read, file.rows_loaded, file.rows_rejected, file.rows_skipped), (4, 4, 0, 0));
 
     let lines = env.lines().await;

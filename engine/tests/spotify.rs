@@ -13,7 +13,7 @@ async fn old_audience_timeline_loads_daily_facts_with_the_artist_from_the_name()
     let report = env.import(&["spotify/4Z8W4fKeB5YxbusRsdQVPb-audience-timeline.csv"]).await;
     let f = &report.files[0];
     assert_eq!(f.outcome, Outcome::Loaded, "{:?}", f.message);
-    assert_eq!(f.source, Some(SourceId::Spotify));
+    assert_eq!(f.source, Some(SourceId::Spotify.into()));
     // one record per metric and day: 3 days × 3 metrics, minus the empty followers cell
     assert_eq!(f.rows_read, 8);
     let rows = daily(&env, "spotify").await;

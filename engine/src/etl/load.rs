@@ -9,7 +9,6 @@ use std::{
 };
 
 use chrono::{NaiveDate, Utc};
-use model::SourceId;
 use sqlx::{Acquire, SqliteConnection};
 use tokio::sync::mpsc;
 
@@ -17,7 +16,7 @@ use super::{Etl, EtlError, FileReport, Outcome, Progress, ProgressEvent, RunKind
 use crate::{
     lake::Landed,
     sources::{
-        Connector, Detection, FileError, FileFacts, Flow, Input, Recognised, RecordSink, RowError,
+        Connector, Detection, FeedId, FileError, FileFacts, Flow, Input, Recognised, RecordSink, RowError,
         SAMPLE_BYTES, Sample, connector, expected_formats, recognise,
     },
     warehouse::{LoadStats, Loader, Record},
@@ -43,7 +42,7 @@ fn read_head(path: &Path) -> Result<Vec<u8>, EtlError> {
 
 /// Which connector and format a file is, or why that cannot be told.
 fn resolve(
-    given: Option<SourceId>,
+    given: Option<FeedId>,
     name: &str,
     head: &[u8],
 ) -> Result<(&'static dyn Connector, Detection), String> {
@@ -106,7 +105,7 @@ pub(super) async fn process_landed(
 
     let raw_path = etl.lake.keep_raw(landed)?;
     let head = read_head(&raw_path)?;
-    let given = meta.source.as_deref().and_then(|s| s.parse::<SourceId>().ok());
+    let given = meta.source.as_deref().and_then(|s| s.parse::<FeedId>().ok());
     let resolved = resolve(given, name, &head);
     let (source, format, facts) = match &resolved {
         Ok((c, d)) => (

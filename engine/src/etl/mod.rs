@@ -15,6 +15,7 @@ use model::SourceId;
 use tokio::sync::Mutex;
 
 pub use self::runs::RunKind;
+pub use crate::sources::FeedId;
 use crate::{
     Database, DbError,
     lake::{Lake, LakeError, Landed, LandingMeta},
@@ -83,7 +84,8 @@ impl Outcome {
 pub struct FileReport {
     pub name: String,
     pub raw_file_id: Option<i64>,
-    pub source: Option<SourceId>,
+    /// What the file was recognised as.
+    pub source: Option<FeedId>,
     pub outcome: Outcome,
     pub rows_read: u64,
     pub rows_loaded: u64,

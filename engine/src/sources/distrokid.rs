@@ -11,7 +11,7 @@ use model::SourceId;
 use rust_decimal::Decimal;
 
 use super::{
-    Confidence, Connector, Detection, FileError, Flow, Input, RecordSink, Sample,
+    Confidence, Connector, Detection, FeedId, FileError, Flow, Input, RecordSink, Sample,
     tabular::{Row, Table, sniff_headers},
     values,
 };
@@ -37,8 +37,8 @@ const EARNINGS: &[&str] = &["Earnings (USD)"];
 const RECOUP: &[&str] = &["Recoup (USD)"];
 
 impl Connector for DistroKid {
-    fn id(&self) -> SourceId {
-        SourceId::Distrokid
+    fn id(&self) -> FeedId {
+        FeedId::Source(SourceId::Distrokid)
     }
 
     fn expects(&self) -> &'static str {

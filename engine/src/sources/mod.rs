@@ -20,6 +20,7 @@ use std::{
 
 use chrono::NaiveDate;
 use model::SourceId;
+use std::{fmt, str::FromStr};
 
 use crate::warehouse::Record;
 
@@ -139,8 +140,54 @@ impl<R: Read> Read for CountingReader<R> {
     }
 }
 
+/// What a connector feeds: one of the platforms, or the exchange rates the user keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FeedId {
+    Source(SourceId),
+    ExchangeRates,
+}
+
+impl FeedId {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FeedId::Source(s) => s.as_str(),
+            FeedId::ExchangeRates => "exchange_rates",
+        }
+    }
+
+    pub fn source(self) -> Option<SourceId> {
+        match self {
+            FeedId::Source(s) => Some(s),
+            FeedId::ExchangeRates => None,
+        }
+    }
+}
+
+impl fmt::Display for FeedId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for FeedId {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s == "exchange_rates" {
+            return Ok(FeedId::ExchangeRates);
+        }
+        s.parse::<SourceId>().map(FeedId::Source).map_err(|e| e.to_string())
+    }
+}
+
+impl From<SourceId> for FeedId {
+    fn from(s: SourceId) -> Self {
+        FeedId::Source(s)
+    }
+}
+
 pub trait Connector: Send + Sync {
-    fn id(&self) -> SourceId;
+    fn id(&self) -> FeedId;
 
     /// What files this connector takes, for the message when nothing recognises a file.
     fn expects(&self) -> &'static str;
@@ -161,20 +208,20 @@ pub fn registry() -> &'static [&'static dyn Connector] {
     &[&distrokid::DistroKid, &spotify::Spotify]
 }
 
-pub fn connector(id: SourceId) -> Option<&'static dyn Connector> {
+pub fn connector(id: FeedId) -> Option<&'static dyn Connector> {
     registry().iter().copied().find(|c| c.id() == id)
 }
 
 /// The outcome of asking every connector about a file.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Recognised {
-    One(SourceId, Detection),
-    Ambiguous(Vec<SourceId>),
+    One(FeedId, Detection),
+    Ambiguous(Vec<FeedId>),
     Unknown,
 }
 
 pub fn recognise(sample: &Sample<'_>) -> Recognised {
-    let mut found: Vec<(SourceId, Detection)> =
+    let mut found: Vec<(FeedId, Detection)> =
         registry().iter().filter_map(|c| c.detect(sample).map(|d| (c.id(), d))).collect();
     let Some(best) = found.iter().map(|(_, d)| d.confidence).max() else {
         return Recognised::Unknown;

@@ -13,7 +13,8 @@ use chrono::{Duration, NaiveDate};
 use model::SourceId;
 
 use super::{
-    Confidence, Connector, Detection, FileError, FileFacts, Flow, Input, RecordSink, RowError, Sample,
+    Confidence, Connector, Detection, FeedId, FileError, FileFacts, Flow, Input, RecordSink, RowError,
+    Sample,
     tabular::{Row, Table, sniff_headers},
     values,
 };
@@ -66,8 +67,8 @@ fn song_from_name(name: &str) -> Option<String> {
 }
 
 impl Connector for Spotify {
-    fn id(&self) -> SourceId {
-        SourceId::Spotify
+    fn id(&self) -> FeedId {
+        FeedId::Source(SourceId::Spotify)
     }
 
     fn expects(&self) -> &'static str {
