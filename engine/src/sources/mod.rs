@@ -7,6 +7,7 @@ pub mod distrokid;
 pub mod spotify;
 pub mod tabular;
 pub mod values;
+pub mod zipped;
 
 use std::{
     fs::File,
