@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod db;
+pub mod demo;
 pub mod etl;
 pub mod lake;
 pub mod sources;

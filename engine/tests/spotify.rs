@@ -14,8 +14,9 @@ async fn old_audience_timeline_loads_daily_facts_with_the_artist_from_the_name()
     let f = &report.files[0];
     assert_eq!(f.outcome, Outcome::Loaded, "{:?}", f.message);
     assert_eq!(f.source, Some(SourceId::Spotify.into()));
-    // one record per metric and day: 3 days × 3 metrics, minus the empty followers cell
-    assert_eq!(f.rows_read, 8);
+    assert_eq!(f.rows_read, 3);
+    // one value per metric and day: 3 days × 3 metrics, minus the empty followers cell
+    assert_eq!(f.rows_loaded, 8);
     let rows = daily(&env, "spotify").await;
     let artist = Some("4Z8W4fKeB5YxbusRsdQVPb".to_string());
     assert!(rows.contains(&(

@@ -74,7 +74,9 @@ fn import_reports_each_file_and_exits_1_when_any_is_rejected() {
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
     assert!(
-        stdout.contains("loaded    bank_details_layout_a.tsv (distrokid): 4 rows loaded, 0 rejected"),
+        stdout.contains(
+            "loaded    bank_details_layout_a.tsv (distrokid): 4 rows read, 4 values loaded, 0 rejected"
+        ),
         "{stdout}"
     );
 
@@ -113,7 +115,7 @@ fn rebuild_and_etl_run_succeed_on_a_clean_lake() {
     soundcheck(dir.path(), &["import", &fixture("distrokid/cumulative_v1.tsv")], "");
     let out = soundcheck(dir.path(), &["etl", "rebuild"], "");
     assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
-    assert!(text(&out).0.contains("3 rows loaded"), "{}", text(&out).0);
+    assert!(text(&out).0.contains("3 values loaded"), "{}", text(&out).0);
     let out = soundcheck(dir.path(), &["etl", "run"], "");
     assert_eq!(out.status.code(), Some(0));
     assert!(text(&out).0.contains("nothing waiting in landing"));
@@ -186,7 +188,10 @@ async fn a_crash_mid_import_leaves_the_warehouse_as_before_and_the_next_run_comp
     let out = soundcheck(&data, &["etl", "run"], "");
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
-    assert!(stdout.contains("loaded    big_statement.tsv (distrokid): 200,000 rows loaded"), "{stdout}");
+    assert!(
+        stdout.contains("loaded    big_statement.tsv (distrokid): 200,000 rows read, 200,000 values loaded"),
+        "{stdout}"
+    );
     assert_eq!(count_lines(&data).await, 200_003);
     assert_eq!(run_status(&data).await, ["succeeded", "interrupted", "succeeded"]);
 

@@ -324,9 +324,18 @@ async fn parse_and_load(
         quarantine: Vec::new(),
         file_error: None,
     };
+    // A row may give several records (one per metric): rows are counted by line.
+    let mut last_line = None;
     while let Some(chunk) = rx.recv().await {
         for msg in chunk {
-            parsed.rows_read += 1;
+            let line = match &msg {
+                Msg::Record(line, _) => Some(*line),
+                Msg::Reject(err) => err.line,
+            };
+            if line.is_none() || line != last_line {
+                parsed.rows_read += 1;
+                last_line = line;
+            }
             match msg {
                 Msg::Record(line, record) => {
                     if parsed.rows_rejected == 0 {

@@ -87,9 +87,13 @@ pub struct FileReport {
     /// What the file was recognised as.
     pub source: Option<FeedId>,
     pub outcome: Outcome,
+    /// Data rows of the file (lines, or elements of a JSON list).
     pub rows_read: u64,
+    /// Values written to the warehouse (a row may hold several, e.g. one per metric).
     pub rows_loaded: u64,
+    /// Rows that failed validation.
     pub rows_rejected: u64,
+    /// Values already stored from an earlier file (old lines of a re-downloaded statement).
     pub rows_skipped: u64,
     /// Why it was rejected (or a note).
     pub message: Option<String>,
@@ -188,9 +192,22 @@ impl Etl {
         trigger: Trigger,
         progress: &dyn Progress,
     ) -> Result<RunReport, EtlError> {
+        let batch: Vec<(PathBuf, ImportOptions)> =
+            files.iter().map(|f| (f.clone(), options.clone())).collect();
+        self.import_each(&batch, trigger, options.source, progress).await
+    }
+
+    /// Like [`Etl::import`], with options per file, in one run.
+    pub async fn import_each(
+        &self,
+        files: &[(PathBuf, ImportOptions)],
+        trigger: Trigger,
+        source: Option<SourceId>,
+        progress: &dyn Progress,
+    ) -> Result<RunReport, EtlError> {
         let mut landed = Vec::new();
         let mut early = Vec::new();
-        for path in files {
+        for (path, options) in files {
             let name = path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -211,7 +228,7 @@ impl Etl {
                 Err(err) => early.push(FileReport::rejected(&name, format!("cannot read it: {err}"))),
             }
         }
-        self.process(landed, early, RunKind::Import, trigger, options.source, progress).await
+        self.process(landed, early, RunKind::Import, trigger, source, progress).await
     }
 
     /// Processes what waits in landing (uploads, files of an interrupted run), optionally of one

@@ -79,7 +79,7 @@ pub async fn etl(settings: &Settings, command: EtlCommand) -> anyhow::Result<Exi
     Ok(if report.any_rejected() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
-fn print_summary(report: &RunReport) {
+pub(super) fn print_summary(report: &RunReport) {
     for file in &report.files {
         println!("{}", super::progress::summary_line(file));
         for row in &file.quarantined {

@@ -1,5 +1,6 @@
 //! The command line. Usage errors exit with 2 (clap), failures with 1.
 
+mod demo;
 mod import;
 mod progress;
 mod serve;
@@ -43,6 +44,8 @@ pub enum Command {
         #[command(subcommand)]
         command: import::EtlCommand,
     },
+    /// Write realistic demo exports for every source and import them
+    Demo,
     /// Manage users
     User {
         #[command(subcommand)]
@@ -61,6 +64,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve { .. } => serve::run(&settings).await,
         Command::Import(args) => import::import(&settings, args).await,
         Command::Etl { command } => import::etl(&settings, command).await,
+        Command::Demo => demo::run(&settings).await,
         Command::User { command } => user::run(&settings, command).await,
     }
 }

@@ -57,13 +57,14 @@ impl Progress for TerminalProgress {
     }
 }
 
-/// `loaded   statement.tsv (distrokid): 1,000 rows loaded, 0 rejected, 12 skipped`
+/// `loaded    statement.tsv (distrokid): 1,000 rows read, 988 values loaded, 0 rejected, 12 skipped …`
 pub fn summary_line(file: &FileReport) -> String {
     let source = file.source.map(|s| format!(" ({s})")).unwrap_or_default();
     match file.outcome {
         Outcome::Loaded => format!(
-            "loaded    {}{source}: {} rows loaded, {} rejected, {} skipped (already stored)",
+            "loaded    {}{source}: {} rows read, {} values loaded, {} rejected, {} skipped (already stored)",
             file.name,
+            thousands(file.rows_read),
             thousands(file.rows_loaded),
             thousands(file.rows_rejected),
             thousands(file.rows_skipped)
