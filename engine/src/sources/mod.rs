@@ -6,6 +6,7 @@
 pub mod distrokid;
 pub mod spotify;
 pub mod tabular;
+pub mod tiktok;
 pub mod values;
 pub mod zipped;
 
@@ -206,7 +207,7 @@ pub trait Connector: Send + Sync {
 
 /// Every connector. One line per source.
 pub fn registry() -> &'static [&'static dyn Connector] {
-    &[&distrokid::DistroKid, &spotify::Spotify]
+    &[&distrokid::DistroKid, &spotify::Spotify, &tiktok::Tiktok]
 }
 
 pub fn connector(id: FeedId) -> Option<&'static dyn Connector> {
