@@ -4,6 +4,7 @@
 //! Adding a source: a module here implementing [`Connector`], and one line in [`registry`].
 
 pub mod distrokid;
+pub mod linktree;
 pub mod spotify;
 pub mod tabular;
 pub mod tiktok;
@@ -207,7 +208,7 @@ pub trait Connector: Send + Sync {
 
 /// Every connector. One line per source.
 pub fn registry() -> &'static [&'static dyn Connector] {
-    &[&distrokid::DistroKid, &spotify::Spotify, &tiktok::Tiktok]
+    &[&distrokid::DistroKid, &spotify::Spotify, &tiktok::Tiktok, &linktree::Linktree]
 }
 
 pub fn connector(id: FeedId) -> Option<&'static dyn Connector> {
