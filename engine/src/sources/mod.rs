@@ -4,8 +4,10 @@
 //! Adding a source: a module here implementing [`Connector`], and one line in [`registry`].
 
 pub mod distrokid;
+pub mod linktree;
 pub mod spotify;
 pub mod tabular;
+pub mod tiktok;
 pub mod values;
 pub mod zipped;
 
@@ -206,7 +208,7 @@ pub trait Connector: Send + Sync {
 
 /// Every connector. One line per source.
 pub fn registry() -> &'static [&'static dyn Connector] {
-    &[&distrokid::DistroKid, &spotify::Spotify]
+    &[&distrokid::DistroKid, &spotify::Spotify, &tiktok::Tiktok, &linktree::Linktree]
 }
 
 pub fn connector(id: FeedId) -> Option<&'static dyn Connector> {
