@@ -7,6 +7,7 @@ pub mod distrokid;
 pub mod spotify;
 pub mod tabular;
 pub mod values;
+pub mod youtube;
 pub mod zipped;
 
 use std::{
@@ -206,7 +207,7 @@ pub trait Connector: Send + Sync {
 
 /// Every connector. One line per source.
 pub fn registry() -> &'static [&'static dyn Connector] {
-    &[&distrokid::DistroKid, &spotify::Spotify]
+    &[&distrokid::DistroKid, &spotify::Spotify, &youtube::Youtube]
 }
 
 pub fn connector(id: FeedId) -> Option<&'static dyn Connector> {
