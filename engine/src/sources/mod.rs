@@ -6,6 +6,7 @@
 pub mod distrokid;
 pub mod spotify;
 pub mod tabular;
+pub mod toolost;
 pub mod values;
 pub mod youtube;
 pub mod zipped;
@@ -207,7 +208,7 @@ pub trait Connector: Send + Sync {
 
 /// Every connector. One line per source.
 pub fn registry() -> &'static [&'static dyn Connector] {
-    &[&distrokid::DistroKid, &spotify::Spotify, &youtube::Youtube]
+    &[&distrokid::DistroKid, &spotify::Spotify, &youtube::Youtube, &toolost::TooLost]
 }
 
 pub fn connector(id: FeedId) -> Option<&'static dyn Connector> {
