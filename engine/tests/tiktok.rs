@@ -52,7 +52,7 @@ async fn overview_needs_an_export_date_and_rolls_the_year_back_at_new_year() {
     let f = &report.files[0];
     assert_eq!(f.outcome, Outcome::Loaded, "{:?}", f.message);
     // 13 days × 5 figures, less the empty profile views of Dec 30
-    assert_eq!(f.rows_read, 64);
+    assert_eq!((f.rows_read, f.rows_loaded), (13, 64));
     let rows = daily(&env, "tiktok").await;
     assert_eq!(rows.len(), 64);
     assert!(rows.iter().all(|r| r.1.as_deref() == Some("Night Owls") && r.2.is_none()));
@@ -104,7 +104,7 @@ async fn the_zip_name_gives_export_date_and_account_and_every_member_loads() {
     assert_eq!(f.outcome, Outcome::Loaded, "{:?}", f.message);
     assert_eq!(f.source, Some(SourceId::Tiktok.into()));
     // 4 days × 2 follower figures + 3 days of viewers (two cells empty on May 27)
-    assert_eq!(f.rows_read, 8 + 7);
+    assert_eq!((f.rows_read, f.rows_loaded), (4 + 3, 8 + 7));
 
     let rows = daily(&env, "tiktok").await;
     assert!(rows.iter().all(|r| r.1.as_deref() == Some("zone.a0")), "the account is the artist");
@@ -185,7 +185,11 @@ async fn rows_out_of_date_order_refuse_the_file() {
     let env = Env::new().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("Overview.csv");
-    std::fs::write(&path, "Date,Likes\nMay 3,1\nMay 2,2\nMay 1,3\n").expect("write");
+    std::fs::write(
+        &path,
+        "Date,Video Views,Profile Views,Likes,Comments,Shares\nMay 3,1,1,1,1,1\nMay 2,2,2,2,2,2\nMay 1,3,3,3,3,3\n",
+    )
+    .expect("write");
     let report = env.import_paths(&[path], options(Some((2025, 5, 10)), None)).await;
     let f = &report.files[0];
     assert_eq!(f.outcome, Outcome::Rejected);

@@ -8,7 +8,9 @@ pub mod linktree;
 pub mod spotify;
 pub mod tabular;
 pub mod tiktok;
+pub mod toolost;
 pub mod values;
+pub mod youtube;
 pub mod zipped;
 
 use std::{
@@ -208,7 +210,14 @@ pub trait Connector: Send + Sync {
 
 /// Every connector. One line per source.
 pub fn registry() -> &'static [&'static dyn Connector] {
-    &[&distrokid::DistroKid, &spotify::Spotify, &tiktok::Tiktok, &linktree::Linktree]
+    &[
+        &distrokid::DistroKid,
+        &toolost::TooLost,
+        &spotify::Spotify,
+        &youtube::Youtube,
+        &tiktok::Tiktok,
+        &linktree::Linktree,
+    ]
 }
 
 pub fn connector(id: FeedId) -> Option<&'static dyn Connector> {
