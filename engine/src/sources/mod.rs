@@ -4,6 +4,7 @@
 //! Adding a source: a module here implementing [`Connector`], and one line in [`registry`].
 
 pub mod distrokid;
+pub mod exchange_rates;
 pub mod spotify;
 pub mod tabular;
 pub mod values;
@@ -206,7 +207,11 @@ pub trait Connector: Send + Sync {
 
 /// Every connector. One line per source.
 pub fn registry() -> &'static [&'static dyn Connector] {
-    &[&distrokid::DistroKid, &spotify::Spotify]
+    &[
+        &distrokid::DistroKid,
+        &spotify::Spotify,
+        &exchange_rates::ExchangeRates,
+    ]
 }
 
 pub fn connector(id: FeedId) -> Option<&'static dyn Connector> {
