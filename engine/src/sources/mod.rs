@@ -5,6 +5,7 @@
 
 pub mod distrokid;
 pub mod exchange_rates;
+pub mod mailchimp;
 pub mod spotify;
 pub mod tabular;
 pub mod values;
@@ -207,11 +208,7 @@ pub trait Connector: Send + Sync {
 
 /// Every connector. One line per source.
 pub fn registry() -> &'static [&'static dyn Connector] {
-    &[
-        &distrokid::DistroKid,
-        &spotify::Spotify,
-        &exchange_rates::ExchangeRates,
-    ]
+    &[&distrokid::DistroKid, &spotify::Spotify, &mailchimp::Mailchimp, &exchange_rates::ExchangeRates]
 }
 
 pub fn connector(id: FeedId) -> Option<&'static dyn Connector> {
