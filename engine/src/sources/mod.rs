@@ -6,6 +6,7 @@
 pub mod distrokid;
 pub mod exchange_rates;
 pub mod mailchimp;
+pub mod meta_ads;
 pub mod spotify;
 pub mod tabular;
 pub mod values;
@@ -208,7 +209,13 @@ pub trait Connector: Send + Sync {
 
 /// Every connector. One line per source.
 pub fn registry() -> &'static [&'static dyn Connector] {
-    &[&distrokid::DistroKid, &spotify::Spotify, &mailchimp::Mailchimp, &exchange_rates::ExchangeRates]
+    &[
+        &distrokid::DistroKid,
+        &spotify::Spotify,
+        &meta_ads::MetaAds,
+        &mailchimp::Mailchimp,
+        &exchange_rates::ExchangeRates,
+    ]
 }
 
 pub fn connector(id: FeedId) -> Option<&'static dyn Connector> {
