@@ -4,7 +4,10 @@
 //! Adding a source: a module here implementing [`Connector`], and one line in [`registry`].
 
 pub mod distrokid;
+pub mod exchange_rates;
 pub mod linktree;
+pub mod mailchimp;
+pub mod meta_ads;
 pub mod spotify;
 pub mod tabular;
 pub mod tiktok;
@@ -217,6 +220,9 @@ pub fn registry() -> &'static [&'static dyn Connector] {
         &youtube::Youtube,
         &tiktok::Tiktok,
         &linktree::Linktree,
+        &meta_ads::MetaAds,
+        &mailchimp::Mailchimp,
+        &exchange_rates::ExchangeRates,
     ]
 }
 
