@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # README command 1: set up a fresh Debian machine, build Soundcheck (release), create the first
-# admin with a random password (printed once), and serve it on http://127.0.0.1:3000.
+# admin with a random password (printed once), import demo data for every source, and serve it
+# on http://127.0.0.1:3000.
 # Environment: SOUNDCHECK_DATA_DIR (default ./data), SOUNDCHECK_LISTEN (default 127.0.0.1:3000).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -26,6 +27,9 @@ else
   printf '%s\n' "$ERR" >&2
   exit 1
 fi
+
+say "importing demo data (a year of every source for two artists, ending today)"
+"$BIN" demo
 
 say "serving Soundcheck on http://${SOUNDCHECK_LISTEN:-127.0.0.1:3000} (Ctrl-C stops it)"
 exec "$BIN" serve

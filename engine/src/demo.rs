@@ -392,7 +392,7 @@ fn mailchimp(dir: &Path, today: NaiveDate, rng: &mut Rng) -> std::io::Result<Pat
         let clicks = rng.around(delivered as f64 * 0.045, 0.3);
         let _ = writeln!(
             out,
-            "Newsletter {},\"News from the studio, part {}\",{} 10:00 am,{delivered},{opens},{:.1}%,{clicks},{:.1}%,{},{},{},0,demo{:04}",
+            "Newsletter {},\"News from the studio, part {}\",\"{} 10:00 am\",{delivered},{opens},{:.1}%,{clicks},{:.1}%,{},{},{},0,demo{:04}",
             i + 1,
             i + 1,
             day.format("%b %d, %Y"),

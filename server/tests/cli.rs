@@ -199,3 +199,34 @@ async fn a_crash_mid_import_leaves_the_warehouse_as_before_and_the_next_run_comp
     let again = soundcheck(&data, &["import", big.to_str().expect("utf-8 path")], "");
     assert!(text(&again).0.contains("already imported"), "{}", text(&again).0);
 }
+
+#[test]
+fn demo_imports_every_source_and_a_second_run_changes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = || {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_soundcheck"));
+        cmd.arg("--data-dir").arg(dir.path()).arg("demo").env("SOUNDCHECK_TODAY", "2026-11-26");
+        cmd.output().expect("demo")
+    };
+    let first = run();
+    let (stdout, stderr) = text(&first);
+    assert_eq!(first.status.code(), Some(0), "{stdout}{stderr}");
+    for source in [
+        "distrokid",
+        "toolost",
+        "spotify",
+        "youtube",
+        "tiktok",
+        "linktree",
+        "meta_ads",
+        "mailchimp",
+        "exchange_rates",
+    ] {
+        assert!(stdout.contains(&format!("({source}):")), "{source} missing in:\n{stdout}");
+    }
+    assert!(!stdout.contains("rejected  "), "{stdout}");
+    let second = run();
+    let (stdout, _) = text(&second);
+    assert_eq!(second.status.code(), Some(0));
+    assert_eq!(stdout.matches("already imported").count(), 13, "{stdout}");
+}
