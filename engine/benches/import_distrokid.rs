@@ -69,6 +69,42 @@ fn generate(path: &Path, lines: u64) -> std::io::Result<u64> {
     Ok(std::fs::metadata(path)?.len())
 }
 
+/// The parser alone (no database), to tell parsing from loading.
+fn parse_only(file: &Path) -> anyhow::Result<()> {
+    use engine::sources::{FileFacts, Flow, Input, RecordSink, RowError, SAMPLE_BYTES, registry};
+    struct Count(u64, u64);
+    impl RecordSink for Count {
+        fn record(&mut self, _: u64, _: engine::warehouse::Record) -> Flow {
+            self.0 += 1;
+            Flow::Continue
+        }
+        fn reject(&mut self, _: RowError) -> Flow {
+            self.1 += 1;
+            Flow::Continue
+        }
+    }
+    let bytes = std::fs::read(file)?;
+    let head = bytes[..bytes.len().min(SAMPLE_BYTES)].to_vec();
+    drop(bytes);
+    let input = Input {
+        path: file.to_path_buf(),
+        name: "distrokid_bank_details.tsv".into(),
+        head,
+        facts: FileFacts::default(),
+        bytes_read: std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0)),
+    };
+    let started = Instant::now();
+    let mut sink = Count(0, 0);
+    registry()[0].parse("distrokid.bank_details", &input, &mut sink)?;
+    println!(
+        "parse only: {:.2} s ({} records, {} rejected)",
+        started.elapsed().as_secs_f64(),
+        sink.0,
+        sink.1
+    );
+    Ok(())
+}
+
 fn peak_rss_mb() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
@@ -84,6 +120,7 @@ async fn main() -> anyhow::Result<()> {
     let size = generate(&file, lines)?;
     println!("generated {lines} lines, {:.1} MB", size as f64 / 1e6);
     let rss_before = peak_rss_mb().unwrap_or(0.0);
+    parse_only(&file)?;
 
     let data = work.path().join("data");
     std::fs::create_dir_all(&data)?;

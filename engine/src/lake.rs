@@ -147,6 +147,29 @@ impl Lake {
         Ok(raw)
     }
 
+    /// Deletes archive days older than `keep_days` before `today` (raw keeps the bytes; the
+    /// archive is only the landing copies). Returns how many days were removed.
+    pub fn prune_archive(&self, keep_days: u32, today: NaiveDate) -> Result<usize, LakeError> {
+        let dir = self.root.join("archive");
+        let cutoff = today - chrono::Duration::days(i64::from(keep_days));
+        let mut removed = 0;
+        for entry in fs::read_dir(&dir).map_err(io_err(&dir))? {
+            let path = entry.map_err(io_err(&dir))?.path();
+            let day = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| NaiveDate::parse_from_str(n, "%Y-%m-%d").ok());
+            if let Some(day) = day
+                && day < cutoff
+                && path.is_dir()
+            {
+                fs::remove_dir_all(&path).map_err(io_err(&path))?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
     /// Moves a processed landing file (and its note) into `archive/<today>/`.
     pub fn archive(&self, landed: &Landed) -> Result<(), LakeError> {
         let day = self.root.join("archive").join(Utc::now().format("%Y-%m-%d").to_string());
@@ -258,6 +281,23 @@ mod tests {
         lake.archive(&landed).expect("archive");
         assert!(lake.waiting().expect("waiting").is_empty());
         assert_eq!(fs::read(&src).expect("source untouched"), b"abc");
+    }
+
+    #[test]
+    fn archive_days_past_the_retention_are_removed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let lake = Lake::open(dir.path()).expect("lake");
+        for day in ["2025-01-01", "2025-03-01", "2025-03-30", "notes"] {
+            fs::create_dir_all(dir.path().join("lake/archive").join(day)).expect("mkdir");
+        }
+        let today = NaiveDate::from_ymd_opt(2025, 3, 31).expect("date");
+        assert_eq!(lake.prune_archive(30, today).expect("prune"), 1);
+        let mut left: Vec<String> = fs::read_dir(dir.path().join("lake/archive"))
+            .expect("read")
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["2025-03-01", "2025-03-30", "notes"]);
     }
 
     #[test]

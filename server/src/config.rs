@@ -8,6 +8,7 @@
 //! site_dir = "/opt/soundcheck/site"
 //! secure_cookies = true
 //! session_idle_minutes = 720
+//! archive_retention_days = 90   # 0 keeps processed landing files forever
 //! ```
 
 use std::{
@@ -23,6 +24,7 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
 pub const DEFAULT_SESSION_IDLE_MINUTES: u64 = 12 * 60;
 pub const CONFIG_FILE_NAME: &str = "soundcheck.toml";
 pub const DATABASE_FILE_NAME: &str = "soundcheck.db";
+pub const DEFAULT_ARCHIVE_RETENTION_DAYS: u32 = 90;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -43,6 +45,7 @@ pub struct ConfigFile {
     pub site_dir: Option<PathBuf>,
     pub secure_cookies: Option<bool>,
     pub session_idle_minutes: Option<u64>,
+    pub archive_retention_days: Option<u32>,
 }
 
 impl ConfigFile {
@@ -68,6 +71,8 @@ pub struct Settings {
     pub site_dir: PathBuf,
     pub secure_cookies: bool,
     pub session_idle: Duration,
+    /// Days processed landing files stay in the lake's archive (0: forever).
+    pub archive_retention_days: u32,
     /// Encrypts stored API tokens (used by the API connectors).
     pub secret_key: Option<String>,
     /// Overrides today's date (tests and demos).
@@ -148,6 +153,7 @@ impl Settings {
             site_dir,
             secure_cookies,
             session_idle: Duration::from_secs(minutes * 60),
+            archive_retention_days: file.archive_retention_days.unwrap_or(DEFAULT_ARCHIVE_RETENTION_DAYS),
             secret_key: env("SOUNDCHECK_SECRET_KEY"),
             today,
         })

@@ -163,6 +163,8 @@ pub struct Etl {
     lake: Lake,
     /// One run writes at a time: SQLite has one writer, and runs queue instead of failing.
     writer: Arc<Mutex<()>>,
+    /// Days processed landing files stay in the archive; `None` keeps them forever.
+    archive_retention_days: Option<u32>,
 }
 
 impl Etl {
@@ -173,7 +175,13 @@ impl Etl {
         if interrupted > 0 {
             tracing::warn!(interrupted, "runs cut short by a stopped process were marked interrupted");
         }
-        Ok(Self { db, lake, writer: Arc::new(Mutex::new(())) })
+        Ok(Self { db, lake, writer: Arc::new(Mutex::new(())), archive_retention_days: None })
+    }
+
+    /// Removes archived landing files after `days` (0 keeps them forever).
+    pub fn with_archive_retention(mut self, days: u32) -> Self {
+        self.archive_retention_days = (days > 0).then_some(days);
+        self
     }
 
     pub fn lake(&self) -> &Lake {
@@ -260,6 +268,14 @@ impl Etl {
         progress: &dyn Progress,
     ) -> Result<RunReport, EtlError> {
         let _writer = self.writer.lock().await;
+        if let Some(days) = self.archive_retention_days {
+            // Housekeeping must not stop an import: a failure is logged and retried next run.
+            match self.lake.prune_archive(days, chrono::Utc::now().date_naive()) {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(days_removed = n, "archive pruned"),
+                Err(err) => tracing::warn!(error = %err, "could not prune the archive"),
+            }
+        }
         let pool = self.db.pool();
         let total = landed.len() + early.len();
         let run_id = runs::start(pool, trigger, kind, source, total).await?;

@@ -15,7 +15,8 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
     let today = settings.today.unwrap_or_else(|| chrono::Utc::now().date_naive());
     std::fs::create_dir_all(&settings.data_dir)?;
     let db = Database::open(&settings.database_path()).await?;
-    let etl = Etl::open(db, &settings.data_dir).await?;
+    let etl =
+        Etl::open(db, &settings.data_dir).await?.with_archive_retention(settings.archive_retention_days);
     // Kept beside the data so people can see what real exports look like.
     let dir = settings.data_dir.join("demo-exports").join(today.to_string());
     let files = demo::write_exports(&dir, today)?;

@@ -51,7 +51,7 @@ pub enum EtlCommand {
 async fn open(settings: &Settings) -> anyhow::Result<Etl> {
     std::fs::create_dir_all(&settings.data_dir)?;
     let db = Database::open(&settings.database_path()).await?;
-    Ok(Etl::open(db, &settings.data_dir).await?)
+    Ok(Etl::open(db, &settings.data_dir).await?.with_archive_retention(settings.archive_retention_days))
 }
 
 pub async fn import(settings: &Settings, args: ImportArgs) -> anyhow::Result<ExitCode> {

@@ -25,6 +25,7 @@ fn settings(data_dir: PathBuf) -> Settings {
         listen: "127.0.0.1:0".parse().expect("addr"),
         secure_cookies: false,
         session_idle: Duration::from_secs(3600),
+        archive_retention_days: 90,
         secret_key: None,
         today: None,
     }
