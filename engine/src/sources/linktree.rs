@@ -15,8 +15,7 @@ use model::SourceId;
 use serde_json::Value;
 
 use super::{
-    Confidence, Connector, Detection, FeedId, FileError, Flow, Input, RecordSink, RowError, Sample,
-    spotify::send,
+    Confidence, Connector, Detection, FeedId, FileError, Flow, Input, RecordSink, RowError, Sample, send,
     tabular::{Table, sniff_headers},
     values,
 };

@@ -211,6 +211,21 @@ pub trait Connector: Send + Sync {
     fn parse(&self, format: &'static str, input: &Input, sink: &mut dyn RecordSink) -> Result<(), FileError>;
 }
 
+/// Sends a row's records, or its error, to the sink.
+pub(crate) fn send(sink: &mut dyn RecordSink, line: u64, parsed: Result<Vec<Record>, RowError>) -> Flow {
+    match parsed {
+        Ok(records) => {
+            for r in records {
+                if sink.record(line, r) == Flow::Stop {
+                    return Flow::Stop;
+                }
+            }
+            Flow::Continue
+        }
+        Err(e) => sink.reject(e),
+    }
+}
+
 /// Every connector. One line per source.
 pub fn registry() -> &'static [&'static dyn Connector] {
     &[

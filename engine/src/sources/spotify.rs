@@ -14,7 +14,7 @@ use model::SourceId;
 
 use super::{
     Confidence, Connector, Detection, FeedId, FileError, FileFacts, Flow, Input, RecordSink, RowError,
-    Sample,
+    Sample, send,
     tabular::{Row, Table, sniff_headers},
     values,
 };
@@ -266,21 +266,6 @@ fn song_timeline(
         }
     }
     Ok(())
-}
-
-/// Sends a row's records, or its error, to the sink.
-pub(super) fn send(sink: &mut dyn RecordSink, line: u64, parsed: Result<Vec<Record>, RowError>) -> Flow {
-    match parsed {
-        Ok(records) => {
-            for r in records {
-                if sink.record(line, r) == Flow::Stop {
-                    return Flow::Stop;
-                }
-            }
-            Flow::Continue
-        }
-        Err(e) => sink.reject(e),
-    }
 }
 
 #[cfg(test)]

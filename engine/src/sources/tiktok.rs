@@ -14,8 +14,7 @@ use model::SourceId;
 
 use super::{
     Confidence, Connector, Detection, FeedId, FileError, FileFacts, Flow, Input, RecordSink, RowError,
-    Sample,
-    spotify::send,
+    Sample, send,
     tabular::{Row, Table, sniff_headers},
     values, zipped,
 };

@@ -19,8 +19,7 @@ use chrono::NaiveDate;
 use model::SourceId;
 
 use super::{
-    Confidence, Connector, Detection, FeedId, FileError, Flow, Input, RecordSink, RowError, Sample,
-    spotify::send,
+    Confidence, Connector, Detection, FeedId, FileError, Flow, Input, RecordSink, RowError, Sample, send,
     tabular::{Row, Table, sniff_headers},
     values, zipped,
 };
