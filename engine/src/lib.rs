@@ -5,6 +5,7 @@ pub mod auth;
 pub mod db;
 pub mod demo;
 pub mod etl;
+pub mod kpi;
 pub mod lake;
 pub mod sources;
 pub mod time;

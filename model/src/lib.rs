@@ -3,10 +3,12 @@
 //! This crate must stay free of server-only dependencies (sqlx, tokio, reqwest): it is compiled
 //! into the browser bundle.
 
+mod kpi;
 mod role;
 mod source;
 mod user;
 
+pub use kpi::{Area, Basis, KpiId, KpiKind};
 pub use role::{ParseRoleError, Role};
 pub use source::{ParseSourceError, SourceId, SourceKind};
 pub use user::UserInfo;
