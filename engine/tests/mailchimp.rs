@@ -127,6 +127,9 @@ async fn a_later_export_updates_a_campaign_by_its_unique_id() {
     assert_eq!(rows.len(), 3);
     let updated = rows.iter().find(|c| c.campaign_key == "a1b2c3d4e5").expect("campaign");
     assert_eq!((updated.counts.unique_opens, updated.counts.unique_clicks), (Some(5300), Some(850)));
+    // what the later export does not report keeps the earlier figure (NULL is "not reported")
+    assert_eq!(updated.subject.as_deref(), Some("Berlin: tickets on sale Friday"));
+    assert_eq!(updated.counts.hard_bounces, Some(14));
     let artists: Vec<String> = sqlx::query_scalar(
         "SELECT DISTINCT a.name FROM email_campaigns c JOIN artists a ON a.id = c.artist_id",
     )

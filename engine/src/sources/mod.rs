@@ -10,6 +10,8 @@ pub mod mailchimp;
 pub mod meta_ads;
 pub mod spotify;
 pub mod tabular;
+#[cfg(test)]
+pub(crate) mod test_support;
 pub mod tiktok;
 pub mod toolost;
 pub mod values;

@@ -491,50 +491,19 @@ fn stream_day(element: &Value, series: &str, line: u64) -> Result<Option<(NaiveD
 
 #[cfg(test)]
 mod tests {
-    use std::{
-        path::PathBuf,
-        sync::{Arc, atomic::AtomicU64},
-    };
-
     use super::*;
-    use crate::sources::FileFacts;
+    use crate::sources::{
+        FileFacts,
+        test_support::{Collect, parse_bytes},
+    };
 
     fn detect(head: &str) -> Option<(&'static str, Confidence)> {
         TooLost.detect(&Sample { name: "x", head: head.as_bytes() }).map(|d| (d.format, d.confidence))
     }
 
-    #[derive(Default)]
-    struct Collect {
-        records: Vec<(u64, Record)>,
-        rejects: Vec<RowError>,
-    }
-
-    impl RecordSink for Collect {
-        fn record(&mut self, line: u64, record: Record) -> Flow {
-            self.records.push((line, record));
-            Flow::Continue
-        }
-
-        fn reject(&mut self, error: RowError) -> Flow {
-            self.rejects.push(error);
-            Flow::Continue
-        }
-    }
-
     fn parse(format: &'static str, bytes: &[u8]) -> (Result<(), FileError>, Collect) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path: PathBuf = dir.path().join("raw");
-        std::fs::write(&path, bytes).expect("write");
-        let input = Input {
-            path,
-            name: "x".into(),
-            head: bytes.to_vec(),
-            facts: FileFacts { artist: Some("ZONE A0".into()), ..FileFacts::default() },
-            bytes_read: Arc::new(AtomicU64::new(0)),
-        };
-        let mut sink = Collect::default();
-        let result = TooLost.parse(format, &input, &mut sink);
-        (result, sink)
+        let facts = FileFacts { artist: Some("ZONE A0".into()), ..FileFacts::default() };
+        parse_bytes(&TooLost, format, "x", bytes, facts)
     }
 
     const HEADER: &str = "transaction_id,sale_date,accounting_date,reporting_date,release_title,release_id,\

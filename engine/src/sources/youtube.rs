@@ -500,52 +500,20 @@ fn daily_rows(
 
 #[cfg(test)]
 mod tests {
-    use std::{
-        path::PathBuf,
-        sync::{Arc, atomic::AtomicU64},
-    };
-
     use rust_decimal::Decimal;
 
     use super::*;
-    use crate::sources::FileFacts;
+    use crate::sources::{
+        FileFacts,
+        test_support::{Collect, parse_bytes},
+    };
 
     fn detect(name: &str, head: &[u8]) -> Option<(&'static str, Confidence)> {
         Youtube.detect(&Sample { name, head }).map(|d| (d.format, d.confidence))
     }
 
-    #[derive(Default)]
-    struct Collect {
-        records: Vec<(u64, Record)>,
-        rejects: Vec<RowError>,
-    }
-
-    impl RecordSink for Collect {
-        fn record(&mut self, line: u64, record: Record) -> Flow {
-            self.records.push((line, record));
-            Flow::Continue
-        }
-
-        fn reject(&mut self, error: RowError) -> Flow {
-            self.rejects.push(error);
-            Flow::Continue
-        }
-    }
-
     fn parse(name: &str, bytes: &[u8]) -> (Result<(), FileError>, Collect) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path: PathBuf = dir.path().join("raw");
-        std::fs::write(&path, bytes).expect("write");
-        let input = Input {
-            path,
-            name: name.to_string(),
-            head: bytes.to_vec(),
-            facts: FileFacts::default(),
-            bytes_read: Arc::new(AtomicU64::new(0)),
-        };
-        let mut sink = Collect::default();
-        let result = Youtube.parse(DAILY, &input, &mut sink);
-        (result, sink)
+        parse_bytes(&Youtube, DAILY, name, bytes, FileFacts::default())
     }
 
     fn dec(s: &str) -> Decimal {

@@ -224,6 +224,8 @@ impl<'c> Loader<'c> {
         Ok(())
     }
 
+    /// A campaign's newest figures win; a field a later file does not report (NULL: not
+    /// reported) keeps what an earlier file said.
     async fn email_campaign(&mut self, line: u64, c: EmailCampaign) -> Result<(), LoadError> {
         let artist = self.artist_override.clone().or(c.artist.clone());
         let artist_id = match artist.as_deref() {
@@ -234,12 +236,17 @@ impl<'c> Loader<'c> {
             "INSERT INTO email_campaigns (campaign_key, source, artist_id, title, subject, list_id, send_time, \
              send_day, delivered, unique_opens, unique_clicks, unsubscribes, hard_bounces, soft_bounces, \
              abuse_reports, raw_file_id, line) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-             ON CONFLICT (campaign_key) DO UPDATE SET source = excluded.source, artist_id = excluded.artist_id, \
-             title = excluded.title, subject = excluded.subject, list_id = excluded.list_id, \
-             send_time = excluded.send_time, send_day = excluded.send_day, delivered = excluded.delivered, \
-             unique_opens = excluded.unique_opens, unique_clicks = excluded.unique_clicks, \
-             unsubscribes = excluded.unsubscribes, hard_bounces = excluded.hard_bounces, \
-             soft_bounces = excluded.soft_bounces, abuse_reports = excluded.abuse_reports, \
+             ON CONFLICT (campaign_key) DO UPDATE SET source = excluded.source, \
+             artist_id = CASE excluded.artist_id WHEN 0 THEN artist_id ELSE excluded.artist_id END, \
+             title = COALESCE(excluded.title, title), subject = COALESCE(excluded.subject, subject), \
+             list_id = COALESCE(excluded.list_id, list_id), send_time = COALESCE(excluded.send_time, send_time), \
+             send_day = COALESCE(excluded.send_day, send_day), delivered = COALESCE(excluded.delivered, delivered), \
+             unique_opens = COALESCE(excluded.unique_opens, unique_opens), \
+             unique_clicks = COALESCE(excluded.unique_clicks, unique_clicks), \
+             unsubscribes = COALESCE(excluded.unsubscribes, unsubscribes), \
+             hard_bounces = COALESCE(excluded.hard_bounces, hard_bounces), \
+             soft_bounces = COALESCE(excluded.soft_bounces, soft_bounces), \
+             abuse_reports = COALESCE(excluded.abuse_reports, abuse_reports), \
              raw_file_id = excluded.raw_file_id, line = excluded.line",
         )
         .bind(&c.key)
