@@ -10,5 +10,5 @@ mod user;
 
 pub use kpi::{Area, Basis, KpiId, KpiKind};
 pub use role::{ParseRoleError, Role};
-pub use source::{ParseSourceError, SourceId, SourceKind};
+pub use source::{ParseSourceError, SourceId, SourceKind, SourceStatus};
 pub use user::UserInfo;

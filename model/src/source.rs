@@ -126,3 +126,16 @@ mod tests {
         assert!("meta-ads".parse::<SourceId>().is_err());
     }
 }
+
+/// What the warehouse holds for a source.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceStatus {
+    pub source: SourceId,
+    pub files_loaded: i64,
+    /// Values stored (statement lines, daily figures, campaigns…).
+    pub values: i64,
+    /// When the latest file was loaded (RFC 3339).
+    pub last_import: Option<String>,
+    /// The latest day the data covers (statements: the latest reporting date), `YYYY-MM-DD`.
+    pub latest_data_day: Option<String>,
+}

@@ -4,7 +4,7 @@ mod admin;
 mod dashboard;
 mod login;
 mod not_found;
-mod sources;
+pub(crate) mod sources;
 
 pub use admin::AdminPage;
 pub use dashboard::DashboardPage;

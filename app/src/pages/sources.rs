@@ -1,51 +1,122 @@
-//! Sources & runs: what Soundcheck can ingest, and (once imports run) how each source is doing.
+//! Sources & runs: every source Soundcheck ingests and what the warehouse holds from it.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use model::{SourceId, SourceKind};
+use model::{SourceKind, SourceStatus};
+
+use crate::auth::describe_denial;
+
+/// What the warehouse holds per source (any signed-in user).
+#[server(endpoint = "sources")]
+pub async fn source_statuses() -> Result<Vec<SourceStatus>, ServerFnError> {
+    use crate::auth::ssr::{database, internal_error, require};
+
+    require(model::Role::Viewer).await?;
+    engine::warehouse::summary::source_statuses(&database()?).await.map_err(internal_error)
+}
+
+/// `1234567` → `1,234,567`.
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
 
 #[component]
 pub fn SourcesPage() -> impl IntoView {
-    let rows = SourceId::ALL
+    let statuses = Resource::new_blocking(|| (), |_| source_statuses());
+    view! {
+        <Title text="Sources & runs" />
+        <h1>"Sources & runs"</h1>
+        <Suspense fallback=|| view! { <p class="muted">"Loading sources…"</p> }>
+            {move || Suspend::new(async move {
+                match statuses.await {
+                    Ok(list) => view! { <SourcesTable statuses=list /> }.into_any(),
+                    Err(err) => {
+                        let text = describe_denial(&err)
+                            .map(str::to_string)
+                            .unwrap_or_else(|| format!("Could not load the sources: {err}"));
+                        view! { <p class="notice error" role="alert">{text}</p> }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+        <section class="empty-state">
+            <h2>"Runs"</h2>
+            <p>
+                "Every import is recorded with its files, rows and errors; the run history and its "
+                "quarantined rows will be listed here. Until then, "
+                <code>"soundcheck import"</code>
+                " prints a line per file."
+            </p>
+        </section>
+    }
+}
+
+#[component]
+fn SourcesTable(statuses: Vec<SourceStatus>) -> impl IntoView {
+    let rows = statuses
         .into_iter()
-        .map(|source| {
-            let how = match source.kind() {
+        .map(|s| {
+            let how = match s.source.kind() {
                 SourceKind::ExportOnly => "Export files",
                 SourceKind::ExportAndApi => "Export files or API",
             };
+            let (files, values, latest) = if s.files_loaded == 0 {
+                ("No imports yet".to_string(), String::new(), String::new())
+            } else {
+                (
+                    format!("{} file{}", s.files_loaded, if s.files_loaded == 1 { "" } else { "s" }),
+                    thousands(s.values),
+                    s.latest_data_day.unwrap_or_default(),
+                )
+            };
             view! {
-                <tr>
-                    <th scope="row">{source.display_name()}</th>
-                    <td><code>{source.as_str()}</code></td>
-                    <td>{source.provides()}</td>
-                    <td>{how}</td>
-                    <td class="muted">"No imports yet"</td>
+                <tr data-source=s.source.as_str()>
+                    <th scope="row">{s.source.display_name()}</th>
+                    <td class="wide-only">{s.source.provides()}</td>
+                    <td class="wide-only">{how}</td>
+                    <td>{files}</td>
+                    <td class="num">{values}</td>
+                    <td>{latest}</td>
                 </tr>
             }
         })
         .collect_view();
-
     view! {
-        <Title text="Sources & runs" />
-        <h1>"Sources & runs"</h1>
         <div class="table-wrap">
             <table class="data-table" data-testid="sources-table">
                 <caption class="sr-only">"Data sources"</caption>
                 <thead>
                     <tr>
                         <th scope="col">"Source"</th>
-                        <th scope="col">"Id"</th>
-                        <th scope="col">"Provides"</th>
-                        <th scope="col">"Arrives as"</th>
-                        <th scope="col">"Status"</th>
+                        <th scope="col" class="wide-only">"Provides"</th>
+                        <th scope="col" class="wide-only">"Arrives as"</th>
+                        <th scope="col">"Loaded"</th>
+                        <th scope="col">"Values"</th>
+                        <th scope="col">"Data up to"</th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
         </div>
-        <section class="empty-state">
-            <h2>"No runs yet"</h2>
-            <p>"Each import and scheduled run will be listed here with its files, rows and errors."</p>
-        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_thousands() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(1234567), "1,234,567");
+        assert_eq!(thousands(-1000), "-1,000");
     }
 }

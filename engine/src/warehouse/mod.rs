@@ -4,6 +4,7 @@
 mod loader;
 pub mod metric;
 mod records;
+pub mod summary;
 
 pub use loader::{LoadError, LoadStats, Loader};
 pub use records::{

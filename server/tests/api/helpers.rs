@@ -76,6 +76,24 @@ impl TestApp {
             .expect("create user");
     }
 
+    /// Imports a fixture of the engine's tests into this server's data directory.
+    pub async fn import_fixture(&self, name: &str) {
+        let db = Database::open(&self.data_dir.join("soundcheck.db")).await.expect("db");
+        let etl = engine::etl::Etl::open(db, &self.data_dir).await.expect("etl");
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine/tests/fixtures").join(name);
+        let report = etl
+            .import(
+                &[path],
+                &engine::etl::ImportOptions::default(),
+                engine::etl::Trigger::Cli,
+                &engine::etl::Quiet,
+            )
+            .await
+            .expect("import");
+        assert!(!report.any_rejected(), "{:?}", report.files);
+    }
+
     pub async fn login(&self, client: &Client, name: &str, password: &str) -> Response {
         client
             .post(self.url("/auth/login"))

@@ -3,3 +3,4 @@
 mod auth;
 mod health;
 mod helpers;
+mod sources;
