@@ -11,7 +11,7 @@ use model::SourceId;
 use rust_decimal::Decimal;
 
 use super::{
-    Confidence, Connector, Detection, FeedId, FileError, Flow, Input, RecordSink, Sample,
+    Confidence, Connector, Detection, FeedId, FileError, Input, RecordSink, Sample,
     tabular::{Row, Table, sniff_headers},
     values,
 };
@@ -80,19 +80,7 @@ impl Connector for DistroKid {
             withheld: table.column(WITHHELD),
             recoup: table.column(RECOUP),
         };
-        while let Some(row) = table.next_row()? {
-            if row.is_blank() {
-                continue;
-            }
-            let flow = match cols.line(&row) {
-                Ok(line) => sink.record(row.line, Record::StatementLine(Box::new(line))),
-                Err(err) => sink.reject(err),
-            };
-            if flow == Flow::Stop {
-                break;
-            }
-        }
-        Ok(())
+        table.send_rows(sink, |row| cols.line(row).map(|line| vec![Record::StatementLine(Box::new(line))]))
     }
 }
 

@@ -5,7 +5,7 @@
 use rust_decimal::Decimal;
 
 use super::{
-    Confidence, Connector, Detection, FeedId, FileError, Flow, Input, RecordSink, RowError, Sample,
+    Confidence, Connector, Detection, FeedId, FileError, Input, RecordSink, RowError, Sample,
     tabular::{Row, Table, sniff_headers},
     values,
 };
@@ -44,19 +44,9 @@ impl Connector for ExchangeRates {
         let date = table.require(KIND, &["date"])?;
         let currency = table.require(KIND, &["currency"])?;
         let rate = table.require(KIND, &["usd_per_unit"])?;
-        while let Some(row) = table.next_row()? {
-            if row.is_blank() {
-                continue;
-            }
-            let flow = match parse_row(&row, date, currency, rate) {
-                Ok(r) => sink.record(row.line, Record::ExchangeRate(r)),
-                Err(e) => sink.reject(e),
-            };
-            if flow == Flow::Stop {
-                break;
-            }
-        }
-        Ok(())
+        table.send_rows(sink, |row| {
+            parse_row(row, date, currency, rate).map(|r| vec![Record::ExchangeRate(r)])
+        })
     }
 }
 

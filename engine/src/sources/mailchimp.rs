@@ -12,7 +12,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use model::SourceId;
 
 use super::{
-    Confidence, Connector, Detection, FeedId, FileError, Flow, Input, RecordSink, RowError, Sample,
+    Confidence, Connector, Detection, FeedId, FileError, Input, RecordSink, RowError, Sample,
     tabular::{Row, Table, sniff_headers},
     values,
 };
@@ -90,19 +90,9 @@ impl Connector for Mailchimp {
             abuse_reports: table.column(&[ABUSE]),
         };
         let artist = input.facts.artist.clone();
-        while let Some(row) = table.next_row()? {
-            if row.is_blank() {
-                continue;
-            }
-            let flow = match cols.campaign(&row, &artist) {
-                Ok(c) => sink.record(row.line, Record::EmailCampaign(Box::new(c))),
-                Err(e) => sink.reject(e),
-            };
-            if flow == Flow::Stop {
-                break;
-            }
-        }
-        Ok(())
+        table.send_rows(sink, |row| {
+            cols.campaign(row, &artist).map(|c| vec![Record::EmailCampaign(Box::new(c))])
+        })
     }
 }
 

@@ -9,12 +9,11 @@
 //! `followers` is cumulative (a snapshot per day); `listeners` and `streams` are daily. Days are
 //! Spotify's own. An empty cell means "not reported" and stores nothing.
 
-use chrono::{Duration, NaiveDate};
+use chrono::Duration;
 use model::SourceId;
 
 use super::{
-    Confidence, Connector, Detection, FeedId, FileError, FileFacts, Flow, Input, RecordSink, RowError,
-    Sample, send,
+    Confidence, Connector, Detection, FeedId, FileError, FileFacts, Input, RecordSink, RowError, Sample,
     tabular::{Row, Table, sniff_headers},
     values,
 };
@@ -120,36 +119,24 @@ fn audience(
     let columns: Vec<(usize, &str, &'static str)> =
         AUDIENCE_COLUMNS.iter().filter_map(|(h, m)| table.column(&[h]).map(|i| (i, *h, *m))).collect();
     let artist = input.facts.artist.clone();
-    while let Some(row) = table.next_row()? {
-        if row.is_blank() {
-            continue;
+    table.send_rows(sink, |row| {
+        let day = values::iso_date(&row.text(date)).map_err(|e| row.error(Some("date"), e))?;
+        let mut records = Vec::new();
+        for &(col, header, metric) in &columns {
+            if let Some(v) = count_cell(row, col, header)? {
+                let entity = (metric == metric::STREAMS).then(|| EntityRef::platform("spotify"));
+                records.push(Record::Daily(Box::new(DailyFact {
+                    source: SourceId::Spotify,
+                    metric,
+                    artist: artist.clone(),
+                    entity,
+                    day,
+                    measure: Measure::Count(v),
+                })));
+            }
         }
-        let line = row.line;
-        let parsed =
-            values::iso_date(&row.text(date)).map_err(|e| row.error(Some("date"), e)).and_then(|day| {
-                let mut facts = Vec::new();
-                for &(col, header, metric) in &columns {
-                    if let Some(v) = count_cell(&row, col, header)? {
-                        let entity = (metric == metric::STREAMS).then(|| EntityRef::platform("spotify"));
-                        facts.push(DailyFact {
-                            source: SourceId::Spotify,
-                            metric,
-                            artist: artist.clone(),
-                            entity,
-                            day,
-                            measure: Measure::Count(v),
-                        });
-                    }
-                }
-                Ok(facts)
-            });
-        if send(sink, line, parsed.map(|f| f.into_iter().map(|f| Record::Daily(Box::new(f))).collect()))
-            == Flow::Stop
-        {
-            break;
-        }
-    }
-    Ok(())
+        Ok(records)
+    })
 }
 
 fn songs(
@@ -178,46 +165,27 @@ fn songs(
     })?;
     let first_day = export_date - Duration::days(i64::from(days) - 1);
     let artist = input.facts.artist.clone();
-    while let Some(row) = table.next_row()? {
-        if row.is_blank() {
-            continue;
-        }
-        let line = row.line;
+    table.send_rows(sink, |row| {
         let title = row.text(song).into_owned();
-        let parsed = if title.is_empty() {
-            Err(row.error(Some("song"), "the song title is empty"))
-        } else {
-            let mut facts = Vec::new();
-            let mut failed = None;
-            for &(col, header, metric) in &columns {
-                match count_cell(&row, col, header) {
-                    Ok(Some(v)) => facts.push(Record::Window(Box::new(WindowFact {
-                        source: SourceId::Spotify,
-                        metric,
-                        artist: artist.clone(),
-                        entity: Some(EntityRef {
-                            kind: "track",
-                            key: title.clone(),
-                            name: Some(title.clone()),
-                        }),
-                        first_day,
-                        last_day: export_date,
-                        measure: Measure::Count(v),
-                    }))),
-                    Ok(None) => {}
-                    Err(e) => {
-                        failed = Some(e);
-                        break;
-                    }
-                }
-            }
-            failed.map_or(Ok(facts), Err)
-        };
-        if send(sink, line, parsed) == Flow::Stop {
-            break;
+        if title.is_empty() {
+            return Err(row.error(Some("song"), "the song title is empty"));
         }
-    }
-    Ok(())
+        let mut records = Vec::new();
+        for &(col, header, metric) in &columns {
+            if let Some(v) = count_cell(row, col, header)? {
+                records.push(Record::Window(Box::new(WindowFact {
+                    source: SourceId::Spotify,
+                    metric,
+                    artist: artist.clone(),
+                    entity: Some(EntityRef { kind: "track", key: title.clone(), name: Some(title.clone()) }),
+                    first_day,
+                    last_day: export_date,
+                    measure: Measure::Count(v),
+                })));
+            }
+        }
+        Ok(records)
+    })
 }
 
 fn song_timeline(
@@ -235,37 +203,23 @@ fn song_timeline(
         )
     })?;
     let artist = input.facts.artist.clone();
-    while let Some(row) = table.next_row()? {
-        if row.is_blank() {
-            continue;
-        }
-        let line = row.line;
-        let parsed = values::iso_date(&row.text(date))
-            .map_err(|e| row.error(Some("date"), e))
-            .and_then(|day: NaiveDate| Ok((day, count_cell(&row, streams, "streams")?)))
-            .map(|(day, v)| {
-                v.map(|v| {
-                    Record::Daily(Box::new(DailyFact {
-                        source: SourceId::Spotify,
-                        metric: metric::TRACK_STREAMS,
-                        artist: artist.clone(),
-                        entity: Some(EntityRef {
-                            kind: "track",
-                            key: title.clone(),
-                            name: Some(title.clone()),
-                        }),
-                        day,
-                        measure: Measure::Count(v),
-                    }))
-                })
-                .into_iter()
-                .collect()
-            });
-        if send(sink, line, parsed) == Flow::Stop {
-            break;
-        }
-    }
-    Ok(())
+    table.send_rows(sink, |row| {
+        let day = values::iso_date(&row.text(date)).map_err(|e| row.error(Some("date"), e))?;
+        let streams = count_cell(row, streams, "streams")?;
+        Ok(streams
+            .map(|v| {
+                Record::Daily(Box::new(DailyFact {
+                    source: SourceId::Spotify,
+                    metric: metric::TRACK_STREAMS,
+                    artist: artist.clone(),
+                    entity: Some(EntityRef { kind: "track", key: title.clone(), name: Some(title.clone()) }),
+                    day,
+                    measure: Measure::Count(v),
+                }))
+            })
+            .into_iter()
+            .collect())
+    })
 }
 
 #[cfg(test)]

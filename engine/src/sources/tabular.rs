@@ -6,7 +6,8 @@ use std::{borrow::Cow, io::Read};
 
 use csv::{ByteRecord, ReaderBuilder, Trim};
 
-use super::{FileError, RowError};
+use super::{FileError, Flow, RecordSink, RowError, send};
+use crate::warehouse::Record;
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -174,6 +175,25 @@ impl<R: Read> Table<R> {
             column: names.first().copied().unwrap_or_default().to_string(),
             found: self.headers.join(", "),
         })
+    }
+
+    /// Maps every non-blank row to its records (or its error) and sends them to `sink`, until
+    /// the end of the table or until the sink says stop.
+    pub fn send_rows(
+        &mut self,
+        sink: &mut dyn RecordSink,
+        mut map: impl FnMut(&Row<'_>) -> Result<Vec<Record>, RowError>,
+    ) -> Result<(), FileError> {
+        while let Some(row) = self.next_row()? {
+            if row.is_blank() {
+                continue;
+            }
+            let line = row.line;
+            if send(sink, line, map(&row)) == Flow::Stop {
+                break;
+            }
+        }
+        Ok(())
     }
 
     /// The next row, or `None` at the end. A row the CSV reader cannot parse is a file error.
