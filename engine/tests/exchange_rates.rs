@@ -67,3 +67,21 @@ async fn bad_rates_are_quarantined_and_nothing_loads() {
     );
     assert!(rates(&env).await.is_empty());
 }
+
+#[tokio::test]
+async fn imported_rates_convert_amounts_for_the_kpis() {
+    use chrono::NaiveDate;
+    use engine::kpi::currency::Rates;
+    use rust_decimal::Decimal;
+
+    let env = Env::new().await;
+    env.import(&["exchange_rates/rates.csv"]).await;
+    let rates = Rates::load(&env.db).await.expect("rates");
+    let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+    let ten = Decimal::from(10);
+    assert_eq!(rates.to_usd(ten, "EUR", day("2025-02-01")), Decimal::from_str_exact("10.3450").ok());
+    // a later day uses the latest rate before it
+    assert_eq!(rates.to_usd(ten, "eur", day("2025-03-15")), Decimal::from_str_exact("10.3620").ok());
+    assert_eq!(rates.to_usd(ten, "SGD", day("2025-02-01")), Decimal::from_str_exact("7.41200").ok());
+    assert_eq!(rates.to_usd(ten, "EUR", day("2025-01-31")), None);
+}

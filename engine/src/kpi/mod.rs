@@ -1,6 +1,7 @@
-//! The KPI engine (in progress): the period rules every KPI shares. The catalogue itself is
+//! The KPI engine (in progress): the period and currency rules every KPI shares. The catalogue is
 //! `model::KpiId`.
 
+pub mod currency;
 pub mod period;
 
 pub use period::{Period, PeriodError};
