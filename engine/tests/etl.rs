@@ -278,3 +278,18 @@ async fn rebuild_from_raw_gives_the_same_warehouse() {
     assert_eq!(report.files.len(), 4, "the rejected file is not replayed");
     assert_eq!(env.lines().await, before);
 }
+
+#[tokio::test]
+async fn an_artist_filter_finds_every_spelling_through_the_alias_table() {
+    use engine::kpi::artist::{ArtistError, resolve};
+
+    let env = env().await;
+    env.import(&["distrokid/bank_details_layout_a.tsv"]).await;
+    for spelling in ["ZONE A0", "zone_a0", "Zone.A0", " zonea0 "] {
+        let artist = resolve(&env.db, spelling).await.expect("known artist");
+        assert_eq!(artist.name, "ZONE A0", "{spelling}");
+    }
+    let err = resolve(&env.db, "Night Owls").await.expect_err("unknown");
+    assert!(matches!(err, ArtistError::Unknown { .. }));
+    assert!(err.to_string().contains("known artists: ZONE A0"), "{err}");
+}
