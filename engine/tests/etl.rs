@@ -293,3 +293,23 @@ async fn an_artist_filter_finds_every_spelling_through_the_alias_table() {
     assert!(matches!(err, ArtistError::Unknown { .. }));
     assert!(err.to_string().contains("known artists: ZONE A0"), "{err}");
 }
+
+#[tokio::test]
+async fn freshness_counts_days_since_each_sources_latest_data() {
+    use chrono::NaiveDate;
+    use engine::kpi::freshness::freshness;
+
+    let env = env().await;
+    env.import(&[
+        "distrokid/bank_details_layout_a.tsv",
+        "spotify/4Z8W4fKeB5YxbusRsdQVPb-audience-timeline.csv",
+    ])
+    .await;
+    let today = NaiveDate::from_ymd_opt(2025, 6, 1).expect("date");
+    let fresh = freshness(&env.db, today).await.expect("freshness");
+    assert_eq!(fresh.len(), 8, "every source id is present");
+    // statements: the latest reporting date (2025-03-29); Spotify: the latest day (2025-05-03)
+    assert_eq!(fresh[&SourceId::Distrokid], Some(64));
+    assert_eq!(fresh[&SourceId::Spotify], Some(29));
+    assert_eq!(fresh[&SourceId::Mailchimp], None);
+}

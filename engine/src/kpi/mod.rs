@@ -3,6 +3,7 @@
 
 pub mod artist;
 pub mod currency;
+pub mod freshness;
 pub mod period;
 
 pub use period::{Period, PeriodError};
