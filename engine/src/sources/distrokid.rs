@@ -134,16 +134,9 @@ impl Columns {
             .map_err(|e| row.error(Some("Reporting Date"), e))?;
         let sale_month =
             values::year_month(&row.text(self.sale_month)).map_err(|e| row.error(Some("Sale Month"), e))?;
-        let store = row.text(self.store).into_owned();
-        if store.is_empty() {
-            return Err(row.error(Some("Store"), "the store is empty"));
-        }
-        let quantity = values::count(&row.text(self.quantity))
-            .map_err(|e| row.error(Some("Quantity"), e))?
-            .ok_or_else(|| row.error(Some("Quantity"), "the quantity is empty"))?;
-        let earnings = values::decimal(&row.text(self.earnings))
-            .map_err(|e| row.error(Some("Earnings (USD)"), e))?
-            .ok_or_else(|| row.error(Some("Earnings (USD)"), "the earnings are empty"))?;
+        let store = row.required_text(self.store, "Store", "the store is empty")?;
+        let quantity = row.required_count(self.quantity, "Quantity", "the quantity is empty")?;
+        let earnings = row.required_decimal(self.earnings, "Earnings (USD)", "the earnings are empty")?;
         let isrc = match self.isrc {
             Some(c) => parse_isrc(&row.text(c)).map_err(|e| row.error(Some("ISRC"), e))?,
             None => None,

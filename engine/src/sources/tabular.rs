@@ -117,6 +117,34 @@ impl Row<'_> {
         }
     }
 
+    /// A text cell that must not be empty; `if_empty` is the reason given when it is.
+    pub fn required_text(&self, index: usize, column: &str, if_empty: &str) -> Result<String, RowError> {
+        let text = self.text(index);
+        if text.is_empty() {
+            return Err(self.error(Some(column), if_empty));
+        }
+        Ok(text.into_owned())
+    }
+
+    /// A count cell that must hold a whole number.
+    pub fn required_count(&self, index: usize, column: &str, if_empty: &str) -> Result<i64, RowError> {
+        super::values::count(&self.text(index))
+            .map_err(|e| self.error(Some(column), e))?
+            .ok_or_else(|| self.error(Some(column), if_empty))
+    }
+
+    /// An amount cell that must hold an exact decimal.
+    pub fn required_decimal(
+        &self,
+        index: usize,
+        column: &str,
+        if_empty: &str,
+    ) -> Result<rust_decimal::Decimal, RowError> {
+        super::values::decimal(&self.text(index))
+            .map_err(|e| self.error(Some(column), e))?
+            .ok_or_else(|| self.error(Some(column), if_empty))
+    }
+
     pub fn is_blank(&self) -> bool {
         self.record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace))
     }

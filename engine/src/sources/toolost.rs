@@ -294,17 +294,9 @@ impl Columns {
         // Some lines are accounted but not yet reported: the accounting date stands in.
         .or(accounting_date)
         .ok_or_else(|| row.error(Some("reporting_date"), "the reporting date is empty"))?;
-        let store = row.text(self.channel).into_owned();
-        if store.is_empty() {
-            return Err(row.error(Some("channel"), "the channel (store) is empty"));
-        }
-        let quantity = values::count(&row.text(self.units))
-            .map_err(|e| row.error(Some("units"), e))?
-            .ok_or_else(|| row.error(Some("units"), "the units are empty"))?;
-        let (amount_col, amount_name) = (self.amount.0, self.amount.1.as_str());
-        let earnings = values::decimal(&row.text(amount_col))
-            .map_err(|e| row.error(Some(amount_name), e))?
-            .ok_or_else(|| row.error(Some(amount_name), "the amount is empty"))?;
+        let store = row.required_text(self.channel, "channel", "the channel (store) is empty")?;
+        let quantity = row.required_count(self.units, "units", "the units are empty")?;
+        let earnings = row.required_decimal(self.amount.0, &self.amount.1, "the amount is empty")?;
         let currency = row.text(self.currency.0).trim().to_ascii_uppercase();
         if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_alphabetic()) {
             let reason = if currency.is_empty() {
