@@ -45,6 +45,12 @@ impl Database {
         let pool =
             SqlitePoolOptions::new().max_connections(8).connect_with(options).await.map_err(open_err)?;
         MIGRATOR.run(&pool).await?;
+        let mut tx = pool.begin().await?;
+        if crate::warehouse::rollup::needs_refresh(&mut tx).await? {
+            tracing::info!("filling the revenue rollups from the stored statement lines");
+            crate::warehouse::rollup::refresh_all(&mut tx).await?;
+        }
+        tx.commit().await?;
         Ok(Self { pool })
     }
 
@@ -95,5 +101,69 @@ mod tests {
         let n: i64 =
             sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(db.pool()).await.expect("count");
         assert_eq!(n, 1);
+    }
+
+    /// Statement lines stored before migration 0004 get their split earnings and the rollups.
+    #[tokio::test]
+    async fn upgrading_splits_old_earnings_and_fills_the_rollups() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("soundcheck.db");
+        {
+            let pool = sqlx::SqlitePool::connect_with(
+                SqliteConnectOptions::new().filename(&path).create_if_missing(true),
+            )
+            .await
+            .expect("connect");
+            let before = Migrator {
+                migrations: std::borrow::Cow::Owned(MIGRATOR.migrations[..3].to_vec()),
+                ..Migrator::DEFAULT
+            };
+            before.run(&pool).await.expect("migrate to 0003");
+            sqlx::query(
+                "INSERT INTO raw_files (id, sha256, size_bytes, original_name, received_at, status) \
+                 VALUES (1, 'x', 1, 'a.tsv', 'now', 'loaded'); INSERT INTO stores (id, name) VALUES (1, 'Spotify');",
+            )
+            .execute(&pool)
+            .await
+            .expect("insert");
+            for (i, earnings) in
+                ["12.345678901234", "-0.5", "3", "0.0000000000015", "-1.25000000000000000"].iter().enumerate()
+            {
+                sqlx::query(
+                    "INSERT INTO statement_lines (source, line_key, raw_file_id, line, reporting_date, sale_month, \
+                     store_id, quantity, earnings, currency) VALUES ('distrokid', ?, 1, ?, 20250301, 202501, 1, 1, ?, 'USD')",
+                )
+                .bind(i as i64)
+                .bind(i as i64 + 2)
+                .bind(earnings)
+                .execute(&pool)
+                .await
+                .expect("line");
+            }
+        }
+        let db = Database::open(&path).await.expect("upgrade");
+        let parts: Vec<(i64, i64, Option<String>)> = sqlx::query_as(
+            "SELECT earnings_whole, earnings_pico, earnings_rest FROM statement_lines ORDER BY line",
+        )
+        .fetch_all(db.pool())
+        .await
+        .expect("parts");
+        assert_eq!(
+            parts,
+            [
+                (12, 345_678_901_234, None),
+                (0, -500_000_000_000, None),
+                (3, 0, None),
+                (0, 1, Some("0.0000000000005".to_string())),
+                (-1, -250_000_000_000, None),
+            ]
+        );
+        let (whole, pico, rest, lines): (i64, i64, i64, i64) = sqlx::query_as(
+            "SELECT SUM(earnings_whole), SUM(earnings_pico), SUM(rest_lines), SUM(lines) FROM revenue_by_store",
+        )
+        .fetch_one(db.pool())
+        .await
+        .expect("rollup");
+        assert_eq!((whole, pico, rest, lines), (14, -404_321_098_765, 1, 5));
     }
 }

@@ -5,6 +5,8 @@ use std::{fmt, str::FromStr};
 
 use serde::{Deserialize, Serialize};
 
+use crate::SourceId;
+
 /// How a KPI's value is typed in `kpi --json` and formatted in the UI.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum KpiKind {
@@ -115,6 +117,28 @@ kpis! {
     EmailClickRate = "email_click_rate", Ratio, Derived, Email, "Email click rate";
     EmailUnsubscribeRate = "email_unsubscribe_rate", Ratio, Derived, Email, "Email unsubscribe rate";
     EmailSubscribers = "email_subscribers", Count, Daily, Email, "Email subscribers";
+}
+
+impl KpiId {
+    /// The sources a KPI is computed from (a card without data names them).
+    pub fn sources(self) -> &'static [SourceId] {
+        use KpiId::*;
+        use SourceId as S;
+        match self {
+            RevenueUsd | RevenueChangePct | RoyaltyUnits | RevenuePer1kUnits | TopStore | TopTrack
+            | TopTerritory | AvgReportingLagDays => &[S::Distrokid, S::Toolost],
+            Streams | StreamsChangePct => &[S::Spotify, S::Toolost],
+            SpotifyFollowers | SpotifyFollowersGained | SpotifySaves => &[S::Spotify],
+            TiktokViews | TiktokProfileViews | TiktokEngagementRate | TiktokFollowersGained => &[S::Tiktok],
+            YoutubeViews | YoutubeWatchHours | YoutubeSubscribersGained | YoutubeRevenueUsd => &[S::Youtube],
+            LinkViews | LinkClicks | LinkCtr => &[S::Linktree],
+            AdSpendUsd | AdImpressions | AdClicks | AdCpmUsd | AdCpcUsd | AdCtr => &[S::MetaAds],
+            Roas => &[S::MetaAds, S::Distrokid, S::Toolost],
+            CostPer1kStreamsUsd => &[S::MetaAds, S::Spotify, S::Toolost],
+            EmailCampaignsSent | EmailDelivered | EmailOpenRate | EmailClickRate | EmailUnsubscribeRate
+            | EmailSubscribers => &[S::Mailchimp],
+        }
+    }
 }
 
 impl fmt::Display for KpiId {

@@ -4,11 +4,13 @@
 //! into the browser bundle.
 
 mod kpi;
+mod report;
 mod role;
 mod source;
 mod user;
 
 pub use kpi::{Area, Basis, KpiId, KpiKind};
+pub use report::{KpiReport, KpiValue};
 pub use role::{ParseRoleError, Role};
 pub use source::{ParseSourceError, SourceId, SourceKind, SourceStatus};
 pub use user::UserInfo;

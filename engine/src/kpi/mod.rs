@@ -1,9 +1,15 @@
-//! The KPI engine (in progress): the period and currency rules every KPI shares. The catalogue is
-//! `model::KpiId`.
+//! The KPI engine: every KPI of the catalogue (`model::KpiId`) computed in one place, with the
+//! period, currency, artist and streams rules of the contract.
 
 pub mod artist;
 pub mod currency;
+pub mod daily;
+pub mod email;
 pub mod freshness;
+pub mod json;
 pub mod period;
+pub mod report;
+pub mod statements;
 
 pub use period::{Period, PeriodError};
+pub use report::{KpiError, KpiQuery, report};

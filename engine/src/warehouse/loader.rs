@@ -10,10 +10,11 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use super::{
     DailyFact, EmailCampaign, EntityRef, ExchangeRate, Measure, Record, StatementLine, WindowFact, alias_key,
+    money, rollup,
 };
 use crate::time::{YearMonth, date_int};
 
-/// Rows per INSERT: at 19 bound values each, far below SQLite's 32,766-variable limit.
+/// Rows per INSERT: at 22 bound values each, far below SQLite's 32,766-variable limit.
 const BATCH_ROWS: usize = 1000;
 
 /// A daily or window fact with its dimension ids resolved.
@@ -70,6 +71,9 @@ pub struct Loader<'c> {
     entities: HashMap<(SourceId, &'static str, String), i64>,
     occurrences: HashMap<(SourceId, u64), u32>,
     pending: Vec<PendingLine>,
+    /// The largest statement line id before this file's first line: the rollups get the lines
+    /// above it when the file is finished.
+    lines_before: Option<i64>,
     daily: Vec<PendingFact>,
     window: Vec<PendingFact>,
     stats: LoadStats,
@@ -88,6 +92,7 @@ impl<'c> Loader<'c> {
             entities: HashMap::new(),
             occurrences: HashMap::new(),
             pending: Vec::with_capacity(BATCH_ROWS),
+            lines_before: None,
             daily: Vec::new(),
             window: Vec::new(),
             stats: LoadStats::default(),
@@ -155,6 +160,9 @@ impl<'c> Loader<'c> {
         self.flush_lines().await?;
         self.flush_facts(false).await?;
         self.flush_facts(true).await?;
+        if let Some(before) = self.lines_before {
+            rollup::add_lines_after(self.conn, before).await?;
+        }
         Ok(self.stats)
     }
 
@@ -313,15 +321,19 @@ impl<'c> Loader<'c> {
         if self.pending.is_empty() {
             return Ok(());
         }
+        if self.lines_before.is_none() {
+            self.lines_before = Some(rollup::last_line_id(self.conn).await?);
+        }
         let rows = self.pending.len() as u64;
         let raw_file_id = self.raw_file_id;
         let mut qb = QueryBuilder::<Sqlite>::new(
             "INSERT INTO statement_lines (source, line_key, raw_file_id, line, reporting_date, sale_month, \
              sale_date, store_id, artist_id, track_id, title, upc, country, quantity, team_percentage, \
-             earnings, currency, withheld, recoup) ",
+             earnings, earnings_whole, earnings_pico, earnings_rest, currency, withheld, recoup) ",
         );
         qb.push_values(self.pending.drain(..), |mut b, p| {
             let r = p.record;
+            let split = money::split(r.earnings);
             b.push_bind(r.source.as_str())
                 .push_bind(p.key)
                 .push_bind(raw_file_id)
@@ -338,6 +350,9 @@ impl<'c> Loader<'c> {
                 .push_bind(r.quantity)
                 .push_bind(r.team_percentage.map(|d| d.to_string()))
                 .push_bind(r.earnings.to_string())
+                .push_bind(split.whole)
+                .push_bind(split.pico)
+                .push_bind(split.rest.map(|d| d.to_string()))
                 .push_bind(r.currency)
                 .push_bind(r.withheld.map(|d| d.to_string()))
                 .push_bind(r.recoup.map(|d| d.to_string()));

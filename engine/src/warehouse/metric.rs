@@ -44,6 +44,9 @@ pub const LINK_UNIQUE_VIEWS: &str = "link_unique_views";
 pub const LINK_CLICKS: &str = "link_clicks";
 pub const LINK_UNIQUE_CLICKS: &str = "link_unique_clicks";
 
+// Mailchimp (per audience): the member count on that day (a snapshot).
+pub const LIST_MEMBERS: &str = "list_members";
+
 // Meta Ads (per campaign).
 pub const AD_SPEND: &str = "ad_spend";
 pub const AD_IMPRESSIONS: &str = "ad_impressions";

@@ -3,7 +3,9 @@
 
 mod loader;
 pub mod metric;
+pub mod money;
 mod records;
+pub mod rollup;
 pub mod summary;
 
 pub use loader::{LoadError, LoadStats, Loader};
@@ -12,8 +14,17 @@ pub use records::{
 };
 
 /// Tables rebuilt from raw by `etl rebuild` (dimensions and aliases are kept).
-pub const FACT_TABLES: &[&str] =
-    &["statement_lines", "daily_facts", "window_facts", "email_campaigns", "exchange_rates"];
+pub const FACT_TABLES: &[&str] = &[
+    "statement_lines",
+    "revenue_by_store",
+    "revenue_by_track",
+    "revenue_by_country",
+    "revenue_by_track_country",
+    "daily_facts",
+    "window_facts",
+    "email_campaigns",
+    "exchange_rates",
+];
 
 /// The key an artist spelling is matched by: lower-case letters and digits only, so `ZONE A0`,
 /// `zone_a0` and `zone.a0` are one artist.

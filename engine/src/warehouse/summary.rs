@@ -15,7 +15,7 @@ pub async fn source_statuses(db: &Database) -> Result<Vec<SourceStatus>, sqlx::E
     // Statements are dated by their reporting date; the others by the day of the figure.
     let facts: Vec<(String, i64, Option<i64>)> = sqlx::query_as(
         "SELECT source, sum(n), max(latest) FROM ( \
-           SELECT source, count(*) AS n, max(reporting_date) AS latest FROM statement_lines GROUP BY source \
+           SELECT source, sum(lines) AS n, max(reporting_date) AS latest FROM revenue_by_store GROUP BY source \
            UNION ALL SELECT source, count(*), max(day) FROM daily_facts GROUP BY source \
            UNION ALL SELECT source, count(*), max(last_day) FROM window_facts GROUP BY source \
            UNION ALL SELECT source, count(*), max(send_day) FROM email_campaigns GROUP BY source \

@@ -1,0 +1,205 @@
+//! Statement figures (DistroKid, TooLost) from the revenue rollups: revenue in USD grouped by a
+//! dimension, royalty units and the reporting lag, for the months of a period.
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+use sqlx::{QueryBuilder, Sqlite};
+
+use super::currency::{Rates, UsdSum};
+use crate::{
+    Database,
+    time::{YearMonth, date_from_int},
+    warehouse::money,
+};
+
+/// Which statement lines to sum.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LineFilter {
+    /// Sale months, both included; `None`: the period has no first day of a month (no lines).
+    pub months: Option<(YearMonth, YearMonth)>,
+    pub artist: Option<i64>,
+    pub store: Option<i64>,
+    pub track: Option<i64>,
+}
+
+impl LineFilter {
+    pub fn months(months: &[YearMonth], artist: Option<i64>) -> Self {
+        let months = months.first().zip(months.last()).map(|(a, b)| (*a, *b));
+        Self { months, artist, store: None, track: None }
+    }
+}
+
+/// How revenue is grouped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum By {
+    Total,
+    Store,
+    Track,
+    Country,
+    Month,
+    MonthStore,
+}
+
+/// A group's key: (first id, second id, text); unused parts are 0 / "".
+/// Store: (store_id, 0, ""), Track: (track_id, 0, ""), Country: (0, 0, code), Month: (YYYYMM, 0,
+/// ""), MonthStore: (YYYYMM, store_id, "").
+pub type GroupKey = (i64, i64, String);
+
+#[derive(Clone, Debug, Default)]
+pub struct Group {
+    pub usd: UsdSum,
+    pub quantity: i64,
+    pub lines: i64,
+}
+
+impl By {
+    fn key_columns(self) -> &'static str {
+        match self {
+            By::Total => "0, 0, ''",
+            By::Store => "store_id, 0, ''",
+            By::Track => "track_id, 0, ''",
+            By::Country => "0, 0, country",
+            By::Month => "sale_month, 0, ''",
+            By::MonthStore => "sale_month, store_id, ''",
+        }
+    }
+}
+
+/// The smallest rollup that has the grouping and the filters.
+fn rollup_for(by: By, filter: &LineFilter) -> &'static str {
+    match (by, filter.track.is_some()) {
+        (By::Country, true) => "revenue_by_track_country",
+        (By::Country, false) if filter.store.is_some() => "revenue_by_track_country",
+        (By::Country, false) => "revenue_by_country",
+        (By::Track, _) | (_, true) => "revenue_by_track",
+        _ => "revenue_by_store",
+    }
+}
+
+fn push_filter(
+    qb: &mut QueryBuilder<'_, Sqlite>,
+    filter: &LineFilter,
+    (first, last): (YearMonth, YearMonth),
+) {
+    qb.push(" WHERE sale_month BETWEEN ").push_bind(first.as_int()).push(" AND ").push_bind(last.as_int());
+    if let Some(artist) = filter.artist {
+        qb.push(" AND artist_id = ").push_bind(artist);
+    }
+    if let Some(store) = filter.store {
+        qb.push(" AND store_id = ").push_bind(store);
+    }
+    if let Some(track) = filter.track {
+        qb.push(" AND track_id = ").push_bind(track);
+    }
+}
+
+/// Revenue (converted to USD at each amount's rate day), units and lines per group.
+pub async fn revenue(
+    db: &Database,
+    rates: &Rates,
+    filter: &LineFilter,
+    by: By,
+) -> Result<HashMap<GroupKey, Group>, sqlx::Error> {
+    let mut groups: HashMap<GroupKey, Group> = HashMap::new();
+    let Some(months) = filter.months else { return Ok(groups) };
+    let table = rollup_for(by, filter);
+    let mut qb = QueryBuilder::<Sqlite>::new(format!(
+        "SELECT {}, currency, rate_day, SUM(earnings_whole), SUM(earnings_pico), SUM(rest_lines), \
+         SUM(quantity), SUM(lines) FROM {table}",
+        by.key_columns()
+    ));
+    push_filter(&mut qb, filter, months);
+    qb.push(" GROUP BY 1, 2, 3, 4, 5");
+    type Row = (i64, i64, String, String, i64, i64, i64, i64, i64, i64);
+    let rows: Vec<Row> = qb.build_query_as().fetch_all(db.pool()).await?;
+    let mut any_rest = false;
+    for (k1, k2, k3, currency, rate_day, whole, pico, rest_lines, quantity, lines) in rows {
+        any_rest |= rest_lines > 0;
+        let group = groups.entry((k1, k2, k3)).or_default();
+        add_amount(&mut group.usd, rates, money::join(whole, pico), &currency, rate_day);
+        group.quantity += quantity;
+        group.lines += lines;
+    }
+    if any_rest {
+        add_rests(db, rates, filter, by, months, &mut groups).await?;
+    }
+    Ok(groups)
+}
+
+fn add_amount(usd: &mut UsdSum, rates: &Rates, amount: Decimal, currency: &str, rate_day: i64) {
+    let day = date_from_int(rate_day).unwrap_or_default();
+    usd.add(rates, amount, currency, day);
+}
+
+/// Digits beyond 1e-12 are not in the rollups: add them from the few lines that have them.
+async fn add_rests(
+    db: &Database,
+    rates: &Rates,
+    filter: &LineFilter,
+    by: By,
+    months: (YearMonth, YearMonth),
+    groups: &mut HashMap<GroupKey, Group>,
+) -> Result<(), sqlx::Error> {
+    let keys = by
+        .key_columns()
+        .replace("track_id", "COALESCE(track_id, 0)")
+        .replace("country", "COALESCE(country, '')");
+    let mut qb = QueryBuilder::<Sqlite>::new(format!(
+        "SELECT {keys}, currency, COALESCE(sale_date, sale_month * 100 + 1), earnings_rest FROM statement_lines"
+    ));
+    let lines_filter = LineFilter { artist: None, ..*filter };
+    push_filter(&mut qb, &lines_filter, months);
+    if let Some(artist) = filter.artist {
+        qb.push(" AND COALESCE(artist_id, 0) = ").push_bind(artist);
+    }
+    qb.push(" AND earnings_rest IS NOT NULL");
+    let rows: Vec<(i64, i64, String, String, i64, String)> = qb.build_query_as().fetch_all(db.pool()).await?;
+    for (k1, k2, k3, currency, rate_day, rest) in rows {
+        // Written by the loader from a Decimal: a value that no longer parses is a corrupt row.
+        let rest = Decimal::from_str_exact(&rest).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+        let group = groups.entry((k1, k2, k3)).or_default();
+        add_amount(&mut group.usd, rates, rest, &currency, rate_day);
+    }
+    Ok(())
+}
+
+/// Mean days from the first day of the sale month to the reporting date, over the lines.
+pub async fn average_lag_days(db: &Database, filter: &LineFilter) -> Result<Option<Decimal>, sqlx::Error> {
+    let Some(months) = filter.months else { return Ok(None) };
+    let mut qb =
+        QueryBuilder::<Sqlite>::new("SELECT sale_month, reporting_date, SUM(lines) FROM revenue_by_store");
+    push_filter(&mut qb, filter, months);
+    qb.push(" GROUP BY 1, 2");
+    let rows: Vec<(i64, i64, i64)> = qb.build_query_as().fetch_all(db.pool()).await?;
+    let (mut days, mut lines) = (0i64, 0i64);
+    for (month, reporting, n) in rows {
+        let (Some(month), Some(reporting)) = (YearMonth::from_int(month), date_from_int(reporting)) else {
+            continue;
+        };
+        days += (reporting - month.first_day()).num_days() * n;
+        lines += n;
+    }
+    Ok((lines > 0).then(|| Decimal::from(days) / Decimal::from(lines)))
+}
+
+/// The key with the highest revenue; ties go to the smallest name. `Err` when a group's revenue
+/// is unknown (an amount without a rate): the top is unknown too.
+pub fn top(
+    groups: &HashMap<GroupKey, Group>,
+    name: impl Fn(&GroupKey) -> Option<String>,
+) -> Result<Option<String>, Vec<String>> {
+    let mut best: Option<(Decimal, String)> = None;
+    for (key, group) in groups {
+        let Some(total) = group.usd.result()? else { continue };
+        let Some(name) = name(key) else { continue };
+        let better = match &best {
+            None => true,
+            Some((b, n)) => total > *b || (total == *b && name < *n),
+        };
+        if better {
+            best = Some((total, name));
+        }
+    }
+    Ok(best.map(|(_, n)| n))
+}

@@ -1,0 +1,361 @@
+//! Every KPI against values computed by hand from small exports written here, in each
+//! platform's real format. The sums are worked out in the comments.
+
+mod common;
+
+use std::{path::PathBuf, str::FromStr};
+
+use chrono::NaiveDate;
+use common::Env;
+use engine::{
+    etl::{ImportOptions, Outcome, Quiet, Trigger},
+    kpi::{KpiQuery, Period, report},
+};
+use model::{KpiId, KpiReport, KpiValue, SourceId};
+use rust_decimal::Decimal;
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+}
+
+fn dec(s: &str) -> Decimal {
+    Decimal::from_str(s).expect("decimal")
+}
+
+const DISTROKID: &str = "Reporting Date\tSale Month\tStore\tArtist\tTitle\tISRC\tUPC\tQuantity\tTeam Percentage\tSong/Album\tCountry of Sale\tSongwriter Royalties Withheld\tEarnings (USD)
+2025-03-10\t2025-01\tSpotify\tZONE A0\tLUNA\tQZTB92494812\t198891507125\t1000\t100\tSong\tUS\t0\t3.000000000001
+2025-03-10\t2025-01\tApple Music\tZONE A0\tLUNA\tQZTB92494812\t198891507125\t200\t100\tSong\tGB\t0\t2.5
+2025-03-10\t2025-01\tSpotify\tzone_a0\tHOLD ON II\tQZTAW2496366\t198667254765\t300\t100\tSong\tGB\t0\t1.25
+2025-04-20\t2025-01\tDeezer\tOther Artist\tX\tQZTB92494899\t198891507199\t10\t100\tSong\tFR\t0\t0.1234567890123
+2025-02-10\t2024-12\tSpotify\tZONE A0\tLUNA\tQZTB92494812\t198891507125\t100\t100\tSong\tUS\t0\t4.5
+2025-04-20\t2025-02\tSpotify\tZONE A0\tLUNA\tQZTB92494812\t198891507125\t500\t100\tSong\tUS\t0\t-0.5
+";
+
+/// Spotify for Artists: days 1–3 of January.
+const SFA: &str =
+    "date,listeners,monthly listeners,monthly active listeners,streams,playlist adds,saves,followers
+2024-12-31,1,1,1,9,0,1,40
+2025-01-01,10,10,10,100,0,2,50
+2025-01-02,10,10,10,200,0,3,55
+2025-01-03,10,10,10,300,0,4,60
+";
+
+/// TooLost's Spotify analytics: days 2–4 (days 2 and 3 are Spotify for Artists' already).
+const TOOLOST_SPOTIFY: &str = r#"{"streams":[{"date":"2025-01-02","streams":"1000"},{"date":"2025-01-03","streams":"1000"},{"date":"2025-01-04","streams":"1,000"}]}"#;
+const TOOLOST_APPLE: &str = r#"{"totalStreams":[{"date":"2025-01-02","streams":7}],"totalShazam":[{"date":"2025-01-02","streams":99}]}"#;
+
+const TIKTOK: &str = "Date,Video Views,Profile Views,Likes,Comments,Shares
+Jan 01,100,10,5,1,0
+Jan 02,200,20,5,1,2
+";
+const TIKTOK_FOLLOWERS: &str = "Date,Followers,Difference in followers from previous day
+1 Jan,1000,12
+2 Jan,990,-10
+";
+
+const YOUTUBE: &str =
+    "Date,Views,Watch time (hours),Subscribers gained,Subscribers lost,Estimated revenue (USD)
+Total,2234,110.75,9,3,6.123
+2025-01-03,1234,60.5000,5,1,3.500
+2025-01-02,1000,50.2500,4,2,2.623
+";
+
+const LINKTREE: &str = "DATE,Views,Unique Views,clicks,unique CLICKS
+2025-01-05,400,300,40,30
+2025-01-06,600,500,20,10
+";
+
+const META: &str = "Reporting starts,Reporting ends,Campaign name,Day,Results,Result indicator,Reach,Impressions,Amount spent (USD),Link clicks,Clicks (all)
+2025-01-01,2025-01-31,Summer Single,2025-01-01,20,actions:link_click,900,1000,10,20,30
+2025-01-01,2025-01-31,Winter Single,2025-01-02,0,actions:link_click,400,500,5.00,0,2
+";
+
+const MAILCHIMP: &str = "Title,Subject,Send Date,Successful Deliveries,Unique Opens,Unique Clicks,Hard Bounces,Soft Bounces,Unsubscribes,Abuse Complaints,Unique Id
+January news,Hi,2025-01-10 09:00:00,1000,400,50,0,0,5,0,c1
+Tour,Tickets,2025-01-20 09:00:00,500,100,25,0,0,0,0,c2
+February news,Hi,2025-02-10 09:00:00,900,100,10,0,0,1,0,c3
+";
+
+struct Files {
+    _dir: tempfile::TempDir,
+    dir: PathBuf,
+}
+
+impl Files {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().to_path_buf();
+        Self { _dir: dir, dir: path }
+    }
+
+    fn write(&self, name: &str, content: &str) -> PathBuf {
+        let path = self.dir.join(name);
+        std::fs::write(&path, content).expect("write");
+        path
+    }
+}
+
+async fn load(env: &Env, files: &Files, name: &str, content: &str, options: ImportOptions) {
+    let report = env.import_paths(&[files.write(name, content)], options).await;
+    assert!(
+        report.files.iter().all(|f| f.outcome == Outcome::Loaded),
+        "{name} did not load: {:?}",
+        report.files.iter().map(|f| &f.message).collect::<Vec<_>>()
+    );
+}
+
+async fn everything() -> Env {
+    let env = Env::new().await;
+    let files = Files::new();
+    let zone = || ImportOptions { artist: Some("ZONE A0".into()), ..ImportOptions::default() };
+    load(&env, &files, "statement.tsv", DISTROKID, ImportOptions::default()).await;
+    load(&env, &files, "4Z8W4fKeB5YxbusRsdQVPb-audience-timeline.csv", SFA, zone()).await;
+    load(&env, &files, "analytics_spotify.json", TOOLOST_SPOTIFY, ImportOptions::default()).await;
+    load(&env, &files, "analytics_apple.json", TOOLOST_APPLE, ImportOptions::default()).await;
+    let tiktok = ImportOptions { export_date: Some(d("2025-02-01")), ..zone() };
+    load(&env, &files, "Overview.csv", TIKTOK, tiktok.clone()).await;
+    load(&env, &files, "FollowerHistory.csv", TIKTOK_FOLLOWERS, tiktok).await;
+    load(&env, &files, "Table data.csv", YOUTUBE, zone()).await;
+    load(&env, &files, "insights.csv", LINKTREE, zone()).await;
+    load(&env, &files, "ads.csv", META, ImportOptions::default()).await;
+    load(&env, &files, "campaigns.csv", MAILCHIMP, ImportOptions::default()).await;
+    env
+}
+
+async fn kpis(env: &Env, from: &str, to: &str, artist: Option<&str>) -> KpiReport {
+    let query = KpiQuery {
+        period: Period::new(d(from), d(to)).expect("period"),
+        artist: artist.map(str::to_string),
+        today: d("2025-05-01"),
+    };
+    report(&env.db, &query).await.expect("report")
+}
+
+fn money(r: &KpiReport, id: KpiId) -> Option<Decimal> {
+    match r.value(id) {
+        Some(KpiValue::Money(v)) => Some(*v),
+        None => None,
+        other => panic!("{id} is not money: {other:?}"),
+    }
+}
+
+fn count(r: &KpiReport, id: KpiId) -> Option<i64> {
+    match r.value(id) {
+        Some(KpiValue::Count(v)) => Some(*v),
+        None => None,
+        other => panic!("{id} is not a count: {other:?}"),
+    }
+}
+
+fn number(r: &KpiReport, id: KpiId) -> Option<Decimal> {
+    match r.value(id) {
+        Some(KpiValue::Number(v)) => Some(*v),
+        None => None,
+        other => panic!("{id} is not a number: {other:?}"),
+    }
+}
+
+fn text(r: &KpiReport, id: KpiId) -> Option<String> {
+    match r.value(id) {
+        Some(KpiValue::Text(v)) => Some(v.clone()),
+        None => None,
+        other => panic!("{id} is not text: {other:?}"),
+    }
+}
+
+/// Two decimals agree to 20 significant places (divisions round at Decimal's 28 digits).
+fn close(actual: Option<Decimal>, expected: Decimal) {
+    let actual = actual.expect("a value");
+    let diff = (actual - expected).abs();
+    assert!(diff <= expected.abs() * dec("1e-20"), "{actual} != {expected}");
+}
+
+#[tokio::test]
+async fn statement_kpis_for_a_month() {
+    let env = everything().await;
+    let r = kpis(&env, "2025-01-01", "2025-01-31", None).await;
+    // January's four lines: 3.000000000001 + 2.5 + 1.25 + 0.1234567890123 (13 fraction digits:
+    // the rollups keep 12, the last one comes from the line itself).
+    let revenue = dec("6.8734567890133");
+    assert_eq!(money(&r, KpiId::RevenueUsd), Some(revenue));
+    assert_eq!(count(&r, KpiId::RoyaltyUnits), Some(1510));
+    close(number(&r, KpiId::RevenuePer1kUnits), revenue * dec("1000") / dec("1510"));
+    // Spotify 3.000000000001 + 1.25 beats Apple Music 2.5; LUNA 5.500000000001 beats HOLD ON II;
+    // GB 2.5 + 1.25 beats US 3.000000000001.
+    assert_eq!(text(&r, KpiId::TopStore).as_deref(), Some("Spotify"));
+    assert_eq!(text(&r, KpiId::TopTrack).as_deref(), Some("QZTB92494812"));
+    assert_eq!(text(&r, KpiId::TopTerritory).as_deref(), Some("GB"));
+    // Three lines reported 68 days after 2025-01-01, one 109 days after: 313 / 4.
+    assert_eq!(number(&r, KpiId::AvgReportingLagDays), Some(dec("78.25")));
+    // The previous period is December 2024: 4.5.
+    assert_eq!(r.previous_value(KpiId::RevenueUsd), Some(&KpiValue::Money(dec("4.5"))));
+    close(number(&r, KpiId::RevenueChangePct), (revenue - dec("4.5")) / dec("4.5") * dec("100"));
+    assert_eq!(r.previous.get(&KpiId::RevenueChangePct), Some(&None));
+    assert!(r.has_months);
+}
+
+#[tokio::test]
+async fn periods_without_a_first_of_month_have_no_statement_kpis() {
+    let env = everything().await;
+    let r = kpis(&env, "2025-01-02", "2025-01-31", None).await;
+    for id in [KpiId::RevenueUsd, KpiId::RoyaltyUnits, KpiId::TopStore, KpiId::AvgReportingLagDays] {
+        assert_eq!(r.value(id), None, "{id}");
+    }
+    assert!(!r.has_months);
+    assert!(r.warnings.iter().any(|w| w.contains("monthly")), "{:?}", r.warnings);
+    // The contract's example: 2025-01-15..2025-03-20 covers February and March.
+    let r = kpis(&env, "2025-01-15", "2025-03-20", None).await;
+    assert_eq!(money(&r, KpiId::RevenueUsd), Some(dec("-0.5")));
+    // Its previous months are December and January.
+    assert_eq!(r.previous_value(KpiId::RevenueUsd), Some(&KpiValue::Money(dec("11.3734567890133"))));
+}
+
+#[tokio::test]
+async fn streams_take_spotify_for_artists_first_per_platform_and_day() {
+    let env = everything().await;
+    let r = kpis(&env, "2025-01-01", "2025-01-04", None).await;
+    // Spotify: SFA's 100 + 200 + 300 (days 1–3), TooLost's 1,000 on day 4 only; Apple: 7.
+    assert_eq!(count(&r, KpiId::Streams), Some(1607));
+    // The previous 4 days hold SFA's 9 on 2024-12-31.
+    assert_eq!(r.previous_value(KpiId::Streams), Some(&KpiValue::Count(9)));
+    close(number(&r, KpiId::StreamsChangePct), dec("1598") / dec("9") * dec("100"));
+    assert_eq!(count(&r, KpiId::SpotifySaves), Some(9));
+    assert_eq!(count(&r, KpiId::SpotifyFollowers), Some(60));
+    assert_eq!(count(&r, KpiId::SpotifyFollowersGained), Some(20), "60 on Jan 3 − 40 on Dec 31");
+    let r = kpis(&env, "2025-01-02", "2025-01-03", None).await;
+    assert_eq!(count(&r, KpiId::SpotifyFollowersGained), Some(10));
+    let r = kpis(&env, "2024-12-01", "2024-12-30", None).await;
+    assert_eq!(count(&r, KpiId::SpotifyFollowers), None, "nothing known before Dec 31");
+    assert_eq!(count(&r, KpiId::SpotifyFollowersGained), None);
+}
+
+#[tokio::test]
+async fn social_advertising_and_email_kpis() {
+    let env = everything().await;
+    let r = kpis(&env, "2025-01-01", "2025-01-31", None).await;
+    assert_eq!(count(&r, KpiId::TiktokViews), Some(300));
+    assert_eq!(count(&r, KpiId::TiktokProfileViews), Some(30));
+    // (5 + 1 + 0) + (5 + 1 + 2) interactions over 300 views.
+    close(number(&r, KpiId::TiktokEngagementRate), dec("14") / dec("300"));
+    assert_eq!(count(&r, KpiId::TiktokFollowersGained), Some(2));
+
+    assert_eq!(count(&r, KpiId::YoutubeViews), Some(2234), "the Total row is not a day");
+    assert_eq!(number(&r, KpiId::YoutubeWatchHours), Some(dec("110.75")));
+    assert_eq!(count(&r, KpiId::YoutubeSubscribersGained), Some(6), "(5 − 1) + (4 − 2)");
+    assert_eq!(money(&r, KpiId::YoutubeRevenueUsd), Some(dec("6.123")));
+
+    assert_eq!(count(&r, KpiId::LinkViews), Some(1000));
+    assert_eq!(count(&r, KpiId::LinkClicks), Some(60));
+    assert_eq!(number(&r, KpiId::LinkCtr), Some(dec("0.06")));
+
+    assert_eq!(money(&r, KpiId::AdSpendUsd), Some(dec("15.00")));
+    assert_eq!(count(&r, KpiId::AdImpressions), Some(1500));
+    assert_eq!(count(&r, KpiId::AdClicks), Some(20), "link clicks, not all clicks");
+    assert_eq!(number(&r, KpiId::AdCpmUsd), Some(dec("10")));
+    assert_eq!(number(&r, KpiId::AdCpcUsd), Some(dec("0.75")));
+    close(number(&r, KpiId::AdCtr), dec("20") / dec("1500"));
+    close(number(&r, KpiId::Roas), dec("6.8734567890133") / dec("15"));
+    // Streams in January: 100 + 200 + 300 + 1,000 + 7.
+    close(number(&r, KpiId::CostPer1kStreamsUsd), dec("15") * dec("1000") / dec("1607"));
+
+    assert_eq!(count(&r, KpiId::EmailCampaignsSent), Some(2));
+    assert_eq!(count(&r, KpiId::EmailDelivered), Some(1500));
+    close(number(&r, KpiId::EmailOpenRate), dec("500") / dec("1500"));
+    assert_eq!(number(&r, KpiId::EmailClickRate), Some(dec("0.05")));
+    close(number(&r, KpiId::EmailUnsubscribeRate), dec("5") / dec("1500"));
+    assert_eq!(count(&r, KpiId::EmailSubscribers), None, "list sizes come from the API only");
+}
+
+#[tokio::test]
+async fn zero_denominators_and_missing_sources_are_null() {
+    let env = everything().await;
+    // 2 January: the Winter Single campaign alone, 0 link clicks.
+    let r = kpis(&env, "2025-01-02", "2025-01-02", None).await;
+    assert_eq!(count(&r, KpiId::AdClicks), Some(0));
+    assert_eq!(number(&r, KpiId::AdCpcUsd), None, "cost per click with 0 clicks");
+    assert_eq!(number(&r, KpiId::AdCtr), Some(dec("0")));
+    // No email sent that day: 0 campaigns, rates over 0 deliveries are null.
+    assert_eq!(count(&r, KpiId::EmailCampaignsSent), Some(0));
+    assert_eq!(number(&r, KpiId::EmailOpenRate), None);
+
+    let empty = Env::new().await;
+    let r = kpis(&empty, "2025-01-01", "2025-01-31", None).await;
+    for id in KpiId::ALL {
+        assert_eq!(r.value(*id), None, "{id} without data");
+    }
+    assert!(r.freshness.values().all(Option::is_none));
+    assert_eq!(r.freshness.len(), SourceId::ALL.len());
+}
+
+#[tokio::test]
+async fn the_artist_filter_leaves_out_unattributed_figures_and_says_so() {
+    let env = everything().await;
+    let r = kpis(&env, "2025-01-01", "2025-01-31", Some("zone.a0")).await;
+    assert_eq!(r.artist.as_deref(), Some("ZONE A0"));
+    assert_eq!(money(&r, KpiId::RevenueUsd), Some(dec("6.750000000001")));
+    assert_eq!(count(&r, KpiId::RoyaltyUnits), Some(1500));
+    assert_eq!(number(&r, KpiId::AvgReportingLagDays), Some(dec("68")));
+    // TooLost's analytics carry no artist: only SFA's streams remain.
+    assert_eq!(count(&r, KpiId::Streams), Some(600));
+    assert_eq!(money(&r, KpiId::AdSpendUsd), None);
+    assert_eq!(count(&r, KpiId::TiktokViews), Some(300));
+    let warning = r.warnings.iter().find(|w| w.contains("artist filter")).expect("a warning");
+    for name in ["TooLost", "Meta Ads", "Mailchimp"] {
+        assert!(warning.contains(name), "{warning}");
+    }
+
+    let unknown = KpiQuery {
+        period: Period::new(d("2025-01-01"), d("2025-01-31")).expect("period"),
+        artist: Some("Nobody".into()),
+        today: d("2025-05-01"),
+    };
+    let err = report(&env.db, &unknown).await.expect_err("unknown artist");
+    assert!(err.to_string().contains("ZONE A0"), "{err}");
+}
+
+#[tokio::test]
+async fn amounts_without_a_rate_make_revenue_unknown_and_are_named() {
+    let env = everything().await;
+    let files = Files::new();
+    let toolost = "transaction_id,sale_date,accounting_date,reporting_date,release_title,release_id,track_title,track_id,channel,country,isrc,upc,units,unit_price,original_currency,split_id,share,rev_fee,gross_revenue,net_revenue
+TL-1,2025-01-20,2025-02-28,2025-03-15,LUNA,R-77,LUNA,T-501,Spotify,US,QZTB92494812,198891507125,40,0.25,EUR,SP-1,100,0.00,10,10.00
+";
+    load(&env, &files, "sales_report_by_track.csv", toolost, ImportOptions::default()).await;
+    let r = kpis(&env, "2025-01-01", "2025-01-31", None).await;
+    for id in [KpiId::RevenueUsd, KpiId::TopStore, KpiId::TopTrack, KpiId::TopTerritory, KpiId::Roas] {
+        assert_eq!(r.value(id), None, "{id} with an unconvertible amount");
+    }
+    assert_eq!(count(&r, KpiId::RoyaltyUnits), Some(1550), "units need no rate");
+    assert!(r.warnings.iter().any(|w| w.contains("EUR")), "{:?}", r.warnings);
+
+    // With a rate on 2025-01-15 (the latest before the sale date), 10 EUR = 11 USD.
+    load(
+        &env,
+        &files,
+        "rates.csv",
+        "date,currency,usd_per_unit\n2025-01-15,EUR,1.10\n2025-01-25,EUR,2\n",
+        ImportOptions::default(),
+    )
+    .await;
+    let r = kpis(&env, "2025-01-01", "2025-01-31", None).await;
+    assert_eq!(money(&r, KpiId::RevenueUsd), Some(dec("17.8734567890133")));
+    assert!(!r.warnings.iter().any(|w| w.contains("EUR")), "{:?}", r.warnings);
+}
+
+#[tokio::test]
+async fn rollups_survive_a_rebuild_and_a_repeated_import() {
+    let env = everything().await;
+    let before = kpis(&env, "2024-12-01", "2025-02-28", None).await;
+    let files = Files::new();
+    // A re-downloaded statement repeats the old lines and adds one: only that one counts.
+    let newer = format!(
+        "{DISTROKID}2025-04-20\t2025-02\tSpotify\tZONE A0\tLUNA\tQZTB92494812\t198891507125\t5\t100\tSong\tUS\t0\t1\n"
+    );
+    load(&env, &files, "statement (2).tsv", &newer, ImportOptions::default()).await;
+    let after = kpis(&env, "2024-12-01", "2025-02-28", None).await;
+    let expected = money(&before, KpiId::RevenueUsd).expect("revenue") + dec("1");
+    assert_eq!(money(&after, KpiId::RevenueUsd), Some(expected));
+    assert_eq!(count(&after, KpiId::RoyaltyUnits), count(&before, KpiId::RoyaltyUnits).map(|u| u + 5));
+    env.etl.rebuild(Trigger::Cli, &Quiet).await.expect("rebuild");
+    assert_eq!(kpis(&env, "2024-12-01", "2025-02-28", None).await.kpis, after.kpis);
+}

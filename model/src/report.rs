@@ -1,0 +1,58 @@
+//! A computed set of KPIs, as the dashboard receives it.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::{KpiId, SourceId};
+
+/// One KPI's value. Money and ratios stay exact decimals until they are shown or written as JSON.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum KpiValue {
+    /// A sum of money in USD.
+    Money(Decimal),
+    Count(i64),
+    /// A ratio, percentage, average or amount per unit.
+    Number(Decimal),
+    /// A store name, ISRC or country code.
+    Text(String),
+}
+
+impl KpiValue {
+    /// The value as a number, when it is one (for change percentages and charts).
+    pub fn as_decimal(&self) -> Option<Decimal> {
+        match self {
+            KpiValue::Money(d) | KpiValue::Number(d) => Some(*d),
+            KpiValue::Count(n) => Some(Decimal::from(*n)),
+            KpiValue::Text(_) => None,
+        }
+    }
+}
+
+/// Every KPI of the catalogue for a period, and for its previous period. `None`: no data.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KpiReport {
+    /// ISO dates, both included.
+    pub from: String,
+    pub to: String,
+    /// The artist's name as stored, when filtered.
+    pub artist: Option<String>,
+    pub kpis: BTreeMap<KpiId, Option<KpiValue>>,
+    pub previous: BTreeMap<KpiId, Option<KpiValue>>,
+    /// Days since each source's latest data; `None` for a source without data.
+    pub freshness: BTreeMap<SourceId, Option<i64>>,
+    /// Whether the period holds the first day of a month (statement KPIs are monthly).
+    pub has_months: bool,
+    pub warnings: Vec<String>,
+}
+
+impl KpiReport {
+    pub fn value(&self, id: KpiId) -> Option<&KpiValue> {
+        self.kpis.get(&id).and_then(Option::as_ref)
+    }
+
+    pub fn previous_value(&self, id: KpiId) -> Option<&KpiValue> {
+        self.previous.get(&id).and_then(Option::as_ref)
+    }
+}
