@@ -320,6 +320,13 @@ fn tiktok(dir: &Path, today: NaiveDate, artist: &Artist, rng: &mut Rng) -> std::
             rng.around(views as f64 * 0.002, 0.5)
         );
     }
+    let mut followers_csv = String::from("Date,Followers,Difference in followers from previous day\n");
+    let mut followers = (8000.0 * artist.scale) as i64;
+    for day in days(today) {
+        let gained = rng.around(40.0 * daily_level(day, today) * artist.scale, 0.5) - rng.between(0, 8);
+        followers += gained;
+        let _ = writeln!(followers_csv, "{},\"{}\",{gained}", day.format("%-d %b"), thousands(followers));
+    }
     // The name TikTok gives the zip: first day of the window, export time, account.
     let first = today - Duration::days(364);
     let epoch = today.and_hms_opt(12, 0, 0).map_or(0, |t| t.and_utc().timestamp());
@@ -328,6 +335,9 @@ fn tiktok(dir: &Path, today: NaiveDate, artist: &Artist, rng: &mut Rng) -> std::
     zip.start_file("Overview.csv", zip::write::SimpleFileOptions::default())
         .map_err(std::io::Error::other)?;
     zip.write_all(out.as_bytes())?;
+    zip.start_file("FollowerHistory.csv", zip::write::SimpleFileOptions::default())
+        .map_err(std::io::Error::other)?;
+    zip.write_all(followers_csv.as_bytes())?;
     zip.finish().map_err(std::io::Error::other)?;
     Ok(path)
 }

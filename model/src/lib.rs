@@ -3,6 +3,7 @@
 //! This crate must stay free of server-only dependencies (sqlx, tokio, reqwest): it is compiled
 //! into the browser bundle.
 
+pub mod format;
 mod kpi;
 mod report;
 mod role;

@@ -34,7 +34,7 @@ fn values(kpis: &BTreeMap<KpiId, Option<KpiValue>>) -> Map<String, Value> {
 
 fn value(id: KpiId, v: &KpiValue) -> Value {
     match (id.kind(), v) {
-        (KpiKind::MoneySum, KpiValue::Money(d)) => Value::String(d.to_string()),
+        (KpiKind::MoneySum, KpiValue::Money(d)) => Value::String(d.normalize().to_string()),
         (_, KpiValue::Count(n)) => json!(n),
         (_, KpiValue::Text(t)) => Value::String(t.clone()),
         // f64 keeps 15–17 significant digits: more than the contract's 12.
@@ -52,7 +52,8 @@ mod tests {
         let dec = |s: &str| Decimal::from_str_exact(s).expect("decimal");
         assert_eq!(
             value(KpiId::RevenueUsd, &KpiValue::Money(dec("12.345678901200"))),
-            json!("12.345678901200")
+            json!("12.3456789012"),
+            "every digit, trailing zeros dropped"
         );
         assert_eq!(value(KpiId::Streams, &KpiValue::Count(42)), json!(42));
         assert_eq!(

@@ -2,6 +2,7 @@
 
 mod demo;
 mod import;
+mod kpi;
 mod progress;
 mod serve;
 mod user;
@@ -44,6 +45,8 @@ pub enum Command {
         #[command(subcommand)]
         command: import::EtlCommand,
     },
+    /// Print every KPI for a period; exit 2 for bad dates or options, 1 for an unknown artist
+    Kpi(kpi::KpiArgs),
     /// Write realistic demo exports for every source and import them
     Demo,
     /// Manage users
@@ -64,6 +67,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve { .. } => serve::run(&settings).await,
         Command::Import(args) => import::import(&settings, args).await,
         Command::Etl { command } => import::etl(&settings, command).await,
+        Command::Kpi(args) => kpi::run(&settings, args).await,
         Command::Demo => demo::run(&settings).await,
         Command::User { command } => user::run(&settings, command).await,
     }
