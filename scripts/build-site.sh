@@ -48,6 +48,8 @@ rm -rf "$SITE.new"
 mkdir -p "$SITE.new/pkg"
 cp -R public/. "$SITE.new/"
 cp "$STAGE/$NAME.js" "$STAGE/$NAME.wasm" "$STAGE/$NAME.css" "$SITE.new/pkg/"
+# ECharts (npm, pinned in package.json) draws the dashboard's charts; charming drives it from WASM.
+cp "$ROOT/node_modules/echarts/dist/echarts.min.js" "$SITE.new/pkg/echarts.min.js"
 [ -d "$STAGE/snippets" ] && cp -R "$STAGE/snippets" "$SITE.new/pkg/"
 rm -rf "$SITE"
 mv "$SITE.new" "$SITE"

@@ -27,7 +27,8 @@ if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $WB_VERSION"; t
   cargo install wasm-bindgen-cli --version "=$WB_VERSION"
 fi
 
-if [ ! -x node_modules/.bin/wasm-opt ] || ! node_modules/.bin/wasm-opt --version 2>/dev/null | grep -q "version 132"; then
-  say "installing npm build tools (binaryen 132 for wasm-opt)"
+if [ ! -x node_modules/.bin/wasm-opt ] || ! node_modules/.bin/wasm-opt --version 2>/dev/null | grep -q "version 132" \
+  || [ ! -f node_modules/echarts/dist/echarts.min.js ]; then
+  say "installing npm build tools and assets (binaryen 132 for wasm-opt, ECharts)"
   npm install --no-audit --no-fund --loglevel=error
 fi

@@ -127,6 +127,7 @@ async fn kpis(env: &Env, from: &str, to: &str, artist: Option<&str>) -> KpiRepor
         period: Period::new(d(from), d(to)).expect("period"),
         artist: artist.map(str::to_string),
         today: d("2025-05-01"),
+        sparklines: true,
     };
     report(&env.db, &query).await.expect("report")
 }
@@ -308,6 +309,7 @@ async fn the_artist_filter_leaves_out_unattributed_figures_and_says_so() {
         period: Period::new(d("2025-01-01"), d("2025-01-31")).expect("period"),
         artist: Some("Nobody".into()),
         today: d("2025-05-01"),
+        sparklines: false,
     };
     let err = report(&env.db, &unknown).await.expect_err("unknown artist");
     assert!(err.to_string().contains("ZONE A0"), "{err}");
@@ -358,4 +360,148 @@ async fn rollups_survive_a_rebuild_and_a_repeated_import() {
     assert_eq!(count(&after, KpiId::RoyaltyUnits), count(&before, KpiId::RoyaltyUnits).map(|u| u + 5));
     env.etl.rebuild(Trigger::Cli, &Quiet).await.expect("rebuild");
     assert_eq!(kpis(&env, "2024-12-01", "2025-02-28", None).await.kpis, after.kpis);
+}
+
+#[tokio::test]
+async fn sparklines_split_the_period_by_days_and_statements_by_month() {
+    let env = everything().await;
+    let r = kpis(&env, "2025-01-01", "2025-01-31", None).await;
+    let streams = &r.sparklines[&KpiId::Streams];
+    assert_eq!(streams.len(), 12);
+    // Jan 1–2: SFA's 100 + 200, and Apple's 7.
+    assert_eq!(streams[0], Some(dec("307")));
+    let total: Decimal = streams.iter().flatten().sum();
+    assert_eq!(total, dec("1607"), "the parts add up to the period");
+    assert!(!r.sparklines.contains_key(&KpiId::TopStore), "names have no trend");
+
+    let r = kpis(&env, "2024-12-01", "2025-02-28", None).await;
+    assert_eq!(
+        r.sparklines[&KpiId::RevenueUsd],
+        [Some(dec("4.5")), Some(dec("6.8734567890133")), Some(dec("-0.5"))]
+    );
+    let short = kpis(&env, "2025-01-02", "2025-01-04", None).await;
+    assert_eq!(short.sparklines[&KpiId::Streams].len(), 3, "one point per day when shorter than 12");
+    assert!(short.sparklines[&KpiId::RevenueUsd].is_empty());
+}
+
+mod charts {
+    use super::*;
+    use engine::kpi::charts::{ChartQuery, chart};
+    use model::{ChartData, ChartId};
+
+    async fn get(
+        env: &Env,
+        id: ChartId,
+        from: &str,
+        to: &str,
+        store: Option<i64>,
+        track: Option<&str>,
+    ) -> ChartData {
+        let query = ChartQuery {
+            chart: id,
+            period: Period::new(d(from), d(to)).expect("period"),
+            artist: None,
+            store,
+            track: track.map(str::to_string),
+        };
+        chart(&env.db, &query).await.expect("chart")
+    }
+
+    fn values(c: &ChartData, series: usize) -> Vec<Option<Decimal>> {
+        c.series[series].values.clone()
+    }
+
+    fn some(values: &[&str]) -> Vec<Option<Decimal>> {
+        values.iter().map(|v| if v.is_empty() { None } else { Some(dec(v)) }).collect()
+    }
+
+    #[tokio::test]
+    async fn revenue_by_store_drills_into_tracks_then_territories_and_months() {
+        let env = everything().await;
+        let stores = get(&env, ChartId::RevenueByStore, "2025-01-01", "2025-01-31", None, None).await;
+        assert_eq!(stores.categories, ["Spotify", "Apple Music", "Deezer"]);
+        // Rounded to cents: what the chart shows and the CSV holds.
+        assert_eq!(values(&stores, 0), some(&["4.25", "2.5", "0.12"]));
+        let spotify: i64 = stores.drill_keys[0].parse().expect("a store id");
+
+        let tracks = get(&env, ChartId::StoreTracks, "2025-01-01", "2025-01-31", Some(spotify), None).await;
+        assert_eq!(tracks.title, "Revenue by track — Spotify");
+        assert_eq!(tracks.categories, ["LUNA (QZTB92494812)", "HOLD ON II (QZTAW2496366)"]);
+        assert_eq!(values(&tracks, 0), some(&["3", "1.25"]));
+        assert_eq!(tracks.drill_keys, ["QZTB92494812", "QZTAW2496366"]);
+
+        let places =
+            get(&env, ChartId::TrackTerritories, "2025-01-01", "2025-01-31", None, Some("QZTB92494812"))
+                .await;
+        assert_eq!(places.categories, ["US", "GB"]);
+        assert_eq!(values(&places, 0), some(&["3", "2.5"]));
+        let on_spotify = get(
+            &env,
+            ChartId::TrackTerritories,
+            "2025-01-01",
+            "2025-01-31",
+            Some(spotify),
+            Some("QZTB92494812"),
+        )
+        .await;
+        assert_eq!(on_spotify.categories, ["US"]);
+
+        let months =
+            get(&env, ChartId::TrackMonths, "2024-12-01", "2025-02-28", None, Some("QZTB92494812")).await;
+        assert_eq!(months.categories, ["2024-12", "2025-01", "2025-02"]);
+        assert_eq!(values(&months, 0), some(&["4.5", "5.5", "-0.5"]));
+        assert_eq!(
+            months.to_csv(),
+            "Sale month,Revenue (USD)\n2024-12,4.5\n2025-01,5.5\n2025-02,-0.5\n",
+            "the CSV holds the numbers shown"
+        );
+
+        let unknown =
+            get(&env, ChartId::TrackMonths, "2024-12-01", "2025-02-28", None, Some("XX0000000000")).await;
+        assert!(unknown.empty_reason.expect("a reason").contains("XX0000000000"));
+    }
+
+    #[tokio::test]
+    async fn monthly_stack_streams_ads_social_and_email() {
+        let env = everything().await;
+        let stack = get(&env, ChartId::RevenueByMonth, "2024-12-01", "2025-02-28", None, None).await;
+        assert_eq!(stack.categories, ["2024-12", "2025-01", "2025-02"]);
+        let names: Vec<&str> = stack.series.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["Spotify", "Apple Music", "Deezer"]);
+        assert_eq!(values(&stack, 0), some(&["4.5", "4.25", "-0.5"]));
+        assert_eq!(values(&stack, 2), some(&["", "0.12", ""]));
+
+        let streams = get(&env, ChartId::StreamsByPlatform, "2025-01-01", "2025-01-04", None, None).await;
+        assert_eq!(streams.categories, ["2025-01-01", "2025-01-02", "2025-01-03", "2025-01-04"]);
+        assert_eq!(streams.series[0].name, "Apple Music");
+        assert_eq!(values(&streams, 0), some(&["", "7", "", ""]));
+        assert_eq!(values(&streams, 1), some(&["100", "200", "300", "1000"]), "SFA first, TooLost on day 4");
+
+        let ads = get(&env, ChartId::AdsVsRevenue, "2025-01-01", "2025-01-31", None, None).await;
+        assert_eq!(ads.categories, ["2025-01"]);
+        assert_eq!(values(&ads, 0), some(&["15"]));
+        assert_eq!(values(&ads, 1), some(&["6.87"]));
+        assert_eq!(values(&ads, 2), some(&["0.46"]), "6.8734567890133 / 15");
+        assert!(ads.series[2].right_axis);
+
+        let social = get(&env, ChartId::SocialGrowth, "2025-01-01", "2025-01-31", None, None).await;
+        let names: Vec<&str> = social.series.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["TikTok video views", "YouTube views", "Linktree views"]);
+        assert_eq!(social.categories.len(), 5, "Jan 1, 2, 3, 5 and 6");
+
+        let email = get(&env, ChartId::EmailCampaigns, "2025-01-01", "2025-01-31", None, None).await;
+        assert_eq!(email.categories, ["January news (2025-01-10)", "Tour (2025-01-20)"]);
+        assert_eq!(values(&email, 0), some(&["0.4", "0.2"]));
+        assert_eq!(values(&email, 1), some(&["0.05", "0.05"]));
+    }
+
+    #[tokio::test]
+    async fn empty_charts_say_which_source_is_missing() {
+        let env = Env::new().await;
+        let c = get(&env, ChartId::AdsVsRevenue, "2025-01-01", "2025-01-31", None, None).await;
+        assert!(c.is_empty());
+        assert!(c.empty_reason.expect("reason").contains("Meta Ads"));
+        let c = get(&env, ChartId::RevenueByStore, "2025-01-02", "2025-01-31", None, None).await;
+        assert!(c.empty_reason.expect("reason").contains("monthly"));
+    }
 }

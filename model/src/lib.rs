@@ -3,6 +3,7 @@
 //! This crate must stay free of server-only dependencies (sqlx, tokio, reqwest): it is compiled
 //! into the browser bundle.
 
+mod chart;
 pub mod format;
 mod kpi;
 mod report;
@@ -10,6 +11,7 @@ mod role;
 mod source;
 mod user;
 
+pub use chart::{ChartData, ChartId, Series, SeriesKind, Unit};
 pub use kpi::{Area, Basis, KpiId, KpiKind};
 pub use report::{KpiReport, KpiValue};
 pub use role::{ParseRoleError, Role};

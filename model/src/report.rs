@@ -45,6 +45,8 @@ pub struct KpiReport {
     /// Whether the period holds the first day of a month (statement KPIs are monthly).
     pub has_months: bool,
     pub warnings: Vec<String>,
+    /// Each KPI over consecutive parts of the period, oldest first (when asked for).
+    pub sparklines: BTreeMap<KpiId, Vec<Option<Decimal>>>,
 }
 
 impl KpiReport {

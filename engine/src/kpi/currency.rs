@@ -72,6 +72,13 @@ impl UsdSum {
         }
     }
 
+    /// Adds another sum (its missing currencies included).
+    pub fn merge(&mut self, other: &UsdSum) {
+        self.total += other.total;
+        self.missing.extend(other.missing.iter().cloned());
+        self.any |= other.any;
+    }
+
     /// The total; `Ok(None)` when nothing was added; `Err` with the currencies lacking a rate.
     pub fn result(&self) -> Result<Option<Decimal>, Vec<String>> {
         if !self.missing.is_empty() {

@@ -76,7 +76,8 @@ pub async fn money_sum(
     Ok(sum)
 }
 
-async fn amounts(
+/// A money metric's amounts with their day and currency (for sums by month).
+pub async fn amounts(
     db: &Database,
     source: SourceId,
     metric: &str,
@@ -99,6 +100,26 @@ async fn amounts(
             Ok((date_from_int(day).unwrap_or_default(), amount, currency))
         })
         .collect()
+}
+
+/// A count metric day by day (account rows preferred), oldest first.
+pub async fn count_series(
+    db: &Database,
+    source: SourceId,
+    metric: &str,
+    filter: &DayFilter,
+) -> Result<Vec<(NaiveDate, i64)>, sqlx::Error> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(&format!(
+        "{PREFERRED} SELECT day, SUM(value) FROM pref WHERE metric = ?5 AND value IS NOT NULL GROUP BY day ORDER BY day"
+    ))
+    .bind(source.as_str())
+    .bind(date_int(filter.from))
+    .bind(date_int(filter.to))
+    .bind(filter.artist)
+    .bind(metric)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.into_iter().filter_map(|(day, v)| Some((date_from_int(day)?, v))).collect())
 }
 
 /// A snapshot metric (followers, list members): each artist's and entity's last value on or
@@ -177,6 +198,31 @@ pub async fn streams(db: &Database, filter: &DayFilter) -> Result<Option<i64>, s
     .bind(filter.artist)
     .fetch_one(db.pool())
     .await
+}
+
+/// The Streams rule day by day: (platform, day, streams), oldest first.
+pub async fn streams_by_platform(
+    db: &Database,
+    filter: &DayFilter,
+) -> Result<Vec<(String, NaiveDate, i64)>, sqlx::Error> {
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+        "WITH s AS (SELECT f.source, f.artist_id, f.day, e.key AS platform, f.value \
+           FROM daily_facts f JOIN entities e ON e.id = f.entity_id \
+           WHERE f.metric = ?1 AND f.source IN (?2, ?3) AND f.day BETWEEN ?4 AND ?5 AND f.value IS NOT NULL) \
+         SELECT platform, day, SUM(value) FROM s WHERE (?6 IS NULL OR artist_id = ?6) \
+           AND (source = ?2 OR NOT EXISTS (SELECT 1 FROM s w WHERE w.source = ?2 \
+                AND w.platform = s.platform AND w.day = s.day)) \
+         GROUP BY platform, day ORDER BY day, platform",
+    )
+    .bind(metric::STREAMS)
+    .bind(SourceId::Spotify.as_str())
+    .bind(SourceId::Toolost.as_str())
+    .bind(date_int(filter.from))
+    .bind(date_int(filter.to))
+    .bind(filter.artist)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.into_iter().filter_map(|(p, day, v)| Some((p, date_from_int(day)?, v))).collect())
 }
 
 /// Sources with facts that carry no artist in the period (left out under an artist filter).

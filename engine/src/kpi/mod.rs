@@ -2,6 +2,7 @@
 //! period, currency, artist and streams rules of the contract.
 
 pub mod artist;
+pub mod charts;
 pub mod currency;
 pub mod daily;
 pub mod email;

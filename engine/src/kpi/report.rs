@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{Duration, NaiveDate};
-use model::{KpiId, KpiReport, KpiValue, SourceId};
+use model::{Basis, KpiId, KpiKind, KpiReport, KpiValue, SourceId};
 use rust_decimal::Decimal;
 
 use super::{
@@ -24,6 +24,8 @@ pub struct KpiQuery {
     /// Any spelling of an artist; `None`: all artists.
     pub artist: Option<String>,
     pub today: NaiveDate,
+    /// Also compute each KPI's trend over the period (the dashboard's sparklines).
+    pub sparklines: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -76,10 +78,16 @@ pub async fn report(db: &Database, query: &KpiQuery) -> Result<KpiReport, KpiErr
     let mut warnings = BTreeSet::new();
     let period = query.period;
     let months = period.months();
-    let current = figures(db, &rates, period, &months, artist_id, &mut warnings).await?;
+    let current = figures(db, &rates, Some(period), &months, artist_id, true, &mut warnings).await?;
+    let previous_months = period.previous_months();
     let previous =
-        figures(db, &rates, period.previous_daily(), &period.previous_months(), artist_id, &mut warnings)
+        figures(db, &rates, Some(period.previous_daily()), &previous_months, artist_id, true, &mut warnings)
             .await?;
+    let sparklines = if query.sparklines {
+        sparklines(db, &rates, period, &months, artist_id).await?
+    } else {
+        BTreeMap::new()
+    };
 
     if months.is_empty() {
         warnings.insert(format!(
@@ -117,16 +125,20 @@ pub async fn report(db: &Database, query: &KpiQuery) -> Result<KpiReport, KpiErr
         previous: previous_kpis,
         freshness: freshness(db, query.today).await?,
         has_months: !months.is_empty(),
+        sparklines,
         warnings: warnings.into_iter().collect(),
     })
 }
 
+/// The figures of `days` (daily facts; skipped when `None`) and `months` (statement lines);
+/// `tops`: also find the top store, track and territory.
 async fn figures(
     db: &Database,
     rates: &Rates,
-    days: Period,
+    days: Option<Period>,
     months: &[YearMonth],
     artist: Option<i64>,
+    tops: bool,
     warnings: &mut BTreeSet<String>,
 ) -> Result<Figures, sqlx::Error> {
     let mut f = Figures::default();
@@ -143,8 +155,8 @@ async fn figures(
     let total = statements::revenue(db, rates, &lines, By::Total).await?;
     if let Some(group) = total.values().next() {
         f.royalty_units = Some(group.quantity);
-        f.revenue = usd("revenue", group.usd.clone());
-        if f.revenue.is_some() {
+        f.revenue = usd("revenue_usd", group.usd.clone());
+        if f.revenue.is_some() && tops {
             let names = Names::load(db).await?;
             let by_store = statements::revenue(db, rates, &lines, By::Store).await?;
             f.top_store = statements::top(&by_store, |k| names.stores.get(&k.0).cloned()).ok().flatten();
@@ -158,6 +170,7 @@ async fn figures(
     }
 
     // Daily facts.
+    let Some(days) = days else { return Ok(f) };
     let filter = DayFilter { from: days.from, to: days.to, artist };
     f.streams = daily::streams(db, &filter).await?;
     let spotify = daily::count_sums(db, SourceId::Spotify, &filter).await?;
@@ -199,6 +212,52 @@ async fn figures(
     f.email_subscribers =
         daily::last_known(db, SourceId::Mailchimp, metric::LIST_MEMBERS, days.to, artist).await?;
     Ok(f)
+}
+
+/// Points per sparkline at most.
+const SPARKLINE_POINTS: i64 = 12;
+
+/// Each KPI over consecutive parts of the period: daily KPIs over up to 12 runs of days,
+/// statement KPIs (and ratios built from them) month by month, the last 12 months at most.
+async fn sparklines(
+    db: &Database,
+    rates: &Rates,
+    period: Period,
+    months: &[YearMonth],
+    artist: Option<i64>,
+) -> Result<BTreeMap<KpiId, Vec<Option<Decimal>>>, sqlx::Error> {
+    // Warnings of the parts repeat the whole period's.
+    let mut ignored = BTreeSet::new();
+    let mut by_days = Vec::new();
+    let n = period.days().min(SPARKLINE_POINTS);
+    for i in 0..n {
+        let from = period.from + Duration::days(i * period.days() / n);
+        let to = period.from + Duration::days((i + 1) * period.days() / n - 1);
+        let part = Period { from, to };
+        by_days.push(values(&figures(db, rates, Some(part), &[], artist, false, &mut ignored).await?));
+    }
+    let mut by_months = Vec::new();
+    let recent = &months[months.len().saturating_sub(SPARKLINE_POINTS as usize)..];
+    for month in recent {
+        let next = month.first_day().checked_add_months(chrono::Months::new(1)).unwrap_or(month.first_day());
+        let part = Period { from: month.first_day(), to: (next - Duration::days(1)).min(period.to) };
+        by_months
+            .push(values(&figures(db, rates, Some(part), &[*month], artist, false, &mut ignored).await?));
+    }
+    let monthly =
+        |id: KpiId| matches!(id, KpiId::Roas | KpiId::RevenuePer1kUnits) || id.basis() == Basis::Monthly;
+    Ok(KpiId::ALL
+        .iter()
+        .filter(|id| {
+            !matches!(id, KpiId::RevenueChangePct | KpiId::StreamsChangePct) && id.kind() != KpiKind::Text
+        })
+        .map(|&id| {
+            let parts = if monthly(id) { &by_months } else { &by_days };
+            let points =
+                parts.iter().map(|p| p.get(&id).cloned().flatten().and_then(|v| v.as_decimal())).collect();
+            (id, points)
+        })
+        .collect())
 }
 
 /// Store names and track ISRCs by id (small dimension tables).

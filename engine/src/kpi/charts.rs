@@ -1,0 +1,390 @@
+//! The dashboard's charts, computed with the same rules as the KPIs (statement months, the
+//! Streams rule, the currency rule, the artist filter).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::NaiveDate;
+use model::{ChartData, ChartId, Series, SeriesKind, SourceId, Unit};
+use rust_decimal::Decimal;
+
+use super::{
+    KpiError, Period,
+    artist::resolve,
+    currency::{Rates, UsdSum, missing_rate_warning},
+    daily::{self, DayFilter},
+    email,
+    statements::{self, By, Group, GroupKey, LineFilter},
+};
+use crate::{Database, time::YearMonth, warehouse::metric};
+
+/// Bars shown at most in a ranking; the rest are summed as "Other".
+const RANKED: usize = 15;
+/// Stores with their own colour in the monthly stack; the rest are "Other stores".
+const STACKED: usize = 7;
+
+#[derive(Clone, Debug)]
+pub struct ChartQuery {
+    pub chart: ChartId,
+    pub period: Period,
+    pub artist: Option<String>,
+    /// Drill-down: the store (id) whose tracks are shown.
+    pub store: Option<i64>,
+    /// Drill-down: the track (ISRC) whose territories and months are shown.
+    pub track: Option<String>,
+}
+
+/// One chart's data, or an error for an unknown artist or a database failure.
+#[tracing::instrument(skip(db), fields(chart = query.chart.as_str()))]
+pub async fn chart(db: &Database, query: &ChartQuery) -> Result<ChartData, KpiError> {
+    let artist = match &query.artist {
+        Some(name) => Some(resolve(db, name).await?.id),
+        None => None,
+    };
+    let rates = Rates::load(db).await?;
+    let ctx = Ctx { db, rates: &rates, period: query.period, artist };
+    let mut chart = match query.chart {
+        ChartId::RevenueByMonth => ctx.revenue_by_month().await?,
+        ChartId::StreamsByPlatform => ctx.streams_by_platform().await?,
+        ChartId::RevenueByStore => ctx.revenue_by_store().await?,
+        ChartId::StoreTracks => ctx.store_tracks(query.store).await?,
+        ChartId::TrackTerritories => ctx.track(query.store, query.track.as_deref(), By::Country).await?,
+        ChartId::TrackMonths => ctx.track(query.store, query.track.as_deref(), By::Month).await?,
+        ChartId::RevenueByTerritory => ctx.revenue_by_territory().await?,
+        ChartId::AdsVsRevenue => ctx.ads_vs_revenue().await?,
+        ChartId::SocialGrowth => ctx.social_growth().await?,
+        ChartId::EmailCampaigns => ctx.email_campaigns().await?,
+    };
+    if chart.is_empty() && chart.empty_reason.is_none() {
+        chart.empty_reason = Some(no_data_reason(query.chart, query.period));
+    }
+    Ok(chart)
+}
+
+fn no_data_reason(chart: ChartId, period: Period) -> String {
+    let sources: &[SourceId] = match chart {
+        ChartId::StreamsByPlatform => &[SourceId::Spotify, SourceId::Toolost],
+        ChartId::AdsVsRevenue => &[SourceId::MetaAds, SourceId::Distrokid, SourceId::Toolost],
+        ChartId::SocialGrowth => &[SourceId::Tiktok, SourceId::Youtube, SourceId::Linktree],
+        ChartId::EmailCampaigns => &[SourceId::Mailchimp],
+        _ => &[SourceId::Distrokid, SourceId::Toolost],
+    };
+    let names: Vec<&str> = sources.iter().map(|s| s.display_name()).collect();
+    let monthly = if period.months().is_empty() && sources.contains(&SourceId::Distrokid) {
+        " (statements are monthly: pick a range holding the first day of a month)"
+    } else {
+        ""
+    };
+    format!("No data from {} for {} .. {}{monthly}", names.join(" / "), period.from, period.to)
+}
+
+struct Ctx<'a> {
+    db: &'a Database,
+    rates: &'a Rates,
+    period: Period,
+    artist: Option<i64>,
+}
+
+/// A chart with its fixed parts filled in.
+fn blank(id: ChartId, title: impl Into<String>, category_label: &str) -> ChartData {
+    ChartData {
+        id,
+        title: title.into(),
+        category_label: category_label.to_string(),
+        categories: Vec::new(),
+        drill_keys: Vec::new(),
+        series: Vec::new(),
+        empty_reason: None,
+        warnings: Vec::new(),
+    }
+}
+
+/// A group's USD total; `None` (and a warning) when an amount has no rate.
+fn usd(sum: &UsdSum, warnings: &mut BTreeSet<String>) -> Option<Decimal> {
+    match sum.result() {
+        Ok(total) => total,
+        Err(currencies) => {
+            warnings.insert(missing_rate_warning("revenue", &currencies));
+            None
+        }
+    }
+}
+
+impl Ctx<'_> {
+    fn lines(&self) -> LineFilter {
+        LineFilter::months(&self.period.months(), self.artist)
+    }
+
+    fn days(&self) -> DayFilter {
+        DayFilter { from: self.period.from, to: self.period.to, artist: self.artist }
+    }
+
+    async fn store_names(&self) -> Result<HashMap<i64, String>, sqlx::Error> {
+        let rows: Vec<(i64, String)> =
+            sqlx::query_as("SELECT id, name FROM stores").fetch_all(self.db.pool()).await?;
+        Ok(rows.into_iter().collect())
+    }
+
+    /// Revenue by sale month, stacked by store (the biggest stores apart, the rest together).
+    async fn revenue_by_month(&self) -> Result<ChartData, KpiError> {
+        let mut out = blank(ChartId::RevenueByMonth, "Revenue by sale month, by store", "Sale month");
+        let groups = statements::revenue(self.db, self.rates, &self.lines(), By::MonthStore).await?;
+        let names = self.store_names().await?;
+        let mut warnings = BTreeSet::new();
+        let months: BTreeSet<i64> = groups.keys().map(|k| k.0).collect();
+        let mut by_store: BTreeMap<i64, Decimal> = BTreeMap::new();
+        for (key, group) in &groups {
+            *by_store.entry(key.1).or_default() += group.usd.result().ok().flatten().unwrap_or_default();
+        }
+        let mut stores: Vec<(i64, Decimal)> = by_store.into_iter().collect();
+        stores.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| names.get(&a.0).cmp(&names.get(&b.0))));
+        let (shown, rest) = stores.split_at(stores.len().min(STACKED));
+        let rest: BTreeSet<i64> = rest.iter().map(|s| s.0).collect();
+        out.categories =
+            months.iter().filter_map(|m| YearMonth::from_int(*m)).map(|m| m.to_string()).collect();
+        let month_value = |month: i64, wanted: &dyn Fn(i64) -> bool, warnings: &mut BTreeSet<String>| {
+            let mut sum = UsdSum::default();
+            let mut any = false;
+            for ((m, store, _), group) in &groups {
+                if *m == month && wanted(*store) {
+                    sum.merge(&group.usd);
+                    any = true;
+                }
+            }
+            if any { usd(&sum, warnings) } else { None }
+        };
+        for (store, _) in shown {
+            let values = months.iter().map(|m| month_value(*m, &|s| s == *store, &mut warnings)).collect();
+            let name = names.get(store).cloned().unwrap_or_else(|| format!("store {store}"));
+            out.series.push(Series::new(name, SeriesKind::StackedBar, Unit::Usd, values));
+        }
+        if !rest.is_empty() {
+            let values =
+                months.iter().map(|m| month_value(*m, &|s| rest.contains(&s), &mut warnings)).collect();
+            out.series.push(Series::new("Other stores", SeriesKind::StackedBar, Unit::Usd, values));
+        }
+        out.warnings = warnings.into_iter().collect();
+        Ok(out)
+    }
+
+    /// Daily streams by platform, by the Streams rule.
+    async fn streams_by_platform(&self) -> Result<ChartData, KpiError> {
+        let mut out = blank(ChartId::StreamsByPlatform, "Daily streams by platform", "Day");
+        let rows = daily::streams_by_platform(self.db, &self.days()).await?;
+        let days: BTreeSet<NaiveDate> = rows.iter().map(|r| r.1).collect();
+        let platforms: BTreeSet<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+        let values: HashMap<(&str, NaiveDate), i64> =
+            rows.iter().map(|(p, d, v)| ((p.as_str(), *d), *v)).collect();
+        out.categories = days.iter().map(NaiveDate::to_string).collect();
+        for platform in platforms {
+            let series =
+                days.iter().map(|d| values.get(&(platform, *d)).map(|v| Decimal::from(*v))).collect();
+            out.series.push(Series::new(platform_name(platform), SeriesKind::Line, Unit::Count, series));
+        }
+        Ok(out)
+    }
+
+    /// Revenue by store, biggest first; a click drills into the store's tracks.
+    async fn revenue_by_store(&self) -> Result<ChartData, KpiError> {
+        let mut out = blank(ChartId::RevenueByStore, "Revenue by store", "Store");
+        let groups = statements::revenue(self.db, self.rates, &self.lines(), By::Store).await?;
+        let names = self.store_names().await?;
+        self.ranking(&mut out, &groups, |k| names.get(&k.0).cloned().map(|n| (n, k.0.to_string())));
+        Ok(out)
+    }
+
+    /// Drill level 1: one store's revenue by track.
+    async fn store_tracks(&self, store: Option<i64>) -> Result<ChartData, KpiError> {
+        let names = self.store_names().await?;
+        let store_name = store.and_then(|s| names.get(&s).cloned()).unwrap_or_else(|| "every store".into());
+        let mut out = blank(ChartId::StoreTracks, format!("Revenue by track — {store_name}"), "Track");
+        let filter = LineFilter { store, ..self.lines() };
+        let groups = statements::revenue(self.db, self.rates, &filter, By::Track).await?;
+        let tracks = self.tracks().await?;
+        self.ranking(&mut out, &groups, |k| {
+            tracks.get(&k.0).map(|(isrc, title)| (format!("{title} ({isrc})"), isrc.clone()))
+        });
+        Ok(out)
+    }
+
+    async fn tracks(&self) -> Result<HashMap<i64, (String, String)>, sqlx::Error> {
+        let rows: Vec<(i64, String, String)> =
+            sqlx::query_as("SELECT id, isrc, title FROM tracks").fetch_all(self.db.pool()).await?;
+        Ok(rows.into_iter().map(|(id, isrc, title)| (id, (isrc, title))).collect())
+    }
+
+    /// Drill level 2: one track (in one store, when given) by territory or by sale month.
+    async fn track(&self, store: Option<i64>, isrc: Option<&str>, by: By) -> Result<ChartData, KpiError> {
+        let isrc = isrc.unwrap_or_default();
+        let found: Option<(i64, String)> = sqlx::query_as("SELECT id, title FROM tracks WHERE isrc = ?")
+            .bind(isrc)
+            .fetch_optional(self.db.pool())
+            .await?;
+        let (id, title) = if by == By::Country {
+            (ChartId::TrackTerritories, "by territory")
+        } else {
+            (ChartId::TrackMonths, "by sale month")
+        };
+        let Some((track_id, track_title)) = found else {
+            let mut out = blank(id, format!("Track {isrc} {title}"), "Track");
+            out.empty_reason = Some(format!("No track with ISRC {isrc:?} in the statements"));
+            return Ok(out);
+        };
+        let mut store_part = String::new();
+        if let Some(store) = store
+            && let Some(name) = self.store_names().await?.get(&store)
+        {
+            store_part = format!(" on {name}");
+        }
+        let label = if by == By::Country { "Territory" } else { "Sale month" };
+        let mut out = blank(id, format!("{track_title} ({isrc}){store_part} {title}"), label);
+        let filter = LineFilter { store, track: Some(track_id), ..self.lines() };
+        let groups = statements::revenue(self.db, self.rates, &filter, by).await?;
+        if by == By::Country {
+            self.ranking(&mut out, &groups, |k| Some((country_name(&k.2), String::new())));
+            out.drill_keys.clear();
+        } else {
+            let mut warnings = BTreeSet::new();
+            let mut months: Vec<(&GroupKey, &Group)> = groups.iter().collect();
+            months.sort_by_key(|(k, _)| k.0);
+            out.categories =
+                months.iter().filter_map(|(k, _)| YearMonth::from_int(k.0)).map(|m| m.to_string()).collect();
+            let values = months.iter().map(|(_, g)| usd(&g.usd, &mut warnings)).collect();
+            out.series.push(Series::new("Revenue", SeriesKind::Bar, Unit::Usd, values));
+            out.warnings = warnings.into_iter().collect();
+        }
+        Ok(out)
+    }
+
+    /// Revenue by territory, biggest first.
+    async fn revenue_by_territory(&self) -> Result<ChartData, KpiError> {
+        let mut out = blank(ChartId::RevenueByTerritory, "Revenue by territory", "Territory");
+        let groups = statements::revenue(self.db, self.rates, &self.lines(), By::Country).await?;
+        self.ranking(&mut out, &groups, |k| Some((country_name(&k.2), String::new())));
+        out.drill_keys.clear();
+        Ok(out)
+    }
+
+    /// The biggest groups as bars (the rest summed as "Other"), with their drill keys.
+    fn ranking(
+        &self,
+        out: &mut ChartData,
+        groups: &HashMap<GroupKey, Group>,
+        name: impl Fn(&GroupKey) -> Option<(String, String)>,
+    ) {
+        let mut warnings = BTreeSet::new();
+        let mut rows: Vec<(String, String, Option<Decimal>, &UsdSum)> = groups
+            .iter()
+            .filter_map(|(k, g)| name(k).map(|(n, key)| (n, key, usd(&g.usd, &mut warnings), &g.usd)))
+            .collect();
+        rows.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
+        let mut values = Vec::new();
+        for (name, key, value, _) in rows.iter().take(RANKED) {
+            out.categories.push(name.clone());
+            out.drill_keys.push(key.clone());
+            values.push(*value);
+        }
+        if rows.len() > RANKED {
+            let mut other = UsdSum::default();
+            for (_, _, _, sum) in &rows[RANKED..] {
+                other.merge(sum);
+            }
+            out.categories.push(format!("Other ({})", rows.len() - RANKED));
+            out.drill_keys.push(String::new());
+            values.push(usd(&other, &mut warnings));
+        }
+        out.series.push(Series::new("Revenue", SeriesKind::Bar, Unit::Usd, values));
+        out.warnings = warnings.into_iter().collect();
+    }
+
+    /// Ad spend and statement revenue per month, with ROAS on the right axis.
+    async fn ads_vs_revenue(&self) -> Result<ChartData, KpiError> {
+        let mut out = blank(ChartId::AdsVsRevenue, "Ad spend vs revenue, with ROAS", "Month");
+        let mut warnings = BTreeSet::new();
+        let revenue = statements::revenue(self.db, self.rates, &self.lines(), By::Month).await?;
+        let amounts = daily::amounts(self.db, SourceId::MetaAds, metric::AD_SPEND, &self.days()).await?;
+        let mut spend: BTreeMap<YearMonth, UsdSum> = BTreeMap::new();
+        for (day, amount, currency) in &amounts {
+            spend.entry(YearMonth::of(*day)).or_default().add(
+                self.rates,
+                *amount,
+                currency.as_deref().unwrap_or("USD"),
+                *day,
+            );
+        }
+        let mut months: BTreeSet<YearMonth> = spend.keys().copied().collect();
+        months.extend(revenue.keys().filter_map(|k| YearMonth::from_int(k.0)));
+        let (mut spent, mut earned, mut roas) = (Vec::new(), Vec::new(), Vec::new());
+        for month in &months {
+            let s = spend.get(month).and_then(|sum| {
+                sum.result().unwrap_or_else(|c| {
+                    warnings.insert(missing_rate_warning("ad spend", &c));
+                    None
+                })
+            });
+            let r = revenue.get(&(month.as_int(), 0, String::new())).and_then(|g| usd(&g.usd, &mut warnings));
+            roas.push(r.zip(s).and_then(|(r, s)| (!s.is_zero()).then(|| r / s)));
+            spent.push(s);
+            earned.push(r);
+        }
+        out.categories = months.iter().map(ToString::to_string).collect();
+        out.series.push(Series::new("Ad spend", SeriesKind::Bar, Unit::Usd, spent));
+        out.series.push(Series::new("Revenue (statements)", SeriesKind::Bar, Unit::Usd, earned));
+        out.series.push(Series::new("ROAS", SeriesKind::Line, Unit::Ratio, roas).on_right_axis());
+        out.warnings = warnings.into_iter().collect();
+        Ok(out)
+    }
+
+    /// Daily TikTok video views, YouTube views and Linktree views.
+    async fn social_growth(&self) -> Result<ChartData, KpiError> {
+        let mut out = blank(ChartId::SocialGrowth, "TikTok, YouTube and Linktree views per day", "Day");
+        let filter = self.days();
+        let mut series = Vec::new();
+        for (name, source, m) in [
+            ("TikTok video views", SourceId::Tiktok, metric::VIDEO_VIEWS),
+            ("YouTube views", SourceId::Youtube, metric::VIEWS),
+            ("Linktree views", SourceId::Linktree, metric::LINK_VIEWS),
+        ] {
+            let rows: HashMap<NaiveDate, i64> =
+                daily::count_series(self.db, source, m, &filter).await?.into_iter().collect();
+            series.push((name, rows));
+        }
+        let days: BTreeSet<NaiveDate> = series.iter().flat_map(|(_, rows)| rows.keys().copied()).collect();
+        out.categories = days.iter().map(NaiveDate::to_string).collect();
+        for (name, rows) in series {
+            if rows.is_empty() {
+                continue;
+            }
+            let values = days.iter().map(|d| rows.get(d).map(|v| Decimal::from(*v))).collect();
+            out.series.push(Series::new(name, SeriesKind::Line, Unit::Count, values));
+        }
+        Ok(out)
+    }
+
+    /// Open and click rate of each campaign sent in the period.
+    async fn email_campaigns(&self) -> Result<ChartData, KpiError> {
+        let mut out = blank(ChartId::EmailCampaigns, "Email open and click rate per campaign", "Campaign");
+        let campaigns = email::campaigns(self.db, self.period.from, self.period.to, self.artist).await?;
+        let rate = |n: Option<i64>, d: Option<i64>| match (n, d) {
+            (Some(n), Some(d)) if d > 0 => Some(Decimal::from(n) / Decimal::from(d)),
+            _ => None,
+        };
+        out.categories = campaigns.iter().map(|c| format!("{} ({})", c.title, c.send_day)).collect();
+        let opens = campaigns.iter().map(|c| rate(c.unique_opens, c.delivered)).collect();
+        let clicks = campaigns.iter().map(|c| rate(c.unique_clicks, c.delivered)).collect();
+        out.series.push(Series::new("Open rate", SeriesKind::Bar, Unit::Fraction, opens));
+        out.series.push(Series::new("Click rate", SeriesKind::Bar, Unit::Fraction, clicks));
+        Ok(out)
+    }
+}
+
+fn platform_name(key: &str) -> String {
+    match key {
+        "spotify" => "Spotify".to_string(),
+        "apple" => "Apple Music".to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn country_name(code: &str) -> String {
+    if code.is_empty() { "Unknown".to_string() } else { code.to_string() }
+}
