@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts a Soundcheck server on a fresh data directory and a free port, creates an admin and a
-# viewer with random passwords, runs the Playwright tests against it, and stops it.
+# viewer with random passwords, imports the demo data for a fixed day (so the dashboard's dates
+# are known to the tests), runs the Playwright tests against it, and stops it.
 # Expects a built binary and site (scripts/build-site.sh). Extra arguments go to Playwright.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,6 +17,9 @@ E2E_ADMIN_PASSWORD="$(random_password)"; E2E_VIEWER_PASSWORD="$(random_password)
 export E2E_ADMIN_PASSWORD E2E_VIEWER_PASSWORD
 printf '%s\n' "$E2E_ADMIN_PASSWORD" | "$BIN" --data-dir "$DATA" user add "$E2E_ADMIN_USER" --role admin >/dev/null
 printf '%s\n' "$E2E_VIEWER_PASSWORD" | "$BIN" --data-dir "$DATA" user add "$E2E_VIEWER_USER" --role viewer >/dev/null
+
+export SOUNDCHECK_TODAY=2026-11-26
+"$BIN" --data-dir "$DATA" demo >"$DATA/demo.log" 2>&1 || { cat "$DATA/demo.log" >&2; exit 1; }
 
 export E2E_BASE_URL="http://127.0.0.1:$PORT"
 SOUNDCHECK_LISTEN="127.0.0.1:$PORT" SOUNDCHECK_SITE_DIR="${SOUNDCHECK_SITE_DIR:-$TARGET/site}" \

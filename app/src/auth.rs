@@ -68,6 +68,11 @@ pub mod ssr {
         ServerFnError::ServerError("internal error; the server log has the details".into())
     }
 
+    /// Input the server cannot use (a bad date, an unknown artist): a 400 with the reason.
+    pub fn bad_request(message: impl std::fmt::Display) -> ServerFnError {
+        deny(StatusCode::BAD_REQUEST, &message.to_string())
+    }
+
     fn deny(status: StatusCode, message: &str) -> ServerFnError {
         if let Some(response) = use_context::<ResponseOptions>() {
             response.set_status(status);
@@ -78,6 +83,11 @@ pub mod ssr {
     /// The warehouse handle the server provides to every server function.
     pub fn database() -> Result<Database, ServerFnError> {
         use_context::<Database>().ok_or_else(|| internal_error("the server did not provide the database"))
+    }
+
+    /// Today's date (the server's clock, or `SOUNDCHECK_TODAY`).
+    pub fn today() -> chrono::NaiveDate {
+        use_context::<engine::time::Clock>().unwrap_or_default().today()
     }
 
     /// The signed-in user, re-read from the database.

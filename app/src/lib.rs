@@ -29,6 +29,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="dark" />
                 <link rel="stylesheet" href="/pkg/soundcheck.css" />
                 <link rel="icon" href="/favicon.ico" sizes="any" />
+                // ECharts draws the dashboard's charts (charming drives it from the WASM); it
+                // runs before the deferred hydration module.
+                <script src="/pkg/echarts.min.js" defer></script>
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />

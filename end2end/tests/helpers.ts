@@ -21,7 +21,9 @@ export async function signIn(page: Page, user: { name: string; password: string 
   await expect(page).toHaveURL(/\/$/);
 }
 
-/** Resolves once the WASM bundle has hydrated the page (Leptos then handles link clicks). */
+/** Resolves once the WASM bundle has hydrated the page (Leptos then handles link clicks) and
+ * the page's own requests are done (a slow CI machine is still drawing charts otherwise). */
 export async function waitForHydration(page: Page): Promise<void> {
   await page.locator('html[data-hydrated="true"]').waitFor({ state: 'attached' });
+  await page.waitForLoadState('networkidle');
 }

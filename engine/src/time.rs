@@ -52,6 +52,22 @@ impl FromStr for YearMonth {
     }
 }
 
+/// Today's date: the real one, or the one `SOUNDCHECK_TODAY` fixes (tests and demos).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Clock {
+    fixed: Option<NaiveDate>,
+}
+
+impl Clock {
+    pub fn new(fixed: Option<NaiveDate>) -> Self {
+        Self { fixed }
+    }
+
+    pub fn today(&self) -> NaiveDate {
+        self.fixed.unwrap_or_else(|| chrono::Utc::now().date_naive())
+    }
+}
+
 /// `YYYYMMDD`, as stored.
 pub fn date_int(d: NaiveDate) -> i64 {
     i64::from(d.year()) * 10_000 + i64::from(d.month()) * 100 + i64::from(d.day())

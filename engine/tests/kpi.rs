@@ -491,8 +491,8 @@ mod charts {
 
         let email = get(&env, ChartId::EmailCampaigns, "2025-01-01", "2025-01-31", None, None).await;
         assert_eq!(email.categories, ["January news (2025-01-10)", "Tour (2025-01-20)"]);
-        assert_eq!(values(&email, 0), some(&["0.4", "0.2"]));
-        assert_eq!(values(&email, 1), some(&["0.05", "0.05"]));
+        assert_eq!(values(&email, 0), some(&["40", "20"]), "percentages, as shown");
+        assert_eq!(values(&email, 1), some(&["5", "5"]));
     }
 
     #[tokio::test]

@@ -1,5 +1,5 @@
 //! Chart data as the dashboard receives it, and its CSV form. Values are already rounded to what
-//! the chart shows (money to cents, rates to 4 decimals), so a downloaded CSV holds exactly the
+//! the chart shows (money and percentages to 2 decimals), so a downloaded CSV holds exactly the
 //! numbers on screen.
 
 use std::fmt::Write as _;
@@ -48,8 +48,8 @@ impl ChartId {
 pub enum Unit {
     Usd,
     Count,
-    /// 0.05 = 5%.
-    Fraction,
+    /// A percentage: 5 = 5% (charts and CSVs show rates as people read them).
+    Percent,
     /// A plain ratio such as ROAS (revenue per dollar of spend).
     Ratio,
 }
@@ -59,7 +59,7 @@ impl Unit {
         match self {
             Unit::Usd => "USD",
             Unit::Count => "count",
-            Unit::Fraction => "fraction",
+            Unit::Percent => "%",
             Unit::Ratio => "ratio",
         }
     }
@@ -67,9 +67,8 @@ impl Unit {
     /// The precision the chart shows (and the CSV holds).
     pub fn round(self, d: Decimal) -> Decimal {
         match self {
-            Unit::Usd | Unit::Ratio => d.round_dp(2),
+            Unit::Usd | Unit::Ratio | Unit::Percent => d.round_dp(2),
             Unit::Count => d.round_dp(0),
-            Unit::Fraction => d.round_dp(4),
         }
     }
 }
@@ -179,8 +178,8 @@ mod tests {
                 Series::new(
                     "Share",
                     SeriesKind::Line,
-                    Unit::Fraction,
-                    vec![Some(dec("0.123456")), Some(dec("0.5"))],
+                    Unit::Percent,
+                    vec![Some(dec("12.3456")), Some(dec("50"))],
                 )
                 .on_right_axis(),
             ],
@@ -189,7 +188,7 @@ mod tests {
         };
         assert_eq!(
             chart.to_csv(),
-            "Store,Revenue (USD),Share (fraction)\nSpotify,12.35,0.1235\n\"Amazon \"\"Unlimited\"\", US\",,0.5\n"
+            "Store,Revenue (USD),Share (%)\nSpotify,12.35,12.35\n\"Amazon \"\"Unlimited\"\", US\",,50\n"
         );
         assert_eq!(
             chart.csv_name("2025-01-01", "2025-06-30"),

@@ -45,6 +45,20 @@ pub enum Area {
     Email,
 }
 
+impl Area {
+    pub const ALL: [Area; 5] = [Area::Revenue, Area::Streaming, Area::Social, Area::Advertising, Area::Email];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Area::Revenue => "Revenue",
+            Area::Streaming => "Streaming",
+            Area::Social => "Social",
+            Area::Advertising => "Advertising",
+            Area::Email => "Email",
+        }
+    }
+}
+
 macro_rules! kpis {
     ($( $variant:ident = $id:literal, $kind:ident, $basis:ident, $area:ident, $label:literal; )*) => {
         /// Every KPI of the catalogue.
@@ -120,6 +134,18 @@ kpis! {
 }
 
 impl KpiId {
+    /// Whether a fall is good news (costs, unsubscribes, reporting lag).
+    pub fn lower_is_better(self) -> bool {
+        matches!(
+            self,
+            KpiId::AdCpmUsd
+                | KpiId::AdCpcUsd
+                | KpiId::CostPer1kStreamsUsd
+                | KpiId::EmailUnsubscribeRate
+                | KpiId::AvgReportingLagDays
+        )
+    }
+
     /// The sources a KPI is computed from (a card without data names them).
     pub fn sources(self) -> &'static [SourceId] {
         use KpiId::*;

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use model::{SourceKind, SourceStatus};
+use model::{SourceKind, SourceStatus, format::thousands};
 
 use crate::auth::describe_denial;
 
@@ -13,19 +13,6 @@ pub async fn source_statuses() -> Result<Vec<SourceStatus>, ServerFnError> {
 
     require(model::Role::Viewer).await?;
     engine::warehouse::summary::source_statuses(&database()?).await.map_err(internal_error)
-}
-
-/// `1234567` → `1,234,567`.
-pub fn thousands(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
 }
 
 #[component]
@@ -106,17 +93,5 @@ fn SourcesTable(statuses: Vec<SourceStatus>) -> impl IntoView {
                 <tbody>{rows}</tbody>
             </table>
         </div>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn groups_thousands() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(1234567), "1,234,567");
-        assert_eq!(thousands(-1000), "-1,000");
     }
 }

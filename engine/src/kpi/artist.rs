@@ -18,6 +18,15 @@ pub enum ArtistError {
     Db(#[from] sqlx::Error),
 }
 
+/// Every artist of the warehouse, by name.
+pub async fn all(db: &Database) -> Result<Vec<Artist>, sqlx::Error> {
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, name FROM artists ORDER BY name COLLATE NOCASE")
+            .fetch_all(db.pool())
+            .await?;
+    Ok(rows.into_iter().map(|(id, name)| Artist { id, name }).collect())
+}
+
 /// The artist a name means, or an error listing the known artists.
 pub async fn resolve(db: &Database, name: &str) -> Result<Artist, ArtistError> {
     let key = alias_key(name);

@@ -365,14 +365,14 @@ impl Ctx<'_> {
         let mut out = blank(ChartId::EmailCampaigns, "Email open and click rate per campaign", "Campaign");
         let campaigns = email::campaigns(self.db, self.period.from, self.period.to, self.artist).await?;
         let rate = |n: Option<i64>, d: Option<i64>| match (n, d) {
-            (Some(n), Some(d)) if d > 0 => Some(Decimal::from(n) / Decimal::from(d)),
+            (Some(n), Some(d)) if d > 0 => Some(Decimal::from(n) * Decimal::ONE_HUNDRED / Decimal::from(d)),
             _ => None,
         };
         out.categories = campaigns.iter().map(|c| format!("{} ({})", c.title, c.send_day)).collect();
         let opens = campaigns.iter().map(|c| rate(c.unique_opens, c.delivered)).collect();
         let clicks = campaigns.iter().map(|c| rate(c.unique_clicks, c.delivered)).collect();
-        out.series.push(Series::new("Open rate", SeriesKind::Bar, Unit::Fraction, opens));
-        out.series.push(Series::new("Click rate", SeriesKind::Bar, Unit::Fraction, clicks));
+        out.series.push(Series::new("Open rate", SeriesKind::Bar, Unit::Percent, opens));
+        out.series.push(Series::new("Click rate", SeriesKind::Bar, Unit::Percent, clicks));
         Ok(out)
     }
 }

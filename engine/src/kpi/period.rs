@@ -4,7 +4,7 @@
 //!   previous period is the |M| months just before the earliest of M. A period holding no first
 //!   day of a month has no monthly data (those KPIs are null).
 
-use chrono::{Duration, Months, NaiveDate};
+use chrono::{Datelike, Duration, Months, NaiveDate};
 
 use crate::time::YearMonth;
 
@@ -68,6 +68,70 @@ impl Period {
     }
 }
 
+/// The dashboard's date-range presets, relative to today (included).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Preset {
+    Days7,
+    Days28,
+    Days90,
+    Months12,
+    YearToDate,
+}
+
+impl Preset {
+    pub fn parse(key: &str) -> Option<Self> {
+        Some(match key {
+            "7d" => Preset::Days7,
+            "28d" => Preset::Days28,
+            "90d" => Preset::Days90,
+            "12m" => Preset::Months12,
+            "ytd" => Preset::YearToDate,
+            _ => return None,
+        })
+    }
+
+    pub fn period(self, today: NaiveDate) -> Period {
+        let days = |n: i64| Period { from: today - Duration::days(n - 1), to: today };
+        match self {
+            Preset::Days7 => days(7),
+            Preset::Days28 => days(28),
+            Preset::Days90 => days(90),
+            // A year back, so the period holds twelve first days of a month.
+            Preset::Months12 => Period {
+                from: today.checked_sub_months(Months::new(12)).map_or(today, |d| d + Duration::days(1)),
+                to: today,
+            },
+            Preset::YearToDate => {
+                Period { from: NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today), to: today }
+            }
+        }
+    }
+}
+
+/// The period a dashboard URL asks for: a preset, or `custom` with both dates.
+pub fn resolve_range(
+    range: &str,
+    from: Option<&str>,
+    to: Option<&str>,
+    today: NaiveDate,
+) -> Result<Period, String> {
+    if let Some(preset) = Preset::parse(range) {
+        return Ok(preset.period(today));
+    }
+    if range != "custom" {
+        return Err(format!("unknown date range {range:?}: use 7d, 28d, 90d, 12m, ytd or custom"));
+    }
+    let date = |name: &str, value: Option<&str>| {
+        let value = value
+            .filter(|v| !v.trim().is_empty())
+            .ok_or_else(|| format!("a custom range needs a {name} date"))?;
+        NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
+            .map_err(|_| format!("{name} date {value:?} is not a date (YYYY-MM-DD)"))
+    };
+    let (from, to) = (date("start", from)?, date("end", to)?);
+    Period::new(from, to).map_err(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,5 +184,29 @@ mod tests {
     #[test]
     fn reversed_periods_are_refused() {
         assert!(Period::new(d("2025-02-01"), d("2025-01-31")).is_err());
+    }
+
+    #[test]
+    fn presets_end_today() {
+        let today = d("2026-11-26");
+        let range = |key: &str| resolve_range(key, None, None, today).expect("range");
+        assert_eq!(range("7d"), p("2026-11-20", "2026-11-26"));
+        assert_eq!(range("28d").days(), 28);
+        assert_eq!(range("90d").days(), 90);
+        assert_eq!(range("12m"), p("2025-11-27", "2026-11-26"));
+        assert_eq!(range("12m").months().len(), 12);
+        assert_eq!(range("ytd"), p("2026-01-01", "2026-11-26"));
+        assert_eq!(
+            resolve_range("custom", Some("2025-01-15"), Some("2025-03-20"), today),
+            Ok(p("2025-01-15", "2025-03-20"))
+        );
+        for (r, f, t) in [
+            ("custom", Some("2025-13-01"), Some("2025-03-20")),
+            ("custom", None, Some("2025-03-20")),
+            ("custom", Some("2025-04-01"), Some("2025-03-20")),
+            ("week", None, None),
+        ] {
+            assert!(resolve_range(r, f, t, today).is_err(), "{r} {f:?} {t:?}");
+        }
     }
 }

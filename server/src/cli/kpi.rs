@@ -64,8 +64,8 @@ fn table(report: &KpiReport) -> String {
     );
     let show =
         |v: Option<&model::KpiValue>, id: KpiId| v.map_or("—".to_string(), |v| format::kpi_value(id, v));
-    for area in [Area::Revenue, Area::Streaming, Area::Social, Area::Advertising, Area::Email] {
-        out.push_str(&format!("\n{area:?}\n"));
+    for area in Area::ALL {
+        out.push_str(&format!("\n{}\n", area.label()));
         for &id in KpiId::ALL.iter().filter(|id| id.area() == area) {
             out.push_str(&format!(
                 "  {:<34} {:>18}   previous {:>14}\n",

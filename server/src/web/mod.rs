@@ -13,11 +13,14 @@ use axum::{
     middleware,
     routing::{get, post},
 };
-use engine::Database;
+use engine::{Database, time::Clock};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tokio::{net::TcpListener, task::JoinHandle};
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::{
+    compression::CompressionLayer,
+    trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer},
+};
 use tower_sessions::{
     ExpiredDeletion, Expiry, SessionManagerLayer,
     cookie::{SameSite, time},
@@ -34,6 +37,7 @@ pub struct AppState {
     pub leptos: LeptosOptions,
     pub db: Database,
     pub throttle: Arc<LoginThrottle>,
+    pub clock: Clock,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -86,7 +90,12 @@ impl Application {
             .site_pkg_dir("pkg")
             .site_addr(listener.local_addr()?)
             .build();
-        let state = AppState { leptos, db, throttle: Arc::new(LoginThrottle::default()) };
+        let state = AppState {
+            leptos,
+            db,
+            throttle: Arc::new(LoginThrottle::default()),
+            clock: Clock::new(settings.today),
+        };
         let router = router(state, session_layer);
         Ok(Self { listener, router, session_sweeper })
     }
@@ -112,8 +121,11 @@ impl Application {
 fn router(state: AppState, session_layer: SessionManagerLayer<SqliteStore>) -> Router {
     let routes = generate_route_list(app::App);
     let context = {
-        let db = state.db.clone();
-        move || provide_context(db.clone())
+        let (db, clock) = (state.db.clone(), state.clock);
+        move || {
+            provide_context(db.clone());
+            provide_context(clock);
+        }
     };
     let shell = {
         let options = state.leptos.clone();
@@ -128,6 +140,8 @@ fn router(state: AppState, session_layer: SessionManagerLayer<SqliteStore>) -> R
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
         .layer(middleware::from_fn_with_state(state.clone(), sign_in::require_sign_in))
         .layer(session_layer)
+        // The WASM, ECharts and the server functions' JSON shrink several times over.
+        .layer(CompressionLayer::new())
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(DefaultMakeSpan::new().level(Level::INFO))

@@ -118,6 +118,11 @@ impl TestApp {
             .expect("server fn")
     }
 
+    /// Calls a server function whose input is JSON.
+    pub async fn server_fn_json(&self, client: &Client, path: &str, body: &serde_json::Value) -> Response {
+        client.post(self.url(path)).json(body).send().await.expect("server fn")
+    }
+
     /// Stops the server gracefully and gives back its data directory (kept alive by the caller).
     pub async fn stop(mut self) -> (PathBuf, Option<TempDir>) {
         if let Some(tx) = self.stop.take() {

@@ -26,8 +26,8 @@ async fn sources_report_what_the_warehouse_holds() {
     assert_eq!(distrokid["latest_data_day"], "2025-03-29");
 
     let home = app.get(&c, "/").await.text().await.expect("body");
-    assert!(home.contains("Your data is in"), "{home}");
-    assert!(home.contains("DistroKid"), "{home}");
+    assert!(home.contains(r#"data-kpi="revenue_usd""#), "the KPI cards replace the empty state: {home}");
+    assert!(!home.contains("No data yet"), "{home}");
     let sources = app.get(&c, "/sources").await.text().await.expect("body");
     assert!(sources.contains("1 file"), "{sources}");
 }

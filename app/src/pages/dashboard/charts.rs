@@ -1,0 +1,252 @@
+//! The charts: each loads on its own (a failing chart shows its error, the others still draw),
+//! renders with ECharts in the browser, and offers its numbers as a table and a CSV download.
+//! "Revenue by store" drills into a store's tracks, then into a track's territories and months;
+//! each level is a URL and the breadcrumb goes back up.
+
+use leptos::prelude::*;
+use model::{ChartData, ChartId};
+
+use super::{ViewState, error_text, view_state::encode};
+
+/// One chart's data for the view (any signed-in user).
+#[server(endpoint = "chart", input = server_fn::codec::Json)]
+pub async fn load_chart(chart: ChartId, view: ViewState) -> Result<ChartData, ServerFnError> {
+    use crate::auth::ssr::{bad_request, database, internal_error, require, today};
+    use engine::kpi::{
+        KpiError,
+        charts::{ChartQuery, chart as compute},
+        period::resolve_range,
+    };
+
+    require(model::Role::Viewer).await?;
+    let period =
+        resolve_range(&view.range, view.from.as_deref(), view.to.as_deref(), today()).map_err(bad_request)?;
+    let query = ChartQuery { chart, period, artist: view.artist, store: view.store, track: view.track };
+    match compute(&database()?, &query).await {
+        Ok(data) => Ok(data),
+        Err(KpiError::Artist(err)) => Err(bad_request(err)),
+        Err(err) => Err(internal_error(err)),
+    }
+}
+
+/// What a click on a bar does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Drill {
+    None,
+    /// Open the clicked store's tracks.
+    Store,
+    /// Open the clicked track's territories and months.
+    Track,
+}
+
+#[component]
+pub fn Charts(view: Memo<ViewState>, from: String, to: String) -> impl IntoView {
+    let level = move || {
+        let v = view.get();
+        (v.store.is_some(), v.track.is_some())
+    };
+    let (from2, to2) = (from.clone(), to.clone());
+    view! {
+        <section class="charts" aria-label="Charts">
+            <ChartPanel id=ChartId::RevenueByMonth view drill=Drill::None from=from.clone() to=to.clone() />
+            <ChartPanel id=ChartId::StreamsByPlatform view drill=Drill::None from=from.clone() to=to.clone() />
+            <div class="drill" data-testid="drill">
+                <Breadcrumb view />
+                {move || {
+                    let (from, to) = (from2.clone(), to2.clone());
+                    match level() {
+                        (_, true) => view! {
+                            <ChartPanel id=ChartId::TrackTerritories view drill=Drill::None from=from.clone() to=to.clone() />
+                            <ChartPanel id=ChartId::TrackMonths view drill=Drill::None from to />
+                        }
+                        .into_any(),
+                        (true, false) => view! { <ChartPanel id=ChartId::StoreTracks view drill=Drill::Track from to /> }.into_any(),
+                        _ => view! { <ChartPanel id=ChartId::RevenueByStore view drill=Drill::Store from to /> }.into_any(),
+                    }
+                }}
+            </div>
+            <ChartPanel id=ChartId::RevenueByTerritory view drill=Drill::None from=from.clone() to=to.clone() />
+            <ChartPanel id=ChartId::AdsVsRevenue view drill=Drill::None from=from.clone() to=to.clone() />
+            <ChartPanel id=ChartId::SocialGrowth view drill=Drill::None from=from.clone() to=to.clone() />
+            <ChartPanel id=ChartId::EmailCampaigns view drill=Drill::None from to />
+        </section>
+    }
+}
+
+/// "All stores › Spotify › LUNA": links back up the drill-down.
+#[component]
+fn Breadcrumb(view: Memo<ViewState>) -> impl IntoView {
+    move || {
+        let v = view.get();
+        if v.store.is_none() && v.track.is_none() {
+            return None;
+        }
+        let top = v.with_store(None).url();
+        let store = v.store.map(|s| {
+            let href = v.with_store(Some(s)).url();
+            view! { " › " <a href=href data-testid="crumb-store">"Store"</a> }
+        });
+        let track = v.track.clone().map(|t| view! { " › " <span aria-current="page">{t}</span> });
+        Some(view! {
+            <nav class="breadcrumb" aria-label="Drill-down">
+                <a href=top data-testid="crumb-top">"All stores"</a>
+                {store}
+                {track}
+            </nav>
+        })
+    }
+}
+
+#[component]
+fn ChartPanel(id: ChartId, view: Memo<ViewState>, drill: Drill, from: String, to: String) -> impl IntoView {
+    // The drill-down charts depend on the store and track; the others only on the filters.
+    let key = Memo::new(move |_| {
+        let v = view.get();
+        match id {
+            ChartId::StoreTracks | ChartId::TrackTerritories | ChartId::TrackMonths => v,
+            _ => v.filters(),
+        }
+    });
+    let data = Resource::new(move || key.get(), move |v| load_chart(id, v));
+    view! {
+        <figure class="chart-card" data-chart=id.as_str()>
+            <Transition fallback=|| view! { <p class="muted chart-loading">"Loading chart…"</p> }>
+                {move || {
+                    let (from, to) = (from.clone(), to.clone());
+                    Suspend::new(async move {
+                        match data.await {
+                            Ok(chart) => view! { <ChartBody chart view drill from to /> }.into_any(),
+                            Err(err) => view! {
+                                <figcaption>{id.as_str().replace('-', " ")}</figcaption>
+                                <p class="notice error" role="alert">{format!("This chart could not load: {}", error_text(&err))}</p>
+                            }
+                            .into_any(),
+                        }
+                    })
+                }}
+            </Transition>
+        </figure>
+    }
+}
+
+#[component]
+fn ChartBody(
+    chart: ChartData,
+    view: Memo<ViewState>,
+    drill: Drill,
+    from: String,
+    to: String,
+) -> impl IntoView {
+    let dom_id = format!("chart-{}", chart.id.as_str());
+    let csv_href = format!("data:text/csv;charset=utf-8,{}", encode(&chart.to_csv()));
+    let csv_name = chart.csv_name(&from, &to);
+    let empty = chart.is_empty();
+    let warnings =
+        chart.warnings.iter().map(|w| view! { <p class="chart-warning">{w.clone()}</p> }).collect_view();
+    let hint = match drill {
+        Drill::Store => Some("Click a store to see its tracks"),
+        Drill::Track => Some("Click a track to see its territories and months"),
+        Drill::None => None,
+    };
+    let node = NodeRef::<leptos::html::Div>::new();
+    #[cfg(feature = "hydrate")]
+    {
+        let navigate = leptos_router::hooks::use_navigate();
+        let (chart, dom_id) = (chart.clone(), dom_id.clone());
+        Effect::new(move |_| {
+            // Runs again once the element exists (after a client-side navigation it is created
+            // after the effect first runs).
+            if node.get().is_none() || chart.is_empty() {
+                return;
+            }
+            let keys = chart.drill_keys.clone();
+            let navigate = navigate.clone();
+            let on_click = move |index: usize| {
+                let Some(key) = keys.get(index).filter(|k| !k.is_empty()) else { return };
+                let current = view.get_untracked();
+                let next = match drill {
+                    Drill::Store => key.parse().ok().map(|store| current.with_store(Some(store))),
+                    Drill::Track => Some(current.with_track(Some(key.clone()))),
+                    Drill::None => None,
+                };
+                if let Some(next) = next {
+                    navigate(&next.url(), Default::default());
+                }
+            };
+            super::echarts::draw_when_attached(
+                dom_id.clone(),
+                chart.clone(),
+                (drill != Drill::None).then_some(on_click),
+            );
+        });
+        let resize = window_event_listener(leptos::ev::resize, move |_| {
+            if let Some(element) = node.get_untracked() {
+                super::echarts::resize(&element);
+            }
+        });
+        on_cleanup(move || {
+            resize.remove();
+            if let Some(element) = node.get_untracked() {
+                super::echarts::dispose(&element);
+            }
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (view, drill);
+    let table = table(&chart);
+    view! {
+        <figcaption>
+            <span class="chart-title">{chart.title.clone()}</span>
+            {(!empty).then(|| view! {
+                <a class="csv" href=csv_href download=csv_name data-testid=format!("csv-{}", chart.id.as_str())>"CSV"</a>
+            })}
+        </figcaption>
+        {warnings}
+        {if empty {
+            view! { <p class="chart-empty muted">{chart.empty_reason.clone().unwrap_or_default()}</p> }.into_any()
+        } else {
+            view! {
+                {hint.map(|h| view! { <p class="chart-hint muted">{h}</p> })}
+                <div id=dom_id node_ref=node class="chart" role="img" aria-label=chart.title.clone()></div>
+                {table}
+            }
+                .into_any()
+        }}
+    }
+}
+
+/// The chart's numbers as a table (for screen readers, phones and before the WASM loads).
+fn table(chart: &ChartData) -> impl IntoView + use<> {
+    let head = chart
+        .series
+        .iter()
+        .map(|s| view! { <th scope="col">{format!("{} ({})", s.name, s.unit.label())}</th> })
+        .collect_view();
+    let rows = chart
+        .categories
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let cells = chart
+                .series
+                .iter()
+                .map(|s| {
+                    let v = s.values.get(i).cloned().flatten().map(|d| d.to_string()).unwrap_or_default();
+                    view! { <td class="num">{v}</td> }
+                })
+                .collect_view();
+            view! { <tr><th scope="row">{c.clone()}</th>{cells}</tr> }
+        })
+        .collect_view();
+    view! {
+        <details class="chart-table">
+            <summary>"Table"</summary>
+            <div class="table-scroll">
+                <table>
+                    <thead><tr><th scope="col">{chart.category_label.clone()}</th>{head}</tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+        </details>
+    }
+}

@@ -1,0 +1,129 @@
+//! The dashboard: KPI cards by area, the date-range and artist filters, and the charts with their
+//! drill-down. Everything it shows follows its URL (see `view_state`).
+
+mod cards;
+mod charts;
+#[cfg(feature = "hydrate")]
+mod echarts;
+mod filters;
+mod sparkline;
+mod view_state;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+use model::KpiReport;
+use serde::{Deserialize, Serialize};
+
+pub use view_state::ViewState;
+
+use crate::auth::describe_denial;
+
+/// The cards' data and what the filters offer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Dashboard {
+    pub report: KpiReport,
+    /// Every artist of the warehouse, for the filter.
+    pub artists: Vec<String>,
+}
+
+/// Every KPI for the view's period and artist, with sparklines (any signed-in user).
+#[server(endpoint = "dashboard", input = server_fn::codec::Json)]
+pub async fn dashboard_data(view: ViewState) -> Result<Dashboard, ServerFnError> {
+    use crate::auth::ssr::{bad_request, database, internal_error, require, today};
+    use engine::kpi::{KpiError, KpiQuery, period::resolve_range};
+
+    require(model::Role::Viewer).await?;
+    let db = database()?;
+    let today = today();
+    let period =
+        resolve_range(&view.range, view.from.as_deref(), view.to.as_deref(), today).map_err(bad_request)?;
+    let query = KpiQuery { period, artist: view.artist.clone(), today, sparklines: true };
+    let report = match engine::kpi::report(&db, &query).await {
+        Ok(report) => report,
+        Err(KpiError::Artist(err)) => return Err(bad_request(err)),
+        Err(err) => return Err(internal_error(err)),
+    };
+    let artists = engine::kpi::artist::all(&db).await.map_err(internal_error)?;
+    Ok(Dashboard { report, artists: artists.into_iter().map(|a| a.name).collect() })
+}
+
+/// A server function's error as a sentence for the page.
+pub fn error_text(err: &ServerFnError) -> String {
+    if let Some(denied) = describe_denial(err) {
+        return denied.to_string();
+    }
+    match err {
+        ServerFnError::ServerError(message) => message.clone(),
+        other => format!("the server could not be reached ({other})"),
+    }
+}
+
+#[component]
+pub fn DashboardPage() -> impl IntoView {
+    let query = use_query_map();
+    let view = Memo::new(move |_| ViewState::from_query(&query.read()));
+    let filters = Memo::new(move |_| view.get().filters());
+    let data = Resource::new(move || filters.get(), dashboard_data);
+
+    view! {
+        <Title text="Dashboard" />
+        <div class="dashboard-head">
+            <h1>"Dashboard"</h1>
+        </div>
+        <Transition fallback=|| view! { <p class="muted" data-testid="dashboard-loading">"Loading your numbers…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(dashboard) => view! { <Loaded dashboard view /> }.into_any(),
+                    Err(err) => {
+                        let text = error_text(&err);
+                        view! {
+                            <filters::Filters view artists=Vec::new() from=String::new() to=String::new() />
+                            <p class="notice error" role="alert" data-testid="dashboard-error">{text}</p>
+                        }
+                            .into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Loaded(dashboard: Dashboard, view: Memo<ViewState>) -> impl IntoView {
+    let Dashboard { report, artists } = dashboard;
+    let (from, to) = (report.from.clone(), report.to.clone());
+    let empty = report.freshness.values().all(Option::is_none);
+    view! {
+        <filters::Filters view artists from=from.clone() to=to.clone() />
+        {(!report.warnings.is_empty())
+            .then(|| {
+                let items = report.warnings.iter().map(|w| view! { <li>{w.clone()}</li> }).collect_view();
+                view! { <ul class="notice warnings" data-testid="warnings">{items}</ul> }
+            })}
+        {if empty {
+            view! { <NoData /> }.into_any()
+        } else {
+            view! {
+                <cards::KpiCards report />
+                <charts::Charts view from to />
+            }
+                .into_any()
+        }}
+    }
+}
+
+#[component]
+fn NoData() -> impl IntoView {
+    view! {
+        <section class="empty-state" data-testid="dashboard-empty">
+            <h2>"No data yet"</h2>
+            <p>
+                "Soundcheck shows your streams, royalties, ad spend and audience here once "
+                "exports or API sources have been imported."
+            </p>
+            <p>"To load data from the command line:"</p>
+            <pre class="code">"soundcheck import path/to/export.csv"</pre>
+        </section>
+    }
+}

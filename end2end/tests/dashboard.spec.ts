@@ -1,0 +1,158 @@
+import { expect, test, type Page } from '@playwright/test';
+import { readFile } from 'node:fs/promises';
+import { admin, signIn, viewer, waitForHydration, watchErrors } from './helpers';
+
+// run.sh imports the demo data with SOUNDCHECK_TODAY fixed, so "today" is 2026-11-26.
+
+/** The rows of a chart's table (what the chart shows), as CSV lines. */
+async function tableAsCsv(page: Page, chart: string): Promise<string[]> {
+  const card = page.locator(`[data-chart="${chart}"]`);
+  return card.locator('.chart-table tbody tr').evaluateAll((rows) =>
+    rows.map((row) =>
+      Array.from(row.querySelectorAll('th, td'))
+        .map((cell) => {
+          const text = (cell.textContent ?? '').trim();
+          return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+        })
+        .join(','),
+    ),
+  );
+}
+
+/** The dashboard URL's query, as an object. */
+function query(page: Page): Record<string, string> {
+  return Object.fromEntries(new URL(page.url()).searchParams.entries());
+}
+
+/** Clicks the bar of category `index` of a chart's first series, where ECharts drew it. */
+async function clickBar(page: Page, chart: string, index: number): Promise<void> {
+  const element = page.locator(`#chart-${chart}`);
+  await expect(element.locator('canvas')).toHaveCount(1);
+  const point = await element.evaluate((el, i) => {
+    const instance = (window as any).echarts.getInstanceByDom(el);
+    const value = instance.getOption().series[0].data[i];
+    return instance.convertToPixel({ seriesIndex: 0 }, [i, value / 2]);
+  }, index);
+  await element.scrollIntoViewIfNeeded();
+  const box = await element.boundingBox();
+  if (!box) throw new Error(`chart ${chart} is not visible`);
+  await page.mouse.click(box.x + point[0], box.y + point[1]);
+}
+
+test('the dashboard shows KPIs, follows the date range and the artist, and Back restores a view', async ({
+  page,
+}) => {
+  const errors = watchErrors(page);
+  await signIn(page, viewer);
+  await waitForHydration(page);
+
+  // The default view: the last 12 months, every area with cards.
+  await expect(page.getByTestId('from')).toHaveValue('2025-11-27');
+  await expect(page.getByTestId('to')).toHaveValue('2026-11-26');
+  for (const area of ['Revenue', 'Streaming', 'Social', 'Advertising', 'Email']) {
+    await expect(page.locator(`.kpi-area[data-area="${area}"] .kpi-card`).first()).toBeVisible();
+  }
+  const streams = page.locator('[data-kpi="streams"] .kpi-value');
+  await expect(streams).toHaveText(/^[\d,]+$/);
+  const yearOfStreams = await streams.textContent();
+  await expect(page.locator('[data-kpi="revenue_usd"] .kpi-value')).toHaveText(/^\$[\d,]+\.\d\d$/);
+  await expect(page.locator('[data-kpi="email_subscribers"]')).toContainText('No data from Mailchimp');
+
+  // A preset: 28 days. Statements are monthly and late, so revenue has no value there.
+  await page.locator('.presets [data-range="28d"]').click();
+  await expect(page).toHaveURL(/range=28d/);
+  await expect(page.getByTestId('from')).toHaveValue('2026-10-30');
+  await expect(streams).not.toHaveText(yearOfStreams ?? '');
+  await expect(page.locator('[data-kpi="revenue_usd"]')).toContainText('No data from DistroKid / TooLost');
+
+  // A custom range that holds no first day of a month.
+  await page.getByTestId('from').fill('2026-06-02');
+  await page.getByTestId('to').fill('2026-06-20');
+  await page.getByTestId('apply-range').click();
+  await expect(page).toHaveURL(/to=2026-06-20/);
+  expect(query(page)).toEqual({ range: 'custom', from: '2026-06-02', to: '2026-06-20' });
+  await expect(page.locator('[data-kpi="revenue_usd"]')).toContainText('Statements are monthly');
+  await expect(page.getByTestId('warnings')).toContainText('holds no first day of a month');
+
+  // One artist only: fewer streams than both together.
+  const bothArtists = await streams.textContent();
+  await page.getByTestId('artist').selectOption({ index: 1 });
+  await page.getByTestId('apply-artist').click();
+  await expect(page).toHaveURL(/artist=/);
+  expect(query(page)).toMatchObject({ range: 'custom', from: '2026-06-02', to: '2026-06-20' });
+  await expect(streams).not.toHaveText(bothArtists ?? '');
+  const oneArtist = Number((await streams.textContent())!.replace(/,/g, ''));
+  expect(oneArtist).toBeLessThan(Number(bothArtists!.replace(/,/g, '')));
+
+  // Back goes through the views in order.
+  await page.goBack();
+  await expect(page).not.toHaveURL(/artist=/);
+  expect(query(page)).toEqual({ range: 'custom', from: '2026-06-02', to: '2026-06-20' });
+  await page.goBack();
+  await expect(page).toHaveURL(/range=28d/);
+  await expect(page.getByTestId('from')).toHaveValue('2026-10-30');
+
+  expect(errors).toEqual([]);
+
+  // A bad link says what is wrong instead of showing numbers (the page is a 400).
+  const response = await page.goto('/?range=custom&from=2026-13-01&to=2026-06-20');
+  expect(response?.status()).toBe(400);
+  await expect(page.getByTestId('dashboard-error')).toContainText('is not a date');
+});
+
+test('revenue by store drills into tracks, then a track; the breadcrumb and Back go up', async ({ page }) => {
+  const errors = watchErrors(page);
+  await signIn(page, admin);
+  await waitForHydration(page);
+  await expect(page.locator('[data-chart="revenue-by-store"] .chart-title')).toHaveText('Revenue by store');
+  const firstStore = (await page.locator('[data-chart="revenue-by-store"] .chart-table tbody th').first().textContent())!;
+
+  await clickBar(page, 'revenue-by-store', 0);
+  await expect(page).toHaveURL(/store=\d+/);
+  await expect(page.locator('[data-chart="store-tracks"] .chart-title')).toHaveText(`Revenue by track — ${firstStore}`);
+
+  await clickBar(page, 'store-tracks', 0);
+  await expect(page).toHaveURL(/store=\d+&track=[A-Z0-9]{12}/);
+  await expect(page.locator('[data-chart="track-territories"] .chart-title')).toContainText('by territory');
+  await expect(page.locator('[data-chart="track-months"] .chart-title')).toContainText('by sale month');
+  await expect(page.locator('#chart-track-months canvas')).toHaveCount(1);
+
+  // Up one level with the breadcrumb, then Back down again, then to the top.
+  await page.getByTestId('crumb-store').click();
+  await expect(page).toHaveURL(/store=\d+$/);
+  await expect(page.locator('[data-chart="store-tracks"]')).toBeVisible();
+  await page.goBack();
+  await expect(page).toHaveURL(/track=/);
+  await page.getByTestId('crumb-top').click();
+  await expect(page).not.toHaveURL(/store=/);
+  await expect(page.locator('[data-chart="revenue-by-store"] .chart-title')).toHaveText('Revenue by store');
+  expect(errors).toEqual([]);
+});
+
+test('a chart downloads as CSV with exactly the numbers it shows', async ({ page }) => {
+  await signIn(page, viewer);
+  await waitForHydration(page);
+  const card = page.locator('[data-chart="revenue-by-store"]');
+  await expect(card.locator('.chart-table tbody tr').first()).toBeAttached();
+  const download = page.waitForEvent('download');
+  await page.getByTestId('csv-revenue-by-store').click();
+  const file = await download;
+  expect(file.suggestedFilename()).toBe('soundcheck-revenue-by-store-2025-11-27-2026-11-26.csv');
+  const csv = (await readFile((await file.path())!, 'utf8')).trimEnd().split('\n');
+  expect(csv[0]).toBe('Store,Revenue (USD)');
+  expect(csv.slice(1)).toEqual(await tableAsCsv(page, 'revenue-by-store'));
+  expect(csv.length).toBeGreaterThan(2);
+});
+
+test('the dashboard at desktop and phone width', async ({ page }, testInfo) => {
+  await signIn(page, admin);
+  await waitForHydration(page);
+  for (const chart of ['revenue-by-month', 'streams-by-platform', 'revenue-by-store', 'ads-vs-revenue']) {
+    await expect(page.locator(`#chart-${chart} canvas`)).toHaveCount(1);
+  }
+  const overflow = await page.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  );
+  expect(overflow).toBeLessThanOrEqual(0);
+  await page.screenshot({ path: `screenshots/dashboard-${testInfo.project.name}.png`, fullPage: true });
+});
