@@ -19,7 +19,7 @@ use engine::{
         charts::{ChartQuery, chart},
         report,
     },
-    warehouse::rollup,
+    warehouse::{daily_series, rollup},
 };
 use model::ChartId;
 
@@ -173,6 +173,8 @@ async fn generate(db: &Database, lines: i64) -> Result<(), sqlx::Error> {
     )
     .execute(&mut *tx)
     .await?;
+    println!("  daily facts inserted; building the daily series");
+    daily_series::refresh_all(&mut tx).await?;
     tx.commit().await?;
     sqlx::query("ANALYZE").execute(db.pool()).await?;
     Ok(())

@@ -50,6 +50,10 @@ impl Database {
             tracing::info!("filling the revenue rollups from the stored statement lines");
             crate::warehouse::rollup::refresh_all(&mut tx).await?;
         }
+        if crate::warehouse::daily_series::needs_refresh(&mut tx).await? {
+            tracing::info!("filling the daily series from the stored daily facts");
+            crate::warehouse::daily_series::refresh_all(&mut tx).await?;
+        }
         tx.commit().await?;
         Ok(Self { pool })
     }

@@ -505,3 +505,18 @@ mod charts {
         assert!(c.empty_reason.expect("reason").contains("monthly"));
     }
 }
+
+#[tokio::test]
+async fn daily_money_without_a_rate_is_unknown_until_rates_arrive() {
+    let env = Env::new().await;
+    env.import(&["meta_ads/ads_manager_campaigns_daily_sgd.csv"]).await;
+    let r = kpis(&env, "2025-03-01", "2025-03-31", None).await;
+    assert_eq!(money(&r, KpiId::AdSpendUsd), None, "SGD without a rate");
+    assert_eq!(count(&r, KpiId::AdImpressions), Some(1350), "counts need no rate");
+    assert!(r.warnings.iter().any(|w| w.contains("ad_spend_usd") && w.contains("SGD")), "{:?}", r.warnings);
+    // Rates imported later convert what is already stored: 25.5 SGD × 0.74120.
+    env.import(&["exchange_rates/rates.csv"]).await;
+    let r = kpis(&env, "2025-03-01", "2025-03-31", None).await;
+    assert_eq!(money(&r, KpiId::AdSpendUsd), Some(dec("18.90060")));
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+}

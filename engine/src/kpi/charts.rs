@@ -11,11 +11,14 @@ use super::{
     KpiError, Period,
     artist::resolve,
     currency::{Rates, UsdSum, missing_rate_warning},
-    daily::{self, DayFilter},
-    email,
+    daily, email,
     statements::{self, By, Group, GroupKey, LineFilter},
 };
-use crate::{Database, time::YearMonth, warehouse::metric};
+use crate::{
+    Database,
+    time::YearMonth,
+    warehouse::{daily_series::STREAMS, metric},
+};
 
 /// Bars shown at most in a ranking; the rest are summed as "Other".
 const RANKED: usize = 15;
@@ -114,10 +117,6 @@ impl Ctx<'_> {
         LineFilter::months(&self.period.months(), self.artist)
     }
 
-    fn days(&self) -> DayFilter {
-        DayFilter { from: self.period.from, to: self.period.to, artist: self.artist }
-    }
-
     async fn store_names(&self) -> Result<HashMap<i64, String>, sqlx::Error> {
         let rows: Vec<(i64, String)> =
             sqlx::query_as("SELECT id, name FROM stores").fetch_all(self.db.pool()).await?;
@@ -169,11 +168,12 @@ impl Ctx<'_> {
     /// Daily streams by platform, by the Streams rule.
     async fn streams_by_platform(&self) -> Result<ChartData, KpiError> {
         let mut out = blank(ChartId::StreamsByPlatform, "Daily streams by platform", "Day");
-        let rows = daily::streams_by_platform(self.db, &self.days()).await?;
-        let days: BTreeSet<NaiveDate> = rows.iter().map(|r| r.1).collect();
-        let platforms: BTreeSet<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+        let (from, to) = (self.period.from, self.period.to);
+        let rows = daily::days(self.db, (STREAMS, metric::STREAMS), None, from, to, self.artist).await?;
+        let days: BTreeSet<NaiveDate> = rows.iter().map(|r| r.day).collect();
+        let platforms: BTreeSet<&str> = rows.iter().map(|r| r.part.as_str()).collect();
         let values: HashMap<(&str, NaiveDate), i64> =
-            rows.iter().map(|(p, d, v)| ((p.as_str(), *d), *v)).collect();
+            rows.iter().filter_map(|r| Some(((r.part.as_str(), r.day), r.value?))).collect();
         out.categories = days.iter().map(NaiveDate::to_string).collect();
         for platform in platforms {
             let series =
@@ -301,26 +301,28 @@ impl Ctx<'_> {
         let mut out = blank(ChartId::AdsVsRevenue, "Ad spend vs revenue, with ROAS", "Month");
         let mut warnings = BTreeSet::new();
         let revenue = statements::revenue(self.db, self.rates, &self.lines(), By::Month).await?;
-        let amounts = daily::amounts(self.db, SourceId::MetaAds, metric::AD_SPEND, &self.days()).await?;
-        let mut spend: BTreeMap<YearMonth, UsdSum> = BTreeMap::new();
-        for (day, amount, currency) in &amounts {
-            spend.entry(YearMonth::of(*day)).or_default().add(
-                self.rates,
-                *amount,
-                currency.as_deref().unwrap_or("USD"),
-                *day,
+        // Spend per calendar month of the period (already in USD; `None`: an amount had no rate).
+        let (from, to) = (self.period.from, self.period.to);
+        let rows =
+            daily::days(self.db, ("meta_ads", metric::AD_SPEND), Some(""), from, to, self.artist).await?;
+        let mut spend: BTreeMap<YearMonth, Option<Decimal>> = BTreeMap::new();
+        for r in &rows {
+            let month = spend.entry(YearMonth::of(r.day)).or_insert(Some(Decimal::ZERO));
+            *month = match (*month, r.amount, r.missing_rate) {
+                (Some(sum), Some(a), false) => Some(sum + a),
+                _ => None,
+            };
+        }
+        if spend.values().any(Option::is_none) {
+            warnings.insert(
+                "ad spend: some amounts have no exchange rate; import rates to include them".to_string(),
             );
         }
         let mut months: BTreeSet<YearMonth> = spend.keys().copied().collect();
         months.extend(revenue.keys().filter_map(|k| YearMonth::from_int(k.0)));
         let (mut spent, mut earned, mut roas) = (Vec::new(), Vec::new(), Vec::new());
         for month in &months {
-            let s = spend.get(month).and_then(|sum| {
-                sum.result().unwrap_or_else(|c| {
-                    warnings.insert(missing_rate_warning("ad spend", &c));
-                    None
-                })
-            });
+            let s = spend.get(month).copied().flatten();
             let r = revenue.get(&(month.as_int(), 0, String::new())).and_then(|g| usd(&g.usd, &mut warnings));
             roas.push(r.zip(s).and_then(|(r, s)| (!s.is_zero()).then(|| r / s)));
             spent.push(s);
@@ -337,7 +339,7 @@ impl Ctx<'_> {
     /// Daily TikTok video views, YouTube views and Linktree views.
     async fn social_growth(&self) -> Result<ChartData, KpiError> {
         let mut out = blank(ChartId::SocialGrowth, "TikTok, YouTube and Linktree views per day", "Day");
-        let filter = self.days();
+        let (from, to) = (self.period.from, self.period.to);
         let mut series = Vec::new();
         for (name, source, m) in [
             ("TikTok video views", SourceId::Tiktok, metric::VIDEO_VIEWS),
@@ -345,7 +347,11 @@ impl Ctx<'_> {
             ("Linktree views", SourceId::Linktree, metric::LINK_VIEWS),
         ] {
             let rows: HashMap<NaiveDate, i64> =
-                daily::count_series(self.db, source, m, &filter).await?.into_iter().collect();
+                daily::days(self.db, (source.as_str(), m), Some(""), from, to, self.artist)
+                    .await?
+                    .into_iter()
+                    .filter_map(|r| Some((r.day, r.value?)))
+                    .collect();
             series.push((name, rows));
         }
         let days: BTreeSet<NaiveDate> = series.iter().flat_map(|(_, rows)| rows.keys().copied()).collect();

@@ -30,10 +30,14 @@ impl Rates {
     }
 
     pub async fn load(db: &Database) -> Result<Self, sqlx::Error> {
+        let mut conn = db.pool().acquire().await?;
+        Self::load_on(&mut conn).await
+    }
+
+    /// The rates as a connection (inside a transaction) sees them.
+    pub async fn load_on(conn: &mut sqlx::SqliteConnection) -> Result<Self, sqlx::Error> {
         let rows: Vec<(String, i64, String)> =
-            sqlx::query_as("SELECT currency, day, usd_per_unit FROM exchange_rates")
-                .fetch_all(db.pool())
-                .await?;
+            sqlx::query_as("SELECT currency, day, usd_per_unit FROM exchange_rates").fetch_all(conn).await?;
         // Rows were validated on import; one that no longer parses is skipped rather than trusted.
         Ok(Self::from_rows(rows.into_iter().filter_map(|(currency, day, rate)| {
             Some((currency, date_from_int(day)?, Decimal::from_str_exact(&rate).ok()?))

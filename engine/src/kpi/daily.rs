@@ -1,241 +1,213 @@
-//! Daily facts over a period: sums, last known values and the Streams rule.
-//!
-//! A source may report the same day both for the whole account (entity 0) and per entity (a
-//! YouTube channel total and its videos): the account's row is taken and its entities' rows are
-//! left out, so a day is never counted twice.
+//! Daily KPIs from `daily_series` (see `warehouse::daily_series`, where the account-over-entity,
+//! currency, snapshot and Streams rules are applied). A range's sum is the running total at its
+//! last day minus the one before its first day, so every period costs a few index lookups.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
-use chrono::NaiveDate;
+use chrono::{Duration, NaiveDate};
 use model::SourceId;
 use rust_decimal::Decimal;
+use sqlx::{QueryBuilder, Sqlite};
 
-use super::currency::{Rates, UsdSum};
 use crate::{
     Database,
     time::{date_from_int, date_int},
-    warehouse::metric,
+    warehouse::daily_series::ALL_ARTISTS,
 };
 
-/// Which daily facts to read: `from..=to` and, under an artist filter, that artist's only.
-#[derive(Clone, Copy, Debug)]
-pub struct DayFilter {
-    pub from: NaiveDate,
-    pub to: NaiveDate,
-    pub artist: Option<i64>,
+/// A series of `daily_series` (part '': all platforms / entities together).
+pub type SeriesId = (&'static str, &'static str);
+
+/// The running totals of a series on a day (the last row on or before it).
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Totals {
+    value: Option<i64>,
+    days: i64,
+    value_cum: i64,
+    amount_cum: Option<Decimal>,
+    missing_cum: i64,
 }
 
-/// The rows of one source in the period, account rows preferred over entity rows of a day.
-const PREFERRED: &str = "WITH pref AS ( \
-    SELECT * FROM daily_facts f WHERE f.source = ?1 AND f.day BETWEEN ?2 AND ?3 \
-      AND (?4 IS NULL OR f.artist_id = ?4) \
-      AND (f.entity_id = 0 OR NOT EXISTS (SELECT 1 FROM daily_facts g WHERE g.source = f.source \
-           AND g.metric = f.metric AND g.artist_id = f.artist_id AND g.entity_id = 0 AND g.day = f.day)))";
-
-/// Σ of every count metric of a source; a metric without rows in the period is absent.
-pub async fn count_sums(
-    db: &Database,
-    source: SourceId,
-    filter: &DayFilter,
-) -> Result<HashMap<String, i64>, sqlx::Error> {
-    let rows: Vec<(String, i64)> = sqlx::query_as(&format!(
-        "{PREFERRED} SELECT metric, SUM(value) FROM pref WHERE value IS NOT NULL GROUP BY metric"
-    ))
-    .bind(source.as_str())
-    .bind(date_int(filter.from))
-    .bind(date_int(filter.to))
-    .bind(filter.artist)
-    .fetch_all(db.pool())
-    .await?;
-    Ok(rows.into_iter().collect())
-}
-
-/// Σ of a decimal metric (watch hours): `None` without rows.
-pub async fn amount_sum(
-    db: &Database,
-    source: SourceId,
-    metric: &str,
-    filter: &DayFilter,
-) -> Result<Option<Decimal>, sqlx::Error> {
-    let rows = amounts(db, source, metric, filter).await?;
-    Ok((!rows.is_empty()).then(|| rows.iter().map(|(_, amount, _)| *amount).sum()))
-}
-
-/// Σ of a money metric in USD, each amount converted at its day's rate.
-pub async fn money_sum(
-    db: &Database,
-    rates: &Rates,
-    source: SourceId,
-    metric: &str,
-    filter: &DayFilter,
-) -> Result<UsdSum, sqlx::Error> {
-    let mut sum = UsdSum::default();
-    for (day, amount, currency) in amounts(db, source, metric, filter).await? {
-        sum.add(rates, amount, currency.as_deref().unwrap_or("USD"), day);
-    }
-    Ok(sum)
-}
-
-/// A money metric's amounts with their day and currency (for sums by month).
-pub async fn amounts(
-    db: &Database,
-    source: SourceId,
-    metric: &str,
-    filter: &DayFilter,
-) -> Result<Vec<(NaiveDate, Decimal, Option<String>)>, sqlx::Error> {
-    let rows: Vec<(i64, String, Option<String>)> = sqlx::query_as(&format!(
-        "{PREFERRED} SELECT day, amount, currency FROM pref WHERE metric = ?5 AND amount IS NOT NULL"
-    ))
-    .bind(source.as_str())
-    .bind(date_int(filter.from))
-    .bind(date_int(filter.to))
-    .bind(filter.artist)
-    .bind(metric)
-    .fetch_all(db.pool())
-    .await?;
-    rows.into_iter()
-        .map(|(day, amount, currency)| {
-            // Written by the loader from a Decimal: a value that no longer parses is corrupt.
-            let amount = Decimal::from_str_exact(&amount).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-            Ok((date_from_int(day).unwrap_or_default(), amount, currency))
-        })
-        .collect()
-}
-
-/// A count metric day by day (account rows preferred), oldest first.
-pub async fn count_series(
-    db: &Database,
-    source: SourceId,
-    metric: &str,
-    filter: &DayFilter,
-) -> Result<Vec<(NaiveDate, i64)>, sqlx::Error> {
-    let rows: Vec<(i64, i64)> = sqlx::query_as(&format!(
-        "{PREFERRED} SELECT day, SUM(value) FROM pref WHERE metric = ?5 AND value IS NOT NULL GROUP BY day ORDER BY day"
-    ))
-    .bind(source.as_str())
-    .bind(date_int(filter.from))
-    .bind(date_int(filter.to))
-    .bind(filter.artist)
-    .bind(metric)
-    .fetch_all(db.pool())
-    .await?;
-    Ok(rows.into_iter().filter_map(|(day, v)| Some((date_from_int(day)?, v))).collect())
-}
-
-/// A snapshot metric (followers, list members): each artist's and entity's last value on or
-/// before `on`, summed; `None` when none is known.
-pub async fn last_known(
-    db: &Database,
-    source: SourceId,
-    metric: &str,
-    on: NaiveDate,
+/// Running totals of some series at some days, for one artist or all.
+#[derive(Clone, Debug, Default)]
+pub struct Cumulative {
+    at: HashMap<(SeriesId, NaiveDate), Totals>,
     artist: Option<i64>,
-) -> Result<Option<i64>, sqlx::Error> {
-    // SQLite takes the bare `value` from the row holding MAX(day).
-    sqlx::query_scalar(
-        "SELECT SUM(v) FROM (SELECT value AS v, MAX(day) FROM daily_facts \
-         WHERE source = ?1 AND metric = ?2 AND day <= ?3 AND (?4 IS NULL OR artist_id = ?4) \
-           AND value IS NOT NULL GROUP BY artist_id, entity_id)",
-    )
-    .bind(source.as_str())
-    .bind(metric)
-    .bind(date_int(on))
-    .bind(artist)
-    .fetch_one(db.pool())
-    .await
 }
 
-/// YouTube's net subscriber change: per artist, video and day the exported net figure, else
-/// gained − lost.
-pub async fn youtube_net_subscribers(db: &Database, filter: &DayFilter) -> Result<Option<i64>, sqlx::Error> {
-    let rows: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(&format!(
-        "{PREFERRED} SELECT metric, artist_id, entity_id, day, value FROM pref \
-         WHERE metric IN (?5, ?6, ?7) AND value IS NOT NULL"
-    ))
-    .bind(SourceId::Youtube.as_str())
-    .bind(date_int(filter.from))
-    .bind(date_int(filter.to))
-    .bind(filter.artist)
-    .bind(metric::SUBSCRIBERS_NET)
-    .bind(metric::SUBSCRIBERS_GAINED)
-    .bind(metric::SUBSCRIBERS_LOST)
-    .fetch_all(db.pool())
-    .await?;
-    #[derive(Default)]
-    struct Day {
-        net: Option<i64>,
-        gained_minus_lost: i64,
-    }
-    let mut days: HashMap<(i64, i64, i64), Day> = HashMap::new();
-    for (m, artist, entity, day, value) in rows {
-        let d = days.entry((artist, entity, day)).or_default();
-        match m.as_str() {
-            metric::SUBSCRIBERS_NET => d.net = Some(value),
-            metric::SUBSCRIBERS_GAINED => d.gained_minus_lost += value,
-            _ => d.gained_minus_lost -= value,
+/// A money sum that could not be converted: the currencies are looked up when needed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MissingRate;
+
+impl Cumulative {
+    /// Loads the totals of `series` at every day of `days` in one statement.
+    pub async fn load(
+        db: &Database,
+        series: &[SeriesId],
+        days: &BTreeSet<NaiveDate>,
+        artist: Option<i64>,
+    ) -> Result<Self, sqlx::Error> {
+        let mut out = Cumulative { at: HashMap::new(), artist };
+        if series.is_empty() || days.is_empty() {
+            return Ok(out);
         }
+        let mut qb = QueryBuilder::<Sqlite>::new("WITH s(source, metric) AS (");
+        qb.push_values(series, |mut b, (source, metric)| {
+            b.push_bind(*source).push_bind(*metric);
+        });
+        qb.push("), b(d) AS (");
+        qb.push_values(days, |mut b, day| {
+            b.push_bind(date_int(*day));
+        });
+        qb.push(
+            ") SELECT s.source, s.metric, b.d, r.value, r.days_cum, r.value_cum, r.amount_cum, r.missing_cum \
+             FROM s CROSS JOIN b JOIN daily_series r ON r.source = s.source AND r.metric = s.metric \
+               AND r.part = '' AND r.artist_id = ",
+        );
+        qb.push_bind(artist.unwrap_or(ALL_ARTISTS));
+        qb.push(
+            " AND r.day = (SELECT MAX(x.day) FROM daily_series x WHERE x.source = s.source AND x.metric = s.metric \
+               AND x.part = '' AND x.artist_id = r.artist_id AND x.day <= b.d)",
+        );
+        type Row = (String, String, i64, Option<i64>, i64, i64, Option<String>, i64);
+        let rows: Vec<Row> = qb.build_query_as().fetch_all(db.pool()).await?;
+        for (source, metric, day, value, days_cum, value_cum, amount_cum, missing_cum) in rows {
+            let Some(id) = series.iter().find(|(s, m)| *s == source && *m == metric) else { continue };
+            let Some(day) = date_from_int(day) else { continue };
+            let amount_cum = amount_cum
+                .map(|a| Decimal::from_str_exact(&a))
+                .transpose()
+                .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+            out.at.insert((*id, day), Totals { value, days: days_cum, value_cum, amount_cum, missing_cum });
+        }
+        Ok(out)
     }
-    Ok((!days.is_empty()).then(|| days.values().map(|d| d.net.unwrap_or(d.gained_minus_lost)).sum()))
+
+    fn totals(&self, series: SeriesId, day: NaiveDate) -> Totals {
+        self.at.get(&(series, day)).cloned().unwrap_or_default()
+    }
+
+    /// Running totals at `to` and just before `from` (both must have been loaded).
+    fn range(&self, series: SeriesId, from: NaiveDate, to: NaiveDate) -> Option<(Totals, Totals)> {
+        let (end, start) = (self.totals(series, to), self.totals(series, from - Duration::days(1)));
+        (end.days > start.days).then_some((end, start))
+    }
+
+    /// Σ of a count over `from..=to`; `None` without a day of data.
+    pub fn count(&self, series: SeriesId, from: NaiveDate, to: NaiveDate) -> Option<i64> {
+        self.range(series, from, to).map(|(end, start)| end.value_cum - start.value_cum)
+    }
+
+    /// Σ of a decimal (hours, USD) over `from..=to`; `Err` when an amount had no exchange rate.
+    pub fn amount(
+        &self,
+        series: SeriesId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Option<Decimal>, MissingRate> {
+        let Some((end, start)) = self.range(series, from, to) else { return Ok(None) };
+        if end.missing_cum > start.missing_cum {
+            return Err(MissingRate);
+        }
+        Ok(Some(end.amount_cum.unwrap_or_default() - start.amount_cum.unwrap_or_default()))
+    }
+
+    /// A snapshot's last known value on or before `on` (all artists: the sum of each one's).
+    pub fn last_known(&self, series: SeriesId, on: NaiveDate) -> Option<i64> {
+        let totals = self.totals(series, on);
+        (totals.days > 0).then_some(totals.value).flatten()
+    }
+
+    /// The currencies without a rate among the series' amounts of `from..=to`.
+    pub async fn missing_currencies(
+        &self,
+        db: &Database,
+        (source, metric): SeriesId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<String>, sqlx::Error> {
+        let lists: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT missing FROM daily_series WHERE source = ? AND metric = ? AND part = '' \
+             AND artist_id = ? AND day BETWEEN ? AND ? AND missing IS NOT NULL",
+        )
+        .bind(source)
+        .bind(metric)
+        .bind(self.artist.unwrap_or(ALL_ARTISTS))
+        .bind(date_int(from))
+        .bind(date_int(to))
+        .fetch_all(db.pool())
+        .await?;
+        let names: BTreeSet<String> = lists.iter().flat_map(|l| l.split(',').map(str::to_string)).collect();
+        Ok(names.into_iter().collect())
+    }
 }
 
-/// The Streams rule: for each (platform, day), over all artists, Spotify for Artists' figure
-/// when it has that day for any artist, else the distributor's (TooLost). Song timelines
-/// (`track_streams`) are per-track views and never count here.
-pub async fn streams(db: &Database, filter: &DayFilter) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar(
-        "WITH s AS (SELECT f.source, f.artist_id, f.day, e.key AS platform, f.value \
-           FROM daily_facts f JOIN entities e ON e.id = f.entity_id \
-           WHERE f.metric = ?1 AND f.source IN (?2, ?3) AND f.day BETWEEN ?4 AND ?5 AND f.value IS NOT NULL) \
-         SELECT SUM(value) FROM s WHERE (?6 IS NULL OR artist_id = ?6) \
-           AND (source = ?2 OR NOT EXISTS (SELECT 1 FROM s w WHERE w.source = ?2 \
-                AND w.platform = s.platform AND w.day = s.day))",
-    )
-    .bind(metric::STREAMS)
-    .bind(SourceId::Spotify.as_str())
-    .bind(SourceId::Toolost.as_str())
-    .bind(date_int(filter.from))
-    .bind(date_int(filter.to))
-    .bind(filter.artist)
-    .fetch_one(db.pool())
-    .await
+/// One day of a series.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DayFigure {
+    /// The platform (streams), or ''.
+    pub part: String,
+    pub day: NaiveDate,
+    pub value: Option<i64>,
+    /// Hours, or money in USD.
+    pub amount: Option<Decimal>,
+    /// Some money of the day had no exchange rate (the amount leaves it out).
+    pub missing_rate: bool,
 }
 
-/// The Streams rule day by day: (platform, day, streams), oldest first.
-pub async fn streams_by_platform(
+/// One series day by day over `from..=to`; `part` `None`: every platform apart (streams).
+pub async fn days(
     db: &Database,
-    filter: &DayFilter,
-) -> Result<Vec<(String, NaiveDate, i64)>, sqlx::Error> {
-    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
-        "WITH s AS (SELECT f.source, f.artist_id, f.day, e.key AS platform, f.value \
-           FROM daily_facts f JOIN entities e ON e.id = f.entity_id \
-           WHERE f.metric = ?1 AND f.source IN (?2, ?3) AND f.day BETWEEN ?4 AND ?5 AND f.value IS NOT NULL) \
-         SELECT platform, day, SUM(value) FROM s WHERE (?6 IS NULL OR artist_id = ?6) \
-           AND (source = ?2 OR NOT EXISTS (SELECT 1 FROM s w WHERE w.source = ?2 \
-                AND w.platform = s.platform AND w.day = s.day)) \
-         GROUP BY platform, day ORDER BY day, platform",
+    (source, metric): (&str, &str),
+    part: Option<&str>,
+    from: NaiveDate,
+    to: NaiveDate,
+    artist: Option<i64>,
+) -> Result<Vec<DayFigure>, sqlx::Error> {
+    type Row = (String, i64, Option<i64>, Option<String>, Option<String>);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT part, day, value, amount, missing FROM daily_series WHERE source = ?1 AND metric = ?2 \
+         AND (?3 IS NULL AND part <> '' OR part = ?3) AND artist_id = ?4 AND day BETWEEN ?5 AND ?6 ORDER BY day, part",
     )
-    .bind(metric::STREAMS)
-    .bind(SourceId::Spotify.as_str())
-    .bind(SourceId::Toolost.as_str())
-    .bind(date_int(filter.from))
-    .bind(date_int(filter.to))
-    .bind(filter.artist)
+    .bind(source)
+    .bind(metric)
+    .bind(part)
+    .bind(artist.unwrap_or(ALL_ARTISTS))
+    .bind(date_int(from))
+    .bind(date_int(to))
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.into_iter().filter_map(|(p, day, v)| Some((p, date_from_int(day)?, v))).collect())
+    let mut out = Vec::with_capacity(rows.len());
+    for (part, day, value, amount, missing) in rows {
+        let Some(day) = date_from_int(day) else { continue };
+        let amount = amount
+            .map(|a| Decimal::from_str_exact(&a))
+            .transpose()
+            .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+        out.push(DayFigure { part, day, value, amount, missing_rate: missing.is_some() });
+    }
+    Ok(out)
 }
 
-/// Sources with facts that carry no artist in the period (left out under an artist filter).
+/// Sources with figures that carry no artist in the period (left out under an artist filter):
+/// the daily `series`, email campaigns and statement months.
 pub async fn unattributed_sources(
     db: &Database,
+    series: &[SeriesId],
     from: NaiveDate,
     to: NaiveDate,
     months: Option<(i64, i64)>,
 ) -> Result<Vec<SourceId>, sqlx::Error> {
+    let days = BTreeSet::from([from - Duration::days(1), to]);
+    let unattributed = Cumulative::load(db, series, &days, Some(0)).await?;
+    let mut names: BTreeSet<String> = series
+        .iter()
+        .filter(|id| unattributed.range(**id, from, to).is_some())
+        .map(|(source, _)| source.to_string())
+        .collect();
     let (m0, m1) = months.unwrap_or((1, 0));
-    let names: Vec<String> = sqlx::query_scalar(
-        "SELECT DISTINCT source FROM daily_facts WHERE artist_id = 0 AND day BETWEEN ?1 AND ?2 \
-         UNION SELECT DISTINCT source FROM email_campaigns WHERE artist_id = 0 AND send_day BETWEEN ?1 AND ?2 \
+    let others: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT source FROM email_campaigns WHERE artist_id = 0 AND send_day BETWEEN ?1 AND ?2 \
          UNION SELECT DISTINCT source FROM revenue_by_store WHERE artist_id = 0 AND sale_month BETWEEN ?3 AND ?4",
     )
     .bind(date_int(from))
@@ -244,5 +216,6 @@ pub async fn unattributed_sources(
     .bind(m1)
     .fetch_all(db.pool())
     .await?;
-    Ok(SourceId::ALL.into_iter().filter(|s| names.iter().any(|n| n == s.as_str())).collect())
+    names.extend(others);
+    Ok(SourceId::ALL.into_iter().filter(|s| names.contains(s.as_str())).collect())
 }

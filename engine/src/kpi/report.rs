@@ -4,19 +4,23 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{Duration, NaiveDate};
-use model::{Basis, KpiId, KpiKind, KpiReport, KpiValue, SourceId};
+use model::{Basis, KpiId, KpiKind, KpiReport, KpiValue};
 use rust_decimal::Decimal;
 
 use super::{
     Period,
     artist::{self, ArtistError},
-    currency::{Rates, UsdSum, missing_rate_warning},
-    daily::{self, DayFilter},
+    currency::{Rates, missing_rate_warning},
+    daily::{self, Cumulative, MissingRate, SeriesId},
     email::{self, EmailTotals},
     freshness::freshness,
     statements::{self, By, LineFilter},
 };
-use crate::{Database, time::YearMonth, warehouse::metric};
+use crate::{
+    Database,
+    time::YearMonth,
+    warehouse::{daily_series::STREAMS, metric},
+};
 
 #[derive(Clone, Debug)]
 pub struct KpiQuery {
@@ -78,16 +82,24 @@ pub async fn report(db: &Database, query: &KpiQuery) -> Result<KpiReport, KpiErr
     let mut warnings = BTreeSet::new();
     let period = query.period;
     let months = period.months();
-    let current = figures(db, &rates, Some(period), &months, artist_id, true, &mut warnings).await?;
-    let previous_months = period.previous_months();
-    let previous =
-        figures(db, &rates, Some(period.previous_daily()), &previous_months, artist_id, true, &mut warnings)
-            .await?;
-    let sparklines = if query.sparklines {
-        sparklines(db, &rates, period, &months, artist_id).await?
+    let previous_period = period.previous_daily();
+    let (day_parts, month_parts) = if query.sparklines {
+        (day_parts(period), month_parts(period, &months))
     } else {
-        BTreeMap::new()
+        (Vec::new(), Vec::new())
     };
+    // Every day whose running totals any figure needs: one lookup statement for all of them.
+    let mut edges = BTreeSet::new();
+    for part in [period, previous_period].iter().chain(&day_parts).chain(month_parts.iter().map(|(p, _)| p)) {
+        edges.insert(part.from - Duration::days(1));
+        edges.insert(part.to);
+    }
+    let cumulative = Cumulative::load(db, KPI_SERIES, &edges, artist_id).await?;
+    let ctx = Ctx { db, rates: &rates, cumulative: &cumulative, artist: artist_id };
+    let current = ctx.figures(period, &months, true, &mut warnings).await?;
+    let previous = ctx.figures(previous_period, &period.previous_months(), true, &mut warnings).await?;
+    let sparklines =
+        if query.sparklines { ctx.sparklines(&day_parts, &month_parts).await? } else { BTreeMap::new() };
 
     if months.is_empty() {
         warnings.insert(format!(
@@ -97,7 +109,8 @@ pub async fn report(db: &Database, query: &KpiQuery) -> Result<KpiReport, KpiErr
     }
     if artist.is_some() {
         let month_ints = months.first().zip(months.last()).map(|(a, b)| (a.as_int(), b.as_int()));
-        let left_out = daily::unattributed_sources(db, period.from, period.to, month_ints).await?;
+        let left_out =
+            daily::unattributed_sources(db, KPI_SERIES, period.from, period.to, month_ints).await?;
         if !left_out.is_empty() {
             let names: Vec<&str> = left_out.iter().map(|s| s.display_name()).collect();
             warnings.insert(format!(
@@ -130,32 +143,117 @@ pub async fn report(db: &Database, query: &KpiQuery) -> Result<KpiReport, KpiErr
     })
 }
 
-/// The figures of `days` (daily facts; skipped when `None`) and `months` (statement lines);
-/// `tops`: also find the top store, track and territory.
-async fn figures(
-    db: &Database,
-    rates: &Rates,
-    days: Option<Period>,
-    months: &[YearMonth],
-    artist: Option<i64>,
-    tops: bool,
-    warnings: &mut BTreeSet<String>,
-) -> Result<Figures, sqlx::Error> {
-    let mut f = Figures::default();
-    let mut usd = |what: &str, sum: UsdSum| match sum.result() {
-        Ok(total) => total,
-        Err(currencies) => {
-            warnings.insert(missing_rate_warning(what, &currencies));
-            None
-        }
-    };
+/// The daily series the KPIs read (part '': all platforms and entities).
+const KPI_SERIES: &[SeriesId] = &[
+    (STREAMS, metric::STREAMS),
+    ("spotify", metric::STREAMS),
+    ("toolost", metric::STREAMS),
+    ("spotify", metric::SAVES),
+    ("spotify", metric::FOLLOWERS),
+    ("tiktok", metric::VIDEO_VIEWS),
+    ("tiktok", metric::PROFILE_VIEWS),
+    ("tiktok", metric::LIKES),
+    ("tiktok", metric::COMMENTS),
+    ("tiktok", metric::SHARES),
+    ("tiktok", metric::FOLLOWERS_GAINED),
+    ("youtube", metric::VIEWS),
+    ("youtube", metric::WATCH_HOURS),
+    ("youtube", metric::SUBSCRIBERS_NET_TOTAL),
+    ("youtube", metric::ESTIMATED_REVENUE),
+    ("linktree", metric::LINK_VIEWS),
+    ("linktree", metric::LINK_CLICKS),
+    ("meta_ads", metric::AD_IMPRESSIONS),
+    ("meta_ads", metric::AD_LINK_CLICKS),
+    ("meta_ads", metric::AD_SPEND),
+    ("mailchimp", metric::LIST_MEMBERS),
+];
 
-    // Statements (monthly).
-    let lines = LineFilter::months(months, artist);
-    let total = statements::revenue(db, rates, &lines, By::Total).await?;
-    if let Some(group) = total.values().next() {
+/// What every part of a report shares.
+struct Ctx<'a> {
+    db: &'a Database,
+    rates: &'a Rates,
+    cumulative: &'a Cumulative,
+    artist: Option<i64>,
+}
+
+impl Ctx<'_> {
+    /// The figures of `days` (daily facts) and `months` (statement lines); `tops`: also find the
+    /// top store, track and territory.
+    async fn figures(
+        &self,
+        days: Period,
+        months: &[YearMonth],
+        tops: bool,
+        warnings: &mut BTreeSet<String>,
+    ) -> Result<Figures, sqlx::Error> {
+        let mut f = self.statement_figures(months, tops, warnings).await?;
+        let c = self.cumulative;
+        let (from, to) = (days.from, days.to);
+        let count = |source: &'static str, m: &'static str| c.count((source, m), from, to);
+        f.streams = count(STREAMS, metric::STREAMS);
+        f.spotify_saves = count("spotify", metric::SAVES);
+        f.spotify_followers = c.last_known(("spotify", metric::FOLLOWERS), to);
+        f.spotify_followers_before = c.last_known(("spotify", metric::FOLLOWERS), from - Duration::days(1));
+        f.tiktok_views = count("tiktok", metric::VIDEO_VIEWS);
+        f.tiktok_profile_views = count("tiktok", metric::PROFILE_VIEWS);
+        f.tiktok_followers_gained = count("tiktok", metric::FOLLOWERS_GAINED);
+        f.tiktok_interactions = [metric::LIKES, metric::COMMENTS, metric::SHARES]
+            .iter()
+            .filter_map(|m| count("tiktok", m))
+            .reduce(|a, b| a + b);
+        f.youtube_views = count("youtube", metric::VIEWS);
+        f.youtube_watch_hours = c.amount(("youtube", metric::WATCH_HOURS), from, to).ok().flatten();
+        f.youtube_subscribers_net = count("youtube", metric::SUBSCRIBERS_NET_TOTAL);
+        f.youtube_revenue =
+            self.usd(("youtube", metric::ESTIMATED_REVENUE), "youtube_revenue_usd", days, warnings).await?;
+        f.link_views = count("linktree", metric::LINK_VIEWS);
+        f.link_clicks = count("linktree", metric::LINK_CLICKS);
+        f.ad_impressions = count("meta_ads", metric::AD_IMPRESSIONS);
+        f.ad_clicks = count("meta_ads", metric::AD_LINK_CLICKS);
+        f.ad_spend = self.usd(("meta_ads", metric::AD_SPEND), "ad_spend_usd", days, warnings).await?;
+        f.email = email::totals(self.db, from, to, self.artist).await?;
+        f.email_subscribers = c.last_known(("mailchimp", metric::LIST_MEMBERS), to);
+        Ok(f)
+    }
+
+    /// A money series' USD sum; `None` and a warning naming the currencies without a rate.
+    async fn usd(
+        &self,
+        series: SeriesId,
+        what: &str,
+        days: Period,
+        warnings: &mut BTreeSet<String>,
+    ) -> Result<Option<Decimal>, sqlx::Error> {
+        match self.cumulative.amount(series, days.from, days.to) {
+            Ok(total) => Ok(total),
+            Err(MissingRate) => {
+                let currencies =
+                    self.cumulative.missing_currencies(self.db, series, days.from, days.to).await?;
+                warnings.insert(missing_rate_warning(what, &currencies));
+                Ok(None)
+            }
+        }
+    }
+
+    async fn statement_figures(
+        &self,
+        months: &[YearMonth],
+        tops: bool,
+        warnings: &mut BTreeSet<String>,
+    ) -> Result<Figures, sqlx::Error> {
+        let (db, rates) = (self.db, self.rates);
+        let mut f = Figures::default();
+        let lines = LineFilter::months(months, self.artist);
+        let total = statements::revenue(db, rates, &lines, By::Total).await?;
+        let Some(group) = total.values().next() else { return Ok(f) };
         f.royalty_units = Some(group.quantity);
-        f.revenue = usd("revenue_usd", group.usd.clone());
+        f.revenue = match group.usd.result() {
+            Ok(total) => total,
+            Err(currencies) => {
+                warnings.insert(missing_rate_warning("revenue_usd", &currencies));
+                None
+            }
+        };
         if f.revenue.is_some() && tops {
             let names = Names::load(db).await?;
             let by_store = statements::revenue(db, rates, &lines, By::Store).await?;
@@ -167,97 +265,69 @@ async fn figures(
                 statements::top(&by_country, |k| (!k.2.is_empty()).then(|| k.2.clone())).ok().flatten();
         }
         f.avg_lag_days = statements::average_lag_days(db, &lines).await?;
+        Ok(f)
     }
 
-    // Daily facts.
-    let Some(days) = days else { return Ok(f) };
-    let filter = DayFilter { from: days.from, to: days.to, artist };
-    f.streams = daily::streams(db, &filter).await?;
-    let spotify = daily::count_sums(db, SourceId::Spotify, &filter).await?;
-    f.spotify_saves = spotify.get(metric::SAVES).copied();
-    f.spotify_followers =
-        daily::last_known(db, SourceId::Spotify, metric::FOLLOWERS, days.to, artist).await?;
-    f.spotify_followers_before =
-        daily::last_known(db, SourceId::Spotify, metric::FOLLOWERS, days.from - Duration::days(1), artist)
-            .await?;
-
-    let tiktok = daily::count_sums(db, SourceId::Tiktok, &filter).await?;
-    f.tiktok_views = tiktok.get(metric::VIDEO_VIEWS).copied();
-    f.tiktok_profile_views = tiktok.get(metric::PROFILE_VIEWS).copied();
-    f.tiktok_followers_gained = tiktok.get(metric::FOLLOWERS_GAINED).copied();
-    f.tiktok_interactions = [metric::LIKES, metric::COMMENTS, metric::SHARES]
-        .iter()
-        .filter_map(|m| tiktok.get(*m).copied())
-        .reduce(|a, b| a + b);
-
-    let youtube = daily::count_sums(db, SourceId::Youtube, &filter).await?;
-    f.youtube_views = youtube.get(metric::VIEWS).copied();
-    f.youtube_watch_hours = daily::amount_sum(db, SourceId::Youtube, metric::WATCH_HOURS, &filter).await?;
-    f.youtube_subscribers_net = daily::youtube_net_subscribers(db, &filter).await?;
-    let yt_revenue =
-        daily::money_sum(db, rates, SourceId::Youtube, metric::ESTIMATED_REVENUE, &filter).await?;
-    f.youtube_revenue = usd("youtube_revenue_usd", yt_revenue);
-
-    let linktree = daily::count_sums(db, SourceId::Linktree, &filter).await?;
-    f.link_views = linktree.get(metric::LINK_VIEWS).copied();
-    f.link_clicks = linktree.get(metric::LINK_CLICKS).copied();
-
-    let meta = daily::count_sums(db, SourceId::MetaAds, &filter).await?;
-    f.ad_impressions = meta.get(metric::AD_IMPRESSIONS).copied();
-    f.ad_clicks = meta.get(metric::AD_LINK_CLICKS).copied();
-    let spend = daily::money_sum(db, rates, SourceId::MetaAds, metric::AD_SPEND, &filter).await?;
-    f.ad_spend = usd("ad_spend_usd", spend);
-
-    f.email = email::totals(db, days.from, days.to, artist).await?;
-    f.email_subscribers =
-        daily::last_known(db, SourceId::Mailchimp, metric::LIST_MEMBERS, days.to, artist).await?;
-    Ok(f)
+    /// Each KPI over the parts: daily KPIs over `day_parts`, statement KPIs (and ratios built
+    /// from them) over `month_parts`.
+    async fn sparklines(
+        &self,
+        day_parts: &[Period],
+        month_parts: &[(Period, YearMonth)],
+    ) -> Result<BTreeMap<KpiId, Vec<Option<Decimal>>>, sqlx::Error> {
+        // Warnings of the parts repeat the whole period's.
+        let mut ignored = BTreeSet::new();
+        let mut by_days = Vec::new();
+        for part in day_parts {
+            by_days.push(values(&self.figures(*part, &[], false, &mut ignored).await?));
+        }
+        let mut by_months = Vec::new();
+        for (part, month) in month_parts {
+            by_months.push(values(&self.figures(*part, &[*month], false, &mut ignored).await?));
+        }
+        let monthly =
+            |id: KpiId| matches!(id, KpiId::Roas | KpiId::RevenuePer1kUnits) || id.basis() == Basis::Monthly;
+        Ok(KpiId::ALL
+            .iter()
+            .filter(|id| {
+                !matches!(id, KpiId::RevenueChangePct | KpiId::StreamsChangePct) && id.kind() != KpiKind::Text
+            })
+            .map(|&id| {
+                let parts = if monthly(id) { &by_months } else { &by_days };
+                let points = parts
+                    .iter()
+                    .map(|p| p.get(&id).cloned().flatten().and_then(|v| v.as_decimal()))
+                    .collect();
+                (id, points)
+            })
+            .collect())
+    }
 }
 
 /// Points per sparkline at most.
 const SPARKLINE_POINTS: i64 = 12;
 
-/// Each KPI over consecutive parts of the period: daily KPIs over up to 12 runs of days,
-/// statement KPIs (and ratios built from them) month by month, the last 12 months at most.
-async fn sparklines(
-    db: &Database,
-    rates: &Rates,
-    period: Period,
-    months: &[YearMonth],
-    artist: Option<i64>,
-) -> Result<BTreeMap<KpiId, Vec<Option<Decimal>>>, sqlx::Error> {
-    // Warnings of the parts repeat the whole period's.
-    let mut ignored = BTreeSet::new();
-    let mut by_days = Vec::new();
+/// Up to 12 runs of days covering the period.
+fn day_parts(period: Period) -> Vec<Period> {
     let n = period.days().min(SPARKLINE_POINTS);
-    for i in 0..n {
-        let from = period.from + Duration::days(i * period.days() / n);
-        let to = period.from + Duration::days((i + 1) * period.days() / n - 1);
-        let part = Period { from, to };
-        by_days.push(values(&figures(db, rates, Some(part), &[], artist, false, &mut ignored).await?));
-    }
-    let mut by_months = Vec::new();
-    let recent = &months[months.len().saturating_sub(SPARKLINE_POINTS as usize)..];
-    for month in recent {
-        let next = month.first_day().checked_add_months(chrono::Months::new(1)).unwrap_or(month.first_day());
-        let part = Period { from: month.first_day(), to: (next - Duration::days(1)).min(period.to) };
-        by_months
-            .push(values(&figures(db, rates, Some(part), &[*month], artist, false, &mut ignored).await?));
-    }
-    let monthly =
-        |id: KpiId| matches!(id, KpiId::Roas | KpiId::RevenuePer1kUnits) || id.basis() == Basis::Monthly;
-    Ok(KpiId::ALL
+    (0..n)
+        .map(|i| Period {
+            from: period.from + Duration::days(i * period.days() / n),
+            to: period.from + Duration::days((i + 1) * period.days() / n - 1),
+        })
+        .collect()
+}
+
+/// The period's months (the last 12 at most), each with its days inside the period.
+fn month_parts(period: Period, months: &[YearMonth]) -> Vec<(Period, YearMonth)> {
+    months[months.len().saturating_sub(SPARKLINE_POINTS as usize)..]
         .iter()
-        .filter(|id| {
-            !matches!(id, KpiId::RevenueChangePct | KpiId::StreamsChangePct) && id.kind() != KpiKind::Text
+        .map(|month| {
+            let next =
+                month.first_day().checked_add_months(chrono::Months::new(1)).unwrap_or(month.first_day());
+            (Period { from: month.first_day(), to: (next - Duration::days(1)).min(period.to) }, *month)
         })
-        .map(|&id| {
-            let parts = if monthly(id) { &by_months } else { &by_days };
-            let points =
-                parts.iter().map(|p| p.get(&id).cloned().flatten().and_then(|v| v.as_decimal())).collect();
-            (id, points)
-        })
-        .collect())
+        .collect()
 }
 
 /// Store names and track ISRCs by id (small dimension tables).

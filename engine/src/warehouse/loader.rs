@@ -3,16 +3,19 @@
 //! in multi-row batches; a fact whose natural key is already stored is skipped or replaced by the
 //! rules of its table.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use model::SourceId;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use super::{
     DailyFact, EmailCampaign, EntityRef, ExchangeRate, Measure, Record, StatementLine, WindowFact, alias_key,
-    money, rollup,
+    daily_series, money, rollup,
 };
-use crate::time::{YearMonth, date_int};
+use crate::{
+    kpi::currency::Rates,
+    time::{YearMonth, date_int},
+};
 
 /// Rows per INSERT: at 22 bound values each, far below SQLite's 32,766-variable limit.
 const BATCH_ROWS: usize = 1000;
@@ -76,6 +79,10 @@ pub struct Loader<'c> {
     lines_before: Option<i64>,
     daily: Vec<PendingFact>,
     window: Vec<PendingFact>,
+    /// Sources whose daily facts this file wrote: their `daily_series` are rebuilt at the end.
+    daily_sources: BTreeSet<SourceId>,
+    /// Exchange rates changed: every USD figure of `daily_series` is recomputed.
+    rates_changed: bool,
     stats: LoadStats,
 }
 
@@ -95,6 +102,8 @@ impl<'c> Loader<'c> {
             lines_before: None,
             daily: Vec::new(),
             window: Vec::new(),
+            daily_sources: BTreeSet::new(),
+            rates_changed: false,
             stats: LoadStats::default(),
         }
     }
@@ -124,6 +133,7 @@ impl<'c> Loader<'c> {
             }
             Record::Daily(fact) => {
                 let DailyFact { source, metric, artist, entity, day, measure } = *fact;
+                self.daily_sources.insert(source);
                 let (artist_id, entity_id) = self.ids(source, artist, entity).await?;
                 let day = date_int(day);
                 let source = source.as_str();
@@ -162,6 +172,14 @@ impl<'c> Loader<'c> {
         self.flush_facts(true).await?;
         if let Some(before) = self.lines_before {
             rollup::add_lines_after(self.conn, before).await?;
+        }
+        if self.rates_changed {
+            daily_series::refresh_all(self.conn).await?;
+        } else if !self.daily_sources.is_empty() {
+            let rates = Rates::load_on(self.conn).await?;
+            for source in &self.daily_sources {
+                daily_series::refresh(self.conn, *source, &rates).await?;
+            }
         }
         Ok(self.stats)
     }
@@ -281,6 +299,7 @@ impl<'c> Loader<'c> {
     }
 
     async fn exchange_rate(&mut self, line: u64, rate: ExchangeRate) -> Result<(), LoadError> {
+        self.rates_changed = true;
         sqlx::query(
             "INSERT INTO exchange_rates (currency, day, usd_per_unit, raw_file_id, line) VALUES (?, ?, ?, ?, ?) \
              ON CONFLICT (currency, day) DO UPDATE SET usd_per_unit = excluded.usd_per_unit, \

@@ -54,3 +54,13 @@ pub const AD_REACH: &str = "ad_reach";
 pub const AD_LINK_CLICKS: &str = "ad_link_clicks";
 pub const AD_CLICKS_ALL: &str = "ad_clicks_all";
 pub const AD_RESULTS: &str = "ad_results";
+
+// Derived by the loader into `daily_series` (never in `daily_facts`).
+/// YouTube's net subscriber change per day: the exported net figure, else gained − lost.
+pub const SUBSCRIBERS_NET_TOTAL: &str = "subscribers_net_total";
+
+/// Snapshot metrics: a day's value is a level, not an amount of that day, so it is never summed
+/// over days (the last known value counts).
+pub fn is_snapshot(metric: &str) -> bool {
+    matches!(metric, FOLLOWERS | LIST_MEMBERS | MONTHLY_LISTENERS | MONTHLY_ACTIVE_LISTENERS)
+}

@@ -1,6 +1,7 @@
 //! The curated zone: typed records, dimension lookups and the loader that writes one file's
 //! records inside the caller's transaction.
 
+pub mod daily_series;
 mod loader;
 pub mod metric;
 pub mod money;
@@ -21,6 +22,7 @@ pub const FACT_TABLES: &[&str] = &[
     "revenue_by_country",
     "revenue_by_track_country",
     "daily_facts",
+    "daily_series",
     "window_facts",
     "email_campaigns",
     "exchange_rates",
