@@ -248,6 +248,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let ms = started.elapsed().as_secs_f64() * 1000.0;
                 first.get_or_insert(ms);
                 record("dashboard (38 KPIs, previous period, sparklines)", ms);
+                if round == 1 && std::env::var_os("BENCH_VERBOSE").is_some() {
+                    println!("  {} .. {} {:?}: {ms:.1} ms", period.from, period.to, artist);
+                }
                 if round == 0 && artist.is_none() && period == periods[3] {
                     println!(
                         "  12 months, all artists: revenue_usd = {:?}",

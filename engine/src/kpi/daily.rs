@@ -59,16 +59,22 @@ impl Cumulative {
         qb.push_values(days, |mut b, day| {
             b.push_bind(date_int(*day));
         });
+        // The latest day on or before each edge is found first (an index seek per series and
+        // edge), then its row is read by its key.
+        let artist_id = artist.unwrap_or(ALL_ARTISTS);
         qb.push(
-            ") SELECT s.source, s.metric, b.d, r.value, r.days_cum, r.value_cum, r.amount_cum, r.missing_cum \
-             FROM s CROSS JOIN b JOIN daily_series r ON r.source = s.source AND r.metric = s.metric \
-               AND r.part = '' AND r.artist_id = ",
+            "), latest AS (SELECT s.source, s.metric, b.d, (SELECT MAX(x.day) FROM daily_series x \
+             WHERE x.source = s.source AND x.metric = s.metric AND x.part = '' AND x.artist_id = ",
         );
-        qb.push_bind(artist.unwrap_or(ALL_ARTISTS));
+        qb.push_bind(artist_id);
         qb.push(
-            " AND r.day = (SELECT MAX(x.day) FROM daily_series x WHERE x.source = s.source AND x.metric = s.metric \
-               AND x.part = '' AND x.artist_id = r.artist_id AND x.day <= b.d)",
+            " AND x.day <= b.d) AS day FROM s CROSS JOIN b) \
+             SELECT l.source, l.metric, l.d, r.value, r.days_cum, r.value_cum, r.amount_cum, r.missing_cum \
+             FROM latest l JOIN daily_series r ON r.source = l.source AND r.metric = l.metric AND r.part = '' \
+               AND r.artist_id = ",
         );
+        qb.push_bind(artist_id);
+        qb.push(" AND r.day = l.day");
         type Row = (String, String, i64, Option<i64>, i64, i64, Option<String>, i64);
         let rows: Vec<Row> = qb.build_query_as().fetch_all(db.pool()).await?;
         for (source, metric, day, value, days_cum, value_cum, amount_cum, missing_cum) in rows {

@@ -15,36 +15,61 @@ pub struct EmailTotals {
     pub unsubscribes: Option<i64>,
 }
 
-pub async fn totals(
-    db: &Database,
-    from: NaiveDate,
-    to: NaiveDate,
-    artist: Option<i64>,
-) -> Result<EmailTotals, sqlx::Error> {
-    let (any, campaigns, delivered, unique_opens, unique_clicks, unsubscribes): (
-        i64,
-        i64,
-        Option<i64>,
-        Option<i64>,
-        Option<i64>,
-        Option<i64>,
-    ) = sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM email_campaigns LIMIT 1)), COUNT(*), SUM(delivered), \
-         SUM(unique_opens), SUM(unique_clicks), SUM(unsubscribes) FROM email_campaigns \
-         WHERE send_day BETWEEN ?1 AND ?2 AND (?3 IS NULL OR artist_id = ?3)",
-    )
-    .bind(date_int(from))
-    .bind(date_int(to))
-    .bind(artist)
-    .fetch_one(db.pool())
-    .await?;
-    Ok(EmailTotals {
-        campaigns: (any > 0).then_some(campaigns),
-        delivered,
-        unique_opens,
-        unique_clicks,
-        unsubscribes,
-    })
+/// The campaigns' counts by send day, loaded once for a report and summed for any part of it.
+#[derive(Clone, Debug, Default)]
+pub struct EmailDays {
+    /// Whether any campaign was ever imported.
+    any: bool,
+    /// (send day, delivered, unique opens, unique clicks, unsubscribes), by day.
+    rows: Vec<(NaiveDate, Option<i64>, Option<i64>, Option<i64>, Option<i64>)>,
+}
+
+impl EmailDays {
+    pub async fn load(
+        db: &Database,
+        from: NaiveDate,
+        to: NaiveDate,
+        artist: Option<i64>,
+    ) -> Result<Self, sqlx::Error> {
+        let any: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM email_campaigns LIMIT 1)")
+            .fetch_one(db.pool())
+            .await?;
+        type Row = (i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT send_day, delivered, unique_opens, unique_clicks, unsubscribes FROM email_campaigns \
+             WHERE send_day BETWEEN ?1 AND ?2 AND (?3 IS NULL OR artist_id = ?3) ORDER BY send_day",
+        )
+        .bind(date_int(from))
+        .bind(date_int(to))
+        .bind(artist)
+        .fetch_all(db.pool())
+        .await?;
+        let rows = rows
+            .into_iter()
+            .filter_map(|(day, d, o, c, u)| Some((crate::time::date_from_int(day)?, d, o, c, u)))
+            .collect();
+        Ok(Self { any: any > 0, rows })
+    }
+
+    /// Sums over the campaigns sent in `from..=to` (within what was loaded).
+    pub fn totals(&self, from: NaiveDate, to: NaiveDate) -> EmailTotals {
+        let sum = |a: Option<i64>, b: Option<i64>| match (a, b) {
+            (Some(a), Some(b)) => Some(a + b),
+            (a, b) => a.or(b),
+        };
+        let mut t = EmailTotals { campaigns: self.any.then_some(0), ..EmailTotals::default() };
+        for (day, delivered, opens, clicks, unsubscribes) in &self.rows {
+            if *day < from || *day > to {
+                continue;
+            }
+            t.campaigns = t.campaigns.map(|n| n + 1);
+            t.delivered = sum(t.delivered, *delivered);
+            t.unique_opens = sum(t.unique_opens, *opens);
+            t.unique_clicks = sum(t.unique_clicks, *clicks);
+            t.unsubscribes = sum(t.unsubscribes, *unsubscribes);
+        }
+        t
+    }
 }
 
 /// One campaign sent in the period.

@@ -12,7 +12,7 @@ use super::{
     artist::{self, ArtistError},
     currency::{Rates, missing_rate_warning},
     daily::{self, Cumulative, MissingRate, SeriesId},
-    email::{self, EmailTotals},
+    email::{EmailDays, EmailTotals},
     freshness::freshness,
     statements::{self, By, LineFilter},
 };
@@ -95,7 +95,8 @@ pub async fn report(db: &Database, query: &KpiQuery) -> Result<KpiReport, KpiErr
         edges.insert(part.to);
     }
     let cumulative = Cumulative::load(db, KPI_SERIES, &edges, artist_id).await?;
-    let ctx = Ctx { db, rates: &rates, cumulative: &cumulative, artist: artist_id };
+    let email = EmailDays::load(db, previous_period.from, period.to, artist_id).await?;
+    let ctx = Ctx { db, rates: &rates, cumulative: &cumulative, email: &email, artist: artist_id };
     let current = ctx.figures(period, &months, true, &mut warnings).await?;
     let previous = ctx.figures(previous_period, &period.previous_months(), true, &mut warnings).await?;
     let sparklines =
@@ -173,6 +174,7 @@ struct Ctx<'a> {
     db: &'a Database,
     rates: &'a Rates,
     cumulative: &'a Cumulative,
+    email: &'a EmailDays,
     artist: Option<i64>,
 }
 
@@ -187,6 +189,17 @@ impl Ctx<'_> {
         warnings: &mut BTreeSet<String>,
     ) -> Result<Figures, sqlx::Error> {
         let mut f = self.statement_figures(months, tops, warnings).await?;
+        self.add_daily(&mut f, days, warnings).await?;
+        Ok(f)
+    }
+
+    /// The daily figures of `days` into `f`.
+    async fn add_daily(
+        &self,
+        f: &mut Figures,
+        days: Period,
+        warnings: &mut BTreeSet<String>,
+    ) -> Result<(), sqlx::Error> {
         let c = self.cumulative;
         let (from, to) = (days.from, days.to);
         let count = |source: &'static str, m: &'static str| c.count((source, m), from, to);
@@ -211,9 +224,9 @@ impl Ctx<'_> {
         f.ad_impressions = count("meta_ads", metric::AD_IMPRESSIONS);
         f.ad_clicks = count("meta_ads", metric::AD_LINK_CLICKS);
         f.ad_spend = self.usd(("meta_ads", metric::AD_SPEND), "ad_spend_usd", days, warnings).await?;
-        f.email = email::totals(self.db, from, to, self.artist).await?;
+        f.email = self.email.totals(from, to);
         f.email_subscribers = c.last_known(("mailchimp", metric::LIST_MEMBERS), to);
-        Ok(f)
+        Ok(())
     }
 
     /// A money series' USD sum; `None` and a warning naming the currencies without a rate.
@@ -281,9 +294,24 @@ impl Ctx<'_> {
         for part in day_parts {
             by_days.push(values(&self.figures(*part, &[], false, &mut ignored).await?));
         }
+        // The months' statement figures in two queries rather than two per month.
+        let months: Vec<YearMonth> = month_parts.iter().map(|(_, m)| *m).collect();
+        let lines = LineFilter::months(&months, self.artist);
+        let revenue = statements::revenue(self.db, self.rates, &lines, By::Month).await?;
+        let lags = statements::lag_by_month(self.db, &lines).await?;
         let mut by_months = Vec::new();
         for (part, month) in month_parts {
-            by_months.push(values(&self.figures(*part, &[*month], false, &mut ignored).await?));
+            let mut f = Figures::default();
+            if let Some(group) = revenue.get(&(month.as_int(), 0, String::new())) {
+                f.royalty_units = Some(group.quantity);
+                f.revenue = group.usd.result().ok().flatten();
+            }
+            f.avg_lag_days = lags
+                .get(&month.as_int())
+                .filter(|(_, lines)| *lines > 0)
+                .map(|(days, lines)| Decimal::from(*days) / Decimal::from(*lines));
+            self.add_daily(&mut f, *part, &mut ignored).await?;
+            by_months.push(values(&f));
         }
         let monthly =
             |id: KpiId| matches!(id, KpiId::Roas | KpiId::RevenuePer1kUnits) || id.basis() == Basis::Monthly;

@@ -146,7 +146,8 @@ async fn add_rests(
         .replace("track_id", "COALESCE(track_id, 0)")
         .replace("country", "COALESCE(country, '')");
     let mut qb = QueryBuilder::<Sqlite>::new(format!(
-        "SELECT {keys}, currency, COALESCE(sale_date, sale_month * 100 + 1), earnings_rest FROM statement_lines"
+        "SELECT {keys}, currency, {}, earnings_rest FROM statement_lines",
+        crate::warehouse::rollup::RATE_DAY
     ));
     let lines_filter = LineFilter { artist: None, ..*filter };
     push_filter(&mut qb, &lines_filter, months);
@@ -166,21 +167,34 @@ async fn add_rests(
 
 /// Mean days from the first day of the sale month to the reporting date, over the lines.
 pub async fn average_lag_days(db: &Database, filter: &LineFilter) -> Result<Option<Decimal>, sqlx::Error> {
-    let Some(months) = filter.months else { return Ok(None) };
+    let by_month = lag_by_month(db, filter).await?;
+    let (days, lines) = by_month.values().fold((0, 0), |(d, l), (days, lines)| (d + days, l + lines));
+    Ok((lines > 0).then(|| Decimal::from(days) / Decimal::from(lines)))
+}
+
+/// Per sale month (YYYYMM): the days from its first day to the lines' reporting dates, added up,
+/// and the number of lines.
+pub async fn lag_by_month(
+    db: &Database,
+    filter: &LineFilter,
+) -> Result<HashMap<i64, (i64, i64)>, sqlx::Error> {
+    let mut out = HashMap::new();
+    let Some(months) = filter.months else { return Ok(out) };
     let mut qb =
         QueryBuilder::<Sqlite>::new("SELECT sale_month, reporting_date, SUM(lines) FROM revenue_by_store");
     push_filter(&mut qb, filter, months);
     qb.push(" GROUP BY 1, 2");
     let rows: Vec<(i64, i64, i64)> = qb.build_query_as().fetch_all(db.pool()).await?;
-    let (mut days, mut lines) = (0i64, 0i64);
-    for (month, reporting, n) in rows {
-        let (Some(month), Some(reporting)) = (YearMonth::from_int(month), date_from_int(reporting)) else {
+    for (month_int, reporting, n) in rows {
+        let (Some(month), Some(reporting)) = (YearMonth::from_int(month_int), date_from_int(reporting))
+        else {
             continue;
         };
-        days += (reporting - month.first_day()).num_days() * n;
-        lines += n;
+        let entry: &mut (i64, i64) = out.entry(month_int).or_default();
+        entry.0 += (reporting - month.first_day()).num_days() * n;
+        entry.1 += n;
     }
-    Ok((lines > 0).then(|| Decimal::from(days) / Decimal::from(lines)))
+    Ok(out)
 }
 
 /// The key with the highest revenue; ties go to the smallest name. `Err` when a group's revenue

@@ -8,31 +8,56 @@ use sqlx::SqliteConnection;
 pub const ROLLUP_TABLES: &[&str] =
     &["revenue_by_store", "revenue_by_track", "revenue_by_country", "revenue_by_track_country"];
 
+/// The day whose exchange rate converts a line: its sale date (TooLost) or the first day of its
+/// sale month. USD needs no rate, so its lines share one day per month (fewer rollup rows).
+macro_rules! rate_day {
+    () => {
+        "CASE WHEN currency = 'USD' THEN sale_month * 100 + 1 ELSE COALESCE(sale_date, sale_month * 100 + 1) END"
+    };
+}
+pub(crate) const RATE_DAY: &str = rate_day!();
+
 /// (table, its grouping columns as stored, the same columns computed from a line).
 const ROLLUPS: &[(&str, &str, &str)] = &[
     (
         "revenue_by_store",
         "sale_month, source, artist_id, store_id, currency, rate_day, reporting_date",
-        "sale_month, source, COALESCE(artist_id, 0), store_id, currency, \
-         COALESCE(sale_date, sale_month * 100 + 1), reporting_date",
+        concat!(
+            "sale_month, source, COALESCE(artist_id, 0), store_id, currency, \
+         ",
+            rate_day!(),
+            ", reporting_date"
+        ),
     ),
     (
         "revenue_by_track",
         "sale_month, source, artist_id, store_id, track_id, currency, rate_day",
-        "sale_month, source, COALESCE(artist_id, 0), store_id, COALESCE(track_id, 0), currency, \
-         COALESCE(sale_date, sale_month * 100 + 1)",
+        concat!(
+            "sale_month, source, COALESCE(artist_id, 0), store_id, COALESCE(track_id, 0), currency, \
+         ",
+            rate_day!(),
+            ""
+        ),
     ),
     (
         "revenue_by_country",
         "sale_month, source, artist_id, country, currency, rate_day",
-        "sale_month, source, COALESCE(artist_id, 0), COALESCE(country, ''), currency, \
-         COALESCE(sale_date, sale_month * 100 + 1)",
+        concat!(
+            "sale_month, source, COALESCE(artist_id, 0), COALESCE(country, ''), currency, \
+         ",
+            rate_day!(),
+            ""
+        ),
     ),
     (
         "revenue_by_track_country",
         "track_id, sale_month, source, artist_id, store_id, country, currency, rate_day",
-        "COALESCE(track_id, 0), sale_month, source, COALESCE(artist_id, 0), store_id, COALESCE(country, ''), \
-         currency, COALESCE(sale_date, sale_month * 100 + 1)",
+        concat!(
+            "COALESCE(track_id, 0), sale_month, source, COALESCE(artist_id, 0), store_id, COALESCE(country, ''), \
+         currency, ",
+            rate_day!(),
+            ""
+        ),
     ),
 ];
 
