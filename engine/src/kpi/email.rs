@@ -15,13 +15,15 @@ pub struct EmailTotals {
     pub unsubscribes: Option<i64>,
 }
 
+/// A campaign's send day and (delivered, unique opens, unique clicks, unsubscribes).
+type CampaignCounts = (NaiveDate, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+
 /// The campaigns' counts by send day, loaded once for a report and summed for any part of it.
 #[derive(Clone, Debug, Default)]
 pub struct EmailDays {
     /// Whether any campaign was ever imported.
     any: bool,
-    /// (send day, delivered, unique opens, unique clicks, unsubscribes), by day.
-    rows: Vec<(NaiveDate, Option<i64>, Option<i64>, Option<i64>, Option<i64>)>,
+    rows: Vec<CampaignCounts>,
 }
 
 impl EmailDays {
