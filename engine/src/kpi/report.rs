@@ -97,10 +97,22 @@ pub async fn report(db: &Database, query: &KpiQuery) -> Result<KpiReport, KpiErr
     let cumulative = Cumulative::load(db, KPI_SERIES, &edges, artist_id).await?;
     let email = EmailDays::load(db, previous_period.from, period.to, artist_id).await?;
     let ctx = Ctx { db, rates: &rates, cumulative: &cumulative, email: &email, artist: artist_id };
-    let current = ctx.figures(period, &months, true, &mut warnings).await?;
-    let previous = ctx.figures(previous_period, &period.previous_months(), true, &mut warnings).await?;
-    let sparklines =
-        if query.sparklines { ctx.sparklines(&day_parts, &month_parts).await? } else { BTreeMap::new() };
+    // The three parts run at once: SQLite serves each on its own connection (and thread).
+    let previous_months = period.previous_months();
+    let (mut current_warnings, mut previous_warnings) = (BTreeSet::new(), BTreeSet::new());
+    let (current, previous, sparklines) = tokio::try_join!(
+        ctx.figures(period, &months, true, &mut current_warnings),
+        ctx.figures(previous_period, &previous_months, true, &mut previous_warnings),
+        async {
+            if query.sparklines {
+                ctx.sparklines(&day_parts, &month_parts).await
+            } else {
+                Ok(BTreeMap::new())
+            }
+        },
+    )?;
+    warnings.extend(current_warnings);
+    warnings.extend(previous_warnings);
 
     if months.is_empty() {
         warnings.insert(format!(
@@ -268,12 +280,14 @@ impl Ctx<'_> {
             }
         };
         if f.revenue.is_some() && tops {
-            let names = Names::load(db).await?;
-            let by_store = statements::revenue(db, rates, &lines, By::Store).await?;
+            let (names, by_store, by_track, by_country) = tokio::try_join!(
+                Names::load(db),
+                statements::revenue(db, rates, &lines, By::Store),
+                statements::revenue(db, rates, &lines, By::Track),
+                statements::revenue(db, rates, &lines, By::Country),
+            )?;
             f.top_store = statements::top(&by_store, |k| names.stores.get(&k.0).cloned()).ok().flatten();
-            let by_track = statements::revenue(db, rates, &lines, By::Track).await?;
             f.top_track = statements::top(&by_track, |k| names.isrcs.get(&k.0).cloned()).ok().flatten();
-            let by_country = statements::revenue(db, rates, &lines, By::Country).await?;
             f.top_territory =
                 statements::top(&by_country, |k| (!k.2.is_empty()).then(|| k.2.clone())).ok().flatten();
         }
