@@ -35,7 +35,7 @@ WHERE statement_lines.id = p.id;
 CREATE INDEX statement_lines_with_rest ON statement_lines (sale_month) WHERE earnings_rest IS NOT NULL;
 
 -- `rate_day` is the day whose exchange rate converts the amounts: the sale date when the line has
--- one (TooLost), else the first day of the sale month (always that for USD, which needs no rate). artist_id / track_id 0 and country ''
+-- one (TooLost), else the first day of the sale month. artist_id / track_id 0 and country ''
 -- mean "not given" (NULLs would defeat the upsert keys).
 
 -- Revenue, units and line counts by month and store (revenue, royalty units, reporting lag,
