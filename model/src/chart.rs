@@ -107,6 +107,9 @@ impl Series {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ChartData {
     pub id: ChartId,
+    /// The period shown (ISO dates, both included).
+    pub from: String,
+    pub to: String,
     pub title: String,
     /// What the categories are ("Sale month", "Store", "Day"…): the CSV's first header.
     pub category_label: String,
@@ -147,8 +150,8 @@ impl ChartData {
     }
 
     /// A file name for the download: `soundcheck-revenue-by-store-2025-01-01-2025-06-30.csv`.
-    pub fn csv_name(&self, from: &str, to: &str) -> String {
-        format!("soundcheck-{}-{from}-{to}.csv", self.id.as_str())
+    pub fn csv_name(&self) -> String {
+        format!("soundcheck-{}-{}-{}.csv", self.id.as_str(), self.from, self.to)
     }
 }
 
@@ -169,6 +172,8 @@ mod tests {
     fn csv_holds_the_rounded_numbers_and_quotes_names() {
         let chart = ChartData {
             id: ChartId::RevenueByStore,
+            from: "2025-01-01".into(),
+            to: "2025-06-30".into(),
             title: "Revenue by store".into(),
             category_label: "Store".into(),
             categories: vec!["Spotify".into(), "Amazon \"Unlimited\", US".into()],
@@ -191,7 +196,7 @@ mod tests {
             "Store,Revenue (USD),Share (%)\nSpotify,12.35,12.35\n\"Amazon \"\"Unlimited\"\", US\",,50\n"
         );
         assert_eq!(
-            chart.csv_name("2025-01-01", "2025-06-30"),
+            chart.csv_name(),
             "soundcheck-revenue-by-store-2025-01-01-2025-06-30.csv"
         );
         assert!(!chart.is_empty());

@@ -56,12 +56,12 @@ fn SourcesTable(statuses: Vec<SourceStatus>) -> impl IntoView {
                 SourceKind::ExportAndApi => "Export files or API",
             };
             let (files, values, latest) = if s.files_loaded == 0 {
-                ("No imports yet".to_string(), String::new(), String::new())
+                ("No imports yet".to_string(), None, None)
             } else {
                 (
                     format!("{} file{}", s.files_loaded, if s.files_loaded == 1 { "" } else { "s" }),
-                    thousands(s.values),
-                    s.latest_data_day.unwrap_or_default(),
+                    Some(thousands(s.values)),
+                    s.latest_data_day,
                 )
             };
             view! {

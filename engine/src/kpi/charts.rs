@@ -57,6 +57,8 @@ pub async fn chart(db: &Database, query: &ChartQuery) -> Result<ChartData, KpiEr
         ChartId::SocialGrowth => ctx.social_growth().await?,
         ChartId::EmailCampaigns => ctx.email_campaigns().await?,
     };
+    chart.from = query.period.from.to_string();
+    chart.to = query.period.to.to_string();
     if chart.is_empty() && chart.empty_reason.is_none() {
         chart.empty_reason = Some(no_data_reason(query.chart, query.period));
     }
@@ -91,6 +93,8 @@ struct Ctx<'a> {
 fn blank(id: ChartId, title: impl Into<String>, category_label: &str) -> ChartData {
     ChartData {
         id,
+        from: String::new(),
+        to: String::new(),
         title: title.into(),
         category_label: category_label.to_string(),
         categories: Vec::new(),

@@ -40,35 +40,33 @@ pub enum Drill {
 }
 
 #[component]
-pub fn Charts(view: Memo<ViewState>, from: String, to: String) -> impl IntoView {
+pub fn Charts(view: Memo<ViewState>) -> impl IntoView {
     let level = move || {
         let v = view.get();
         (v.store.is_some(), v.track.is_some())
     };
-    let (from2, to2) = (from.clone(), to.clone());
     view! {
         <section class="charts" aria-label="Charts">
-            <ChartPanel id=ChartId::RevenueByMonth view drill=Drill::None from=from.clone() to=to.clone() />
-            <ChartPanel id=ChartId::StreamsByPlatform view drill=Drill::None from=from.clone() to=to.clone() />
+            <ChartPanel id=ChartId::RevenueByMonth view drill=Drill::None />
+            <ChartPanel id=ChartId::StreamsByPlatform view drill=Drill::None />
             <div class="drill" data-testid="drill">
                 <Breadcrumb view />
                 {move || {
-                    let (from, to) = (from2.clone(), to2.clone());
                     match level() {
                         (_, true) => view! {
-                            <ChartPanel id=ChartId::TrackTerritories view drill=Drill::None from=from.clone() to=to.clone() />
-                            <ChartPanel id=ChartId::TrackMonths view drill=Drill::None from to />
+                            <ChartPanel id=ChartId::TrackTerritories view drill=Drill::None />
+                            <ChartPanel id=ChartId::TrackMonths view drill=Drill::None />
                         }
                         .into_any(),
-                        (true, false) => view! { <ChartPanel id=ChartId::StoreTracks view drill=Drill::Track from to /> }.into_any(),
-                        _ => view! { <ChartPanel id=ChartId::RevenueByStore view drill=Drill::Store from to /> }.into_any(),
+                        (true, false) => view! { <ChartPanel id=ChartId::StoreTracks view drill=Drill::Track /> }.into_any(),
+                        _ => view! { <ChartPanel id=ChartId::RevenueByStore view drill=Drill::Store /> }.into_any(),
                     }
                 }}
             </div>
-            <ChartPanel id=ChartId::RevenueByTerritory view drill=Drill::None from=from.clone() to=to.clone() />
-            <ChartPanel id=ChartId::AdsVsRevenue view drill=Drill::None from=from.clone() to=to.clone() />
-            <ChartPanel id=ChartId::SocialGrowth view drill=Drill::None from=from.clone() to=to.clone() />
-            <ChartPanel id=ChartId::EmailCampaigns view drill=Drill::None from to />
+            <ChartPanel id=ChartId::RevenueByTerritory view drill=Drill::None />
+            <ChartPanel id=ChartId::AdsVsRevenue view drill=Drill::None />
+            <ChartPanel id=ChartId::SocialGrowth view drill=Drill::None />
+            <ChartPanel id=ChartId::EmailCampaigns view drill=Drill::None />
         </section>
     }
 }
@@ -98,7 +96,7 @@ fn Breadcrumb(view: Memo<ViewState>) -> impl IntoView {
 }
 
 #[component]
-fn ChartPanel(id: ChartId, view: Memo<ViewState>, drill: Drill, from: String, to: String) -> impl IntoView {
+fn ChartPanel(id: ChartId, view: Memo<ViewState>, drill: Drill) -> impl IntoView {
     // The drill-down charts depend on the store and track; the others only on the filters.
     let key = Memo::new(move |_| {
         let v = view.get();
@@ -112,10 +110,9 @@ fn ChartPanel(id: ChartId, view: Memo<ViewState>, drill: Drill, from: String, to
         <figure class="chart-card" data-chart=id.as_str()>
             <Transition fallback=|| view! { <p class="muted chart-loading">"Loading chart…"</p> }>
                 {move || {
-                    let (from, to) = (from.clone(), to.clone());
                     Suspend::new(async move {
                         match data.await {
-                            Ok(chart) => view! { <ChartBody chart view drill from to /> }.into_any(),
+                            Ok(chart) => view! { <ChartBody chart view drill /> }.into_any(),
                             Err(err) => view! {
                                 <figcaption>{id.as_str().replace('-', " ")}</figcaption>
                                 <p class="notice error" role="alert">{format!("This chart could not load: {}", error_text(&err))}</p>
@@ -134,12 +131,10 @@ fn ChartBody(
     chart: ChartData,
     view: Memo<ViewState>,
     drill: Drill,
-    from: String,
-    to: String,
 ) -> impl IntoView {
     let dom_id = format!("chart-{}", chart.id.as_str());
     let csv_href = format!("data:text/csv;charset=utf-8,{}", encode(&chart.to_csv()));
-    let csv_name = chart.csv_name(&from, &to);
+    let csv_name = chart.csv_name();
     let empty = chart.is_empty();
     let warnings =
         chart.warnings.iter().map(|w| view! { <p class="chart-warning">{w.clone()}</p> }).collect_view();
@@ -203,7 +198,7 @@ fn ChartBody(
         </figcaption>
         {warnings}
         {if empty {
-            view! { <p class="chart-empty muted">{chart.empty_reason.clone().unwrap_or_default()}</p> }.into_any()
+            view! { <p class="chart-empty muted">{chart.empty_reason.clone()}</p> }.into_any()
         } else {
             view! {
                 {hint.map(|h| view! { <p class="chart-hint muted">{h}</p> })}
@@ -231,7 +226,9 @@ fn table(chart: &ChartData) -> impl IntoView + use<> {
                 .series
                 .iter()
                 .map(|s| {
-                    let v = s.values.get(i).cloned().flatten().map(|d| d.to_string()).unwrap_or_default();
+                    // An empty string would leave no text node for hydration to find: `None`
+                    // renders as a marker instead.
+                    let v = s.values.get(i).cloned().flatten().map(|d| d.to_string());
                     view! { <td class="num">{v}</td> }
                 })
                 .collect_view();

@@ -86,6 +86,9 @@ pub fn DashboardPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        // Outside the cards' Transition: each chart's resource is created once, when the page is,
+        // so the server and the browser agree on them while hydrating.
+        <charts::Charts view />
     }
 }
 
@@ -95,7 +98,7 @@ fn Loaded(dashboard: Dashboard, view: Memo<ViewState>) -> impl IntoView {
     let (from, to) = (report.from.clone(), report.to.clone());
     let empty = report.freshness.values().all(Option::is_none);
     view! {
-        <filters::Filters view artists from=from.clone() to=to.clone() />
+        <filters::Filters view artists from to />
         {(!report.warnings.is_empty())
             .then(|| {
                 let items = report.warnings.iter().map(|w| view! { <li>{w.clone()}</li> }).collect_view();
@@ -104,11 +107,7 @@ fn Loaded(dashboard: Dashboard, view: Memo<ViewState>) -> impl IntoView {
         {if empty {
             view! { <NoData /> }.into_any()
         } else {
-            view! {
-                <cards::KpiCards report />
-                <charts::Charts view from to />
-            }
-                .into_any()
+            view! { <cards::KpiCards report /> }.into_any()
         }}
     }
 }
