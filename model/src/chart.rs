@@ -195,10 +195,7 @@ mod tests {
             chart.to_csv(),
             "Store,Revenue (USD),Share (%)\nSpotify,12.35,12.35\n\"Amazon \"\"Unlimited\"\", US\",,50\n"
         );
-        assert_eq!(
-            chart.csv_name(),
-            "soundcheck-revenue-by-store-2025-01-01-2025-06-30.csv"
-        );
+        assert_eq!(chart.csv_name(), "soundcheck-revenue-by-store-2025-01-01-2025-06-30.csv");
         assert!(!chart.is_empty());
     }
 }

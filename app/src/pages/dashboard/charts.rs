@@ -127,11 +127,7 @@ fn ChartPanel(id: ChartId, view: Memo<ViewState>, drill: Drill) -> impl IntoView
 }
 
 #[component]
-fn ChartBody(
-    chart: ChartData,
-    view: Memo<ViewState>,
-    drill: Drill,
-) -> impl IntoView {
+fn ChartBody(chart: ChartData, view: Memo<ViewState>, drill: Drill) -> impl IntoView {
     let dom_id = format!("chart-{}", chart.id.as_str());
     let csv_href = format!("data:text/csv;charset=utf-8,{}", encode(&chart.to_csv()));
     let csv_name = chart.csv_name();
