@@ -107,8 +107,13 @@ test('revenue by store drills into tracks, then a track; the breadcrumb and Back
   await expect(page.locator('[data-chart="revenue-by-store"] .chart-title')).toHaveText('Revenue by store');
   const firstStore = (await page.locator('[data-chart="revenue-by-store"] .chart-table tbody th').first().textContent())!;
 
+  const allStores = (await page.locator('[data-kpi="revenue_usd"] .kpi-value').textContent())!;
   await clickBar(page, 'revenue-by-store', 0);
   await expect(page).toHaveURL(/store=\d+/);
+  // The revenue cards follow the store.
+  await expect(page.getByTestId('store-filter')).toContainText(`${firstStore} only`);
+  await expect(page.locator('[data-kpi="revenue_usd"] .kpi-value')).not.toHaveText(allStores);
+  await expect(page.locator('[data-kpi="top_store"] .kpi-value')).toHaveText(firstStore);
   await expect(page.locator('[data-chart="store-tracks"] .chart-title')).toHaveText(`Revenue by track — ${firstStore}`);
 
   await clickBar(page, 'store-tracks', 0);
@@ -125,6 +130,8 @@ test('revenue by store drills into tracks, then a track; the breadcrumb and Back
   await expect(page).toHaveURL(/track=/);
   await page.getByTestId('crumb-top').click();
   await expect(page).not.toHaveURL(/store=/);
+  await expect(page.getByTestId('store-filter')).toHaveCount(0);
+  await expect(page.locator('[data-kpi="revenue_usd"] .kpi-value')).toHaveText(allStores);
   await expect(page.locator('[data-chart="revenue-by-store"] .chart-title')).toHaveText('Revenue by store');
   expect(errors).toEqual([]);
 });

@@ -243,7 +243,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         for period in periods {
             for artist in artists {
                 let started = Instant::now();
-                let query = KpiQuery { period, artist: artist.map(str::to_string), today, sparklines: true };
+                let query = KpiQuery {
+                    period,
+                    artist: artist.map(str::to_string),
+                    today,
+                    sparklines: true,
+                    store: None,
+                };
                 let r = report(&db, &query).await?;
                 let ms = started.elapsed().as_secs_f64() * 1000.0;
                 first.get_or_insert(ms);

@@ -128,6 +128,7 @@ async fn kpis(env: &Env, from: &str, to: &str, artist: Option<&str>) -> KpiRepor
         artist: artist.map(str::to_string),
         today: d("2025-05-01"),
         sparklines: true,
+        store: None,
     };
     report(&env.db, &query).await.expect("report")
 }
@@ -310,6 +311,7 @@ async fn the_artist_filter_leaves_out_unattributed_figures_and_says_so() {
         artist: Some("Nobody".into()),
         today: d("2025-05-01"),
         sparklines: false,
+        store: None,
     };
     let err = report(&env.db, &unknown).await.expect_err("unknown artist");
     assert!(err.to_string().contains("ZONE A0"), "{err}");
@@ -519,4 +521,32 @@ async fn daily_money_without_a_rate_is_unknown_until_rates_arrive() {
     let r = kpis(&env, "2025-03-01", "2025-03-31", None).await;
     assert_eq!(money(&r, KpiId::AdSpendUsd), Some(dec("18.90060")));
     assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+}
+
+#[tokio::test]
+async fn a_store_limits_the_statement_kpis_only() {
+    let env = everything().await;
+    let spotify: i64 = sqlx::query_scalar("SELECT id FROM stores WHERE name = 'Spotify'")
+        .fetch_one(env.db.pool())
+        .await
+        .expect("store");
+    let query = KpiQuery {
+        period: Period::new(d("2025-01-01"), d("2025-01-31")).expect("period"),
+        artist: None,
+        today: d("2025-05-01"),
+        sparklines: true,
+        store: Some(spotify),
+    };
+    let r = report(&env.db, &query).await.expect("report");
+    assert_eq!(r.store.as_deref(), Some("Spotify"));
+    // Spotify's January lines: 3.000000000001 + 1.25; December's 4.5 is the previous period.
+    assert_eq!(money(&r, KpiId::RevenueUsd), Some(dec("4.250000000001")));
+    assert_eq!(count(&r, KpiId::RoyaltyUnits), Some(1300));
+    assert_eq!(r.previous_value(KpiId::RevenueUsd), Some(&KpiValue::Money(dec("4.5"))));
+    assert_eq!(text(&r, KpiId::TopTerritory).as_deref(), Some("US"));
+    assert_eq!(r.sparklines[&KpiId::RevenueUsd], [Some(dec("4.250000000001"))]);
+    assert_eq!(count(&r, KpiId::Streams), Some(1607), "daily KPIs are not about stores");
+
+    let unknown = KpiQuery { store: Some(9999), ..query };
+    assert!(report(&env.db, &unknown).await.expect_err("unknown store").to_string().contains("9999"));
 }

@@ -38,6 +38,8 @@ pub struct KpiReport {
     pub to: String,
     /// The artist's name as stored, when filtered.
     pub artist: Option<String>,
+    /// The store the statement KPIs are limited to, when one is.
+    pub store: Option<String>,
     pub kpis: BTreeMap<KpiId, Option<KpiValue>>,
     pub previous: BTreeMap<KpiId, Option<KpiValue>>,
     /// Days since each source's latest data; `None` for a source without data.

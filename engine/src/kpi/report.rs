@@ -30,12 +30,16 @@ pub struct KpiQuery {
     pub today: NaiveDate,
     /// Also compute each KPI's trend over the period (the dashboard's sparklines).
     pub sparklines: bool,
+    /// Statement KPIs of one store only (the dashboard's drill-down); daily KPIs are unaffected.
+    pub store: Option<i64>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum KpiError {
     #[error(transparent)]
     Artist(#[from] ArtistError),
+    #[error("no store with id {0}")]
+    UnknownStore(i64),
     #[error("database error while computing KPIs: {0}")]
     Db(#[from] sqlx::Error),
 }
@@ -96,7 +100,24 @@ pub async fn report(db: &Database, query: &KpiQuery) -> Result<KpiReport, KpiErr
     }
     let cumulative = Cumulative::load(db, KPI_SERIES, &edges, artist_id).await?;
     let email = EmailDays::load(db, previous_period.from, period.to, artist_id).await?;
-    let ctx = Ctx { db, rates: &rates, cumulative: &cumulative, email: &email, artist: artist_id };
+    let store = match query.store {
+        Some(id) => Some(
+            sqlx::query_as::<_, (i64, String)>("SELECT id, name FROM stores WHERE id = ?")
+                .bind(id)
+                .fetch_optional(db.pool())
+                .await?
+                .ok_or(KpiError::UnknownStore(id))?,
+        ),
+        None => None,
+    };
+    let ctx = Ctx {
+        db,
+        rates: &rates,
+        cumulative: &cumulative,
+        email: &email,
+        artist: artist_id,
+        store: store.as_ref().map(|s| s.0),
+    };
     // The three parts run at once: SQLite serves each on its own connection (and thread).
     let previous_months = period.previous_months();
     let (mut current_warnings, mut previous_warnings) = (BTreeSet::new(), BTreeSet::new());
@@ -147,6 +168,7 @@ pub async fn report(db: &Database, query: &KpiQuery) -> Result<KpiReport, KpiErr
         from: period.from.to_string(),
         to: period.to.to_string(),
         artist: artist.map(|a| a.name),
+        store: store.map(|s| s.1),
         kpis,
         previous: previous_kpis,
         freshness: freshness(db, query.today).await?,
@@ -188,6 +210,7 @@ struct Ctx<'a> {
     cumulative: &'a Cumulative,
     email: &'a EmailDays,
     artist: Option<i64>,
+    store: Option<i64>,
 }
 
 impl Ctx<'_> {
@@ -268,7 +291,7 @@ impl Ctx<'_> {
     ) -> Result<Figures, sqlx::Error> {
         let (db, rates) = (self.db, self.rates);
         let mut f = Figures::default();
-        let lines = LineFilter::months(months, self.artist);
+        let lines = LineFilter { store: self.store, ..LineFilter::months(months, self.artist) };
         let total = statements::revenue(db, rates, &lines, By::Total).await?;
         let Some(group) = total.values().next() else { return Ok(f) };
         f.royalty_units = Some(group.quantity);
@@ -310,7 +333,7 @@ impl Ctx<'_> {
         }
         // The months' statement figures in two queries rather than two per month.
         let months: Vec<YearMonth> = month_parts.iter().map(|(_, m)| *m).collect();
-        let lines = LineFilter::months(&months, self.artist);
+        let lines = LineFilter { store: self.store, ..LineFilter::months(&months, self.artist) };
         let revenue = statements::revenue(self.db, self.rates, &lines, By::Month).await?;
         let lags = statements::lag_by_month(self.db, &lines).await?;
         let mut by_months = Vec::new();

@@ -38,10 +38,10 @@ pub async fn dashboard_data(view: ViewState) -> Result<Dashboard, ServerFnError>
     let today = today();
     let period =
         resolve_range(&view.range, view.from.as_deref(), view.to.as_deref(), today).map_err(bad_request)?;
-    let query = KpiQuery { period, artist: view.artist.clone(), today, sparklines: true };
+    let query = KpiQuery { period, artist: view.artist.clone(), today, sparklines: true, store: view.store };
     let report = match engine::kpi::report(&db, &query).await {
         Ok(report) => report,
-        Err(KpiError::Artist(err)) => return Err(bad_request(err)),
+        Err(err @ (KpiError::Artist(_) | KpiError::UnknownStore(_))) => return Err(bad_request(err)),
         Err(err) => return Err(internal_error(err)),
     };
     let artists = engine::kpi::artist::all(&db).await.map_err(internal_error)?;
@@ -63,7 +63,8 @@ pub fn error_text(err: &ServerFnError) -> String {
 pub fn DashboardPage() -> impl IntoView {
     let query = use_query_map();
     let view = Memo::new(move |_| ViewState::from_query(&query.read()));
-    let filters = Memo::new(move |_| view.get().filters());
+    // The cards follow the filters and the drilled-into store (statement KPIs of that store).
+    let filters = Memo::new(move |_| view.get().card_filters());
     let data = Resource::new(move || filters.get(), dashboard_data);
 
     view! {
@@ -99,6 +100,15 @@ fn Loaded(dashboard: Dashboard, view: Memo<ViewState>) -> impl IntoView {
     let empty = report.freshness.values().all(Option::is_none);
     view! {
         <filters::Filters view artists from to />
+        {report.store.clone().map(|store| {
+            let all = view.get_untracked().with_store(None).url();
+            view! {
+                <p class="notice info" data-testid="store-filter">
+                    {format!("Revenue, units and top KPIs: {store} only · ")}
+                    <a href=all>"All stores"</a>
+                </p>
+            }
+        })}
         {(!report.warnings.is_empty())
             .then(|| {
                 let items = report.warnings.iter().map(|w| view! { <li>{w.clone()}</li> }).collect_view();

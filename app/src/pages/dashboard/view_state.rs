@@ -58,6 +58,11 @@ impl ViewState {
         Self { store: None, track: None, ..self.clone() }
     }
 
+    /// What the KPI cards depend on: the filters and the drilled-into store.
+    pub fn card_filters(&self) -> Self {
+        Self { track: None, ..self.clone() }
+    }
+
     pub fn with_range(&self, range: &str) -> Self {
         Self { range: range.to_string(), from: None, to: None, ..self.filters() }
     }
@@ -154,5 +159,6 @@ mod tests {
         assert_eq!(drilled.with_range("28d").store, None, "a new range starts from the top");
         assert_eq!(drilled.with_store(Some(4)).track, None);
         assert_eq!(drilled.filters(), view);
+        assert_eq!(drilled.card_filters(), view.with_store(Some(2)), "cards follow the store, not the track");
     }
 }
