@@ -84,6 +84,14 @@ test('the dashboard shows KPIs, follows the date range and the artist, and Back 
   const oneArtist = Number((await streams.textContent())!.replace(/,/g, ''));
   expect(oneArtist).toBeLessThan(Number(bothArtists!.replace(/,/g, '')));
 
+  // One platform: the demo's streams are all Spotify's.
+  await page.getByTestId('platform').selectOption('spotify');
+  await page.getByTestId('apply-artist').click();
+  await expect(page).toHaveURL(/platform=spotify/);
+  await expect(streams).toHaveText(`${oneArtist.toLocaleString('en-US')}`);
+  await page.goBack();
+  await expect(page).not.toHaveURL(/platform=spotify/);
+
   // Back goes through the views in order.
   await page.goBack();
   await expect(page).not.toHaveURL(/artist=/);

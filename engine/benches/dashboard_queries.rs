@@ -249,6 +249,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     today,
                     sparklines: true,
                     store: None,
+                    platform: None,
                 };
                 let r = report(&db, &query).await?;
                 let ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -269,6 +270,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                         chart: id,
                         period,
                         artist: artist.map(str::to_string),
+                        platform: None,
                         store: Some(3),
                         track: Some("QZBENCH00042".to_string()),
                     };

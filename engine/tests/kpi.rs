@@ -129,6 +129,7 @@ async fn kpis(env: &Env, from: &str, to: &str, artist: Option<&str>) -> KpiRepor
         today: d("2025-05-01"),
         sparklines: true,
         store: None,
+        platform: None,
     };
     report(&env.db, &query).await.expect("report")
 }
@@ -312,6 +313,7 @@ async fn the_artist_filter_leaves_out_unattributed_figures_and_says_so() {
         today: d("2025-05-01"),
         sparklines: false,
         store: None,
+        platform: None,
     };
     let err = report(&env.db, &unknown).await.expect_err("unknown artist");
     assert!(err.to_string().contains("ZONE A0"), "{err}");
@@ -403,6 +405,7 @@ mod charts {
             chart: id,
             period: Period::new(d(from), d(to)).expect("period"),
             artist: None,
+            platform: None,
             store,
             track: track.map(str::to_string),
         };
@@ -536,6 +539,7 @@ async fn a_store_limits_the_statement_kpis_only() {
         today: d("2025-05-01"),
         sparklines: true,
         store: Some(spotify),
+        platform: None,
     };
     let r = report(&env.db, &query).await.expect("report");
     assert_eq!(r.store.as_deref(), Some("Spotify"));
@@ -549,4 +553,27 @@ async fn a_store_limits_the_statement_kpis_only() {
 
     let unknown = KpiQuery { store: Some(9999), ..query };
     assert!(report(&env.db, &unknown).await.expect_err("unknown store").to_string().contains("9999"));
+}
+
+#[tokio::test]
+async fn a_platform_limits_the_streams() {
+    let env = everything().await;
+    let streams = |platform: &str| {
+        let query = KpiQuery {
+            period: Period::new(d("2025-01-01"), d("2025-01-04")).expect("period"),
+            artist: None,
+            today: d("2025-05-01"),
+            sparklines: false,
+            store: None,
+            platform: Some(platform.to_string()),
+        };
+        let db = env.db.clone();
+        async move { report(&db, &query).await.expect("report") }
+    };
+    // Spotify: SFA's 100 + 200 + 300 and TooLost's 1,000 on day 4; Apple: TooLost's 7.
+    assert_eq!(count(&streams("spotify").await, KpiId::Streams), Some(1600));
+    let apple = streams("apple").await;
+    assert_eq!(count(&apple, KpiId::Streams), Some(7));
+    assert_eq!(count(&apple, KpiId::TiktokViews), Some(300), "other KPIs are not about platforms");
+    assert_eq!(count(&streams("deezer").await, KpiId::Streams), None);
 }

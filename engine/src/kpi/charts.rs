@@ -30,6 +30,8 @@ pub struct ChartQuery {
     pub chart: ChartId,
     pub period: Period,
     pub artist: Option<String>,
+    /// Streams of one platform only.
+    pub platform: Option<String>,
     /// Drill-down: the store (id) whose tracks are shown.
     pub store: Option<i64>,
     /// Drill-down: the track (ISRC) whose territories and months are shown.
@@ -44,7 +46,7 @@ pub async fn chart(db: &Database, query: &ChartQuery) -> Result<ChartData, KpiEr
         None => None,
     };
     let rates = Rates::load(db).await?;
-    let ctx = Ctx { db, rates: &rates, period: query.period, artist };
+    let ctx = Ctx { db, rates: &rates, period: query.period, artist, platform: query.platform.as_deref() };
     let mut chart = match query.chart {
         ChartId::RevenueByMonth => ctx.revenue_by_month().await?,
         ChartId::StreamsByPlatform => ctx.streams_by_platform().await?,
@@ -87,6 +89,7 @@ struct Ctx<'a> {
     rates: &'a Rates,
     period: Period,
     artist: Option<i64>,
+    platform: Option<&'a str>,
 }
 
 /// A chart with its fixed parts filled in.
@@ -173,7 +176,10 @@ impl Ctx<'_> {
     async fn streams_by_platform(&self) -> Result<ChartData, KpiError> {
         let mut out = blank(ChartId::StreamsByPlatform, "Daily streams by platform", "Day");
         let (from, to) = (self.period.from, self.period.to);
-        let rows = daily::days(self.db, (STREAMS, metric::STREAMS), None, from, to, self.artist).await?;
+        let mut rows = daily::days(self.db, (STREAMS, metric::STREAMS), None, from, to, self.artist).await?;
+        if let Some(platform) = self.platform {
+            rows.retain(|r| r.part == platform);
+        }
         let days: BTreeSet<NaiveDate> = rows.iter().map(|r| r.day).collect();
         let platforms: BTreeSet<&str> = rows.iter().map(|r| r.part.as_str()).collect();
         let values: HashMap<(&str, NaiveDate), i64> =

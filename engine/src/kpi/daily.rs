@@ -12,7 +12,7 @@ use sqlx::{QueryBuilder, Sqlite};
 use crate::{
     Database,
     time::{date_from_int, date_int},
-    warehouse::daily_series::ALL_ARTISTS,
+    warehouse::daily_series::{ALL_ARTISTS, STREAMS},
 };
 
 /// A series of `daily_series` (part '': all platforms / entities together).
@@ -40,20 +40,23 @@ pub struct Cumulative {
 pub struct MissingRate;
 
 impl Cumulative {
-    /// Loads the totals of `series` at every day of `days` in one statement.
+    /// Loads the totals of `series` at every day of `days` in one statement. `platform` limits
+    /// the Streams rule's series to one streaming platform.
     pub async fn load(
         db: &Database,
         series: &[SeriesId],
         days: &BTreeSet<NaiveDate>,
         artist: Option<i64>,
+        platform: Option<&str>,
     ) -> Result<Self, sqlx::Error> {
         let mut out = Cumulative { at: HashMap::new(), artist };
         if series.is_empty() || days.is_empty() {
             return Ok(out);
         }
-        let mut qb = QueryBuilder::<Sqlite>::new("WITH s(source, metric) AS (");
+        let mut qb = QueryBuilder::<Sqlite>::new("WITH s(source, metric, part) AS (");
         qb.push_values(series, |mut b, (source, metric)| {
-            b.push_bind(*source).push_bind(*metric);
+            let part = if *source == STREAMS { platform.unwrap_or_default() } else { "" };
+            b.push_bind(*source).push_bind(*metric).push_bind(part.to_string());
         });
         qb.push("), b(d) AS (");
         qb.push_values(days, |mut b, day| {
@@ -63,14 +66,14 @@ impl Cumulative {
         // edge), then its row is read by its key.
         let artist_id = artist.unwrap_or(ALL_ARTISTS);
         qb.push(
-            "), latest AS (SELECT s.source, s.metric, b.d, (SELECT MAX(x.day) FROM daily_series x \
-             WHERE x.source = s.source AND x.metric = s.metric AND x.part = '' AND x.artist_id = ",
+            "), latest AS (SELECT s.source, s.metric, s.part, b.d, (SELECT MAX(x.day) FROM daily_series x \
+             WHERE x.source = s.source AND x.metric = s.metric AND x.part = s.part AND x.artist_id = ",
         );
         qb.push_bind(artist_id);
         qb.push(
             " AND x.day <= b.d) AS day FROM s CROSS JOIN b) \
              SELECT l.source, l.metric, l.d, r.value, r.days_cum, r.value_cum, r.amount_cum, r.missing_cum \
-             FROM latest l JOIN daily_series r ON r.source = l.source AND r.metric = l.metric AND r.part = '' \
+             FROM latest l JOIN daily_series r ON r.source = l.source AND r.metric = l.metric AND r.part = l.part \
                AND r.artist_id = ",
         );
         qb.push_bind(artist_id);
@@ -205,7 +208,7 @@ pub async fn unattributed_sources(
     months: Option<(i64, i64)>,
 ) -> Result<Vec<SourceId>, sqlx::Error> {
     let days = BTreeSet::from([from - Duration::days(1), to]);
-    let unattributed = Cumulative::load(db, series, &days, Some(0)).await?;
+    let unattributed = Cumulative::load(db, series, &days, Some(0), None).await?;
     let mut names: BTreeSet<String> = series
         .iter()
         .filter(|id| unattributed.range(**id, from, to).is_some())

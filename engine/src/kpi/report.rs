@@ -32,6 +32,8 @@ pub struct KpiQuery {
     pub sparklines: bool,
     /// Statement KPIs of one store only (the dashboard's drill-down); daily KPIs are unaffected.
     pub store: Option<i64>,
+    /// Streams of one platform only (`spotify`, `apple`); other KPIs are unaffected.
+    pub platform: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,7 +84,6 @@ pub async fn report(db: &Database, query: &KpiQuery) -> Result<KpiReport, KpiErr
         None => None,
     };
     let artist_id = artist.as_ref().map(|a| a.id);
-    let rates = Rates::load(db).await?;
     let mut warnings = BTreeSet::new();
     let period = query.period;
     let months = period.months();
@@ -98,18 +99,30 @@ pub async fn report(db: &Database, query: &KpiQuery) -> Result<KpiReport, KpiErr
         edges.insert(part.from - Duration::days(1));
         edges.insert(part.to);
     }
-    let cumulative = Cumulative::load(db, KPI_SERIES, &edges, artist_id).await?;
-    let email = EmailDays::load(db, previous_period.from, period.to, artist_id).await?;
-    let store = match query.store {
-        Some(id) => Some(
-            sqlx::query_as::<_, (i64, String)>("SELECT id, name FROM stores WHERE id = ?")
-                .bind(id)
-                .fetch_optional(db.pool())
-                .await?
-                .ok_or(KpiError::UnknownStore(id))?,
-        ),
-        None => None,
-    };
+    // What every part reads, loaded at once (one connection each).
+    let (rates, cumulative, email, freshness, store) = tokio::try_join!(
+        async { Rates::load(db).await.map_err(KpiError::from) },
+        async {
+            Cumulative::load(db, KPI_SERIES, &edges, artist_id, query.platform.as_deref())
+                .await
+                .map_err(KpiError::from)
+        },
+        async {
+            EmailDays::load(db, previous_period.from, period.to, artist_id).await.map_err(KpiError::from)
+        },
+        async { freshness(db, query.today).await.map_err(KpiError::from) },
+        async {
+            match query.store {
+                Some(id) => sqlx::query_as::<_, (i64, String)>("SELECT id, name FROM stores WHERE id = ?")
+                    .bind(id)
+                    .fetch_optional(db.pool())
+                    .await?
+                    .ok_or(KpiError::UnknownStore(id))
+                    .map(Some),
+                None => Ok(None),
+            }
+        },
+    )?;
     let ctx = Ctx {
         db,
         rates: &rates,
@@ -171,7 +184,7 @@ pub async fn report(db: &Database, query: &KpiQuery) -> Result<KpiReport, KpiErr
         store: store.map(|s| s.1),
         kpis,
         previous: previous_kpis,
-        freshness: freshness(db, query.today).await?,
+        freshness,
         has_months: !months.is_empty(),
         sparklines,
         warnings: warnings.into_iter().collect(),

@@ -38,7 +38,8 @@ pub async fn run(settings: &Settings, args: KpiArgs) -> anyhow::Result<ExitCode>
     };
     let today = settings.today.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let db = Database::open(&settings.database_path()).await?;
-    let query = KpiQuery { period, artist: args.artist, today, sparklines: false, store: None };
+    let query =
+        KpiQuery { period, artist: args.artist, today, sparklines: false, store: None, platform: None };
     let report = match report(&db, &query).await {
         Ok(report) => report,
         Err(KpiError::Artist(err)) => {

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::helpers::{client, spawn_app};
 
 fn view(range: &str, from: Option<&str>, to: Option<&str>, artist: Option<&str>) -> Value {
-    json!({ "range": range, "from": from, "to": to, "artist": artist, "store": null, "track": null })
+    json!({ "range": range, "from": from, "to": to, "artist": artist, "platform": null, "store": null, "track": null })
 }
 
 #[tokio::test]
@@ -53,6 +53,7 @@ async fn bad_dates_and_unknown_artists_are_400s_that_say_why() {
         (view("custom", None, Some("2025-03-31"), None), "needs a start date"),
         (view("fortnight", None, None, None), "unknown date range"),
         (view("12m", None, None, Some("Nobody")), "ZONE A0"),
+        (json!({ "range": "12m", "platform": "napster" }), "unknown platform"),
     ] {
         let response = app.server_fn_json(&c, "/api/dashboard", &json!({ "view": query })).await;
         assert_eq!(response.status(), 400, "{query}");

@@ -19,9 +19,17 @@ pub async fn load_chart(chart: ChartId, view: ViewState) -> Result<ChartData, Se
     };
 
     require(model::Role::Viewer).await?;
+    super::check_platform(view.platform.as_deref()).map_err(bad_request)?;
     let period =
         resolve_range(&view.range, view.from.as_deref(), view.to.as_deref(), today()).map_err(bad_request)?;
-    let query = ChartQuery { chart, period, artist: view.artist, store: view.store, track: view.track };
+    let query = ChartQuery {
+        chart,
+        period,
+        artist: view.artist,
+        platform: view.platform,
+        store: view.store,
+        track: view.track,
+    };
     match compute(&database()?, &query).await {
         Ok(data) => Ok(data),
         Err(KpiError::Artist(err)) => Err(bad_request(err)),

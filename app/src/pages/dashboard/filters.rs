@@ -42,6 +42,11 @@ pub fn Filters(
             view! { <option value=name.clone() selected=selected>{name.clone()}</option> }
         })
         .collect_view();
+    let platform = current.platform.clone().unwrap_or_default();
+    let platforms = super::PLATFORMS
+        .iter()
+        .map(|(key, label)| view! { <option value=*key selected=platform == *key>{*label}</option> })
+        .collect_view();
     let custom = current.range == "custom";
     let (range, range_from, range_to) = (current.range.clone(), current.from.clone(), current.to.clone());
     view! {
@@ -58,6 +63,7 @@ pub fn Filters(
                         "To" <input type="date" name="to" value=to.clone() prop:value=to required data-testid="to" />
                     </label>
                     {current.artist.clone().map(|a| view! { <input type="hidden" name="artist" value=a /> })}
+                    {current.platform.clone().map(|p| view! { <input type="hidden" name="platform" value=p /> })}
                     // The button carries the range, so the URL has no nameless field.
                     <button type="submit" name="range" value="custom" data-testid="apply-range">
                         "Apply dates"
@@ -75,6 +81,15 @@ pub fn Filters(
                                 "All artists"
                             </option>
                             {options}
+                        </select>
+                    </label>
+                    <label>
+                        "Streams"
+                        <select name="platform" data-testid="platform">
+                            <option value="" selected=platform.is_empty()>
+                                "All platforms"
+                            </option>
+                            {platforms}
                         </select>
                     </label>
                     <button type="submit" name="range" value=range data-testid="apply-artist">

@@ -34,11 +34,19 @@ pub async fn dashboard_data(view: ViewState) -> Result<Dashboard, ServerFnError>
     use engine::kpi::{KpiError, KpiQuery, period::resolve_range};
 
     require(model::Role::Viewer).await?;
+    check_platform(view.platform.as_deref()).map_err(bad_request)?;
     let db = database()?;
     let today = today();
     let period =
         resolve_range(&view.range, view.from.as_deref(), view.to.as_deref(), today).map_err(bad_request)?;
-    let query = KpiQuery { period, artist: view.artist.clone(), today, sparklines: true, store: view.store };
+    let query = KpiQuery {
+        period,
+        artist: view.artist.clone(),
+        today,
+        sparklines: true,
+        store: view.store,
+        platform: view.platform.clone(),
+    };
     let report = match engine::kpi::report(&db, &query).await {
         Ok(report) => report,
         Err(err @ (KpiError::Artist(_) | KpiError::UnknownStore(_))) => return Err(bad_request(err)),
@@ -46,6 +54,20 @@ pub async fn dashboard_data(view: ViewState) -> Result<Dashboard, ServerFnError>
     };
     let artists = engine::kpi::artist::all(&db).await.map_err(internal_error)?;
     Ok(Dashboard { report, artists: artists.into_iter().map(|a| a.name).collect() })
+}
+
+/// The streaming platforms the Streams rule keeps apart.
+pub const PLATFORMS: [(&str, &str); 2] = [("spotify", "Spotify"), ("apple", "Apple Music")];
+
+/// A platform filter must name one of [`PLATFORMS`].
+#[cfg(feature = "ssr")]
+pub fn check_platform(platform: Option<&str>) -> Result<(), String> {
+    match platform {
+        Some(p) if !PLATFORMS.iter().any(|(key, _)| *key == p) => {
+            Err(format!("unknown platform {p:?}: use spotify or apple"))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// A server function's error as a sentence for the page.

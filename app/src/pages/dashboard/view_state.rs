@@ -25,6 +25,8 @@ pub struct ViewState {
     pub from: Option<String>,
     pub to: Option<String>,
     pub artist: Option<String>,
+    /// Streams of one platform only (`spotify`, `apple`).
+    pub platform: Option<String>,
     /// Drill-down: the store (id) whose tracks are shown.
     pub store: Option<i64>,
     /// Drill-down: the track (ISRC) whose territories and months are shown.
@@ -48,6 +50,7 @@ impl ViewState {
             to: text("to").filter(|_| custom),
             range,
             artist: text("artist"),
+            platform: text("platform"),
             store: text("store").and_then(|s| s.parse().ok()),
             track: text("track"),
         }
@@ -84,6 +87,7 @@ impl ViewState {
             ("from", self.from.clone()),
             ("to", self.to.clone()),
             ("artist", self.artist.clone()),
+            ("platform", self.platform.clone()),
             ("store", self.store.map(|s| s.to_string())),
             ("track", self.track.clone()),
         ] {
@@ -127,19 +131,21 @@ mod tests {
             from: Some("2025-01-01".into()),
             to: Some("2025-06-30".into()),
             artist: Some("ZONE A0 & co".into()),
+            platform: Some("apple".into()),
             store: Some(3),
             track: Some("QZTB92494812".into()),
         };
         let url = view.url();
         assert_eq!(
             url,
-            "/?range=custom&from=2025-01-01&to=2025-06-30&artist=ZONE%20A0%20%26%20co&store=3&track=QZTB92494812"
+            "/?range=custom&from=2025-01-01&to=2025-06-30&artist=ZONE%20A0%20%26%20co&platform=apple&store=3&track=QZTB92494812"
         );
         let pairs = [
             ("range", "custom"),
             ("from", "2025-01-01"),
             ("to", "2025-06-30"),
             ("artist", "ZONE A0 & co"),
+            ("platform", "apple"),
             ("store", "3"),
             ("track", "QZTB92494812"),
         ];
