@@ -4,11 +4,15 @@ use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
 use model::Role;
 
-use crate::auth::current_user;
+use crate::{
+    auth::current_user,
+    live::{LiveIndicator, provide_live},
+};
 
 #[component]
 pub fn Layout() -> impl IntoView {
     let user = Resource::new_blocking(|| (), |_| current_user());
+    provide_live();
 
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
@@ -28,6 +32,7 @@ pub fn Layout() -> impl IntoView {
                 </Transition>
             </nav>
             <div class="app-user">
+                <LiveIndicator />
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
                         user.await

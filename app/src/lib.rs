@@ -3,6 +3,7 @@
 
 pub mod auth;
 mod layout;
+pub mod live;
 mod pages;
 
 use leptos::prelude::*;
@@ -10,11 +11,12 @@ use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
     StaticSegment,
     components::{ParentRoute, Route, Router, Routes},
+    path,
 };
 
 use crate::{
     layout::Layout,
-    pages::{AdminPage, DashboardPage, LoginPage, NotFound, SourcesPage},
+    pages::{AdminPage, AuditPage, DashboardPage, LoginPage, NotFound, RunPage, SourcesPage, UsersPage},
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -62,6 +64,9 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("") view=DashboardPage />
                     <Route path=StaticSegment("sources") view=SourcesPage />
                     <Route path=StaticSegment("admin") view=AdminPage />
+                    <Route path=path!("admin/users") view=UsersPage />
+                    <Route path=path!("admin/audit") view=AuditPage />
+                    <Route path=path!("admin/runs/:id") view=RunPage />
                 </ParentRoute>
             </Routes>
         </Router>

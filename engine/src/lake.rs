@@ -67,6 +67,11 @@ impl Lake {
         self.root.join("landing")
     }
 
+    /// Scratch space on the same disk (uploads are streamed here before they land).
+    pub fn tmp_dir(&self) -> PathBuf {
+        self.root.join("tmp")
+    }
+
     pub fn raw_path(&self, sha256: &str) -> PathBuf {
         self.root.join("raw").join(sha256.get(..2).unwrap_or("00")).join(sha256)
     }

@@ -3,16 +3,20 @@
 //! This crate must stay free of server-only dependencies (sqlx, tokio, reqwest): it is compiled
 //! into the browser bundle.
 
+mod admin;
 mod chart;
 pub mod format;
 mod kpi;
+mod live;
 mod report;
 mod role;
 mod source;
 mod user;
 
+pub use admin::{AuditEntry, QuarantinedRow, RunDetail, RunSummary, SourceAdmin};
 pub use chart::{ChartData, ChartId, Series, SeriesKind, Unit};
 pub use kpi::{Area, Basis, KpiId, KpiKind};
+pub use live::{LiveEvent, LiveMessage, RunFileResult};
 pub use report::{KpiReport, KpiValue};
 pub use role::{ParseRoleError, Role};
 pub use source::{ParseSourceError, SourceId, SourceKind, SourceStatus};

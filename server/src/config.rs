@@ -9,6 +9,9 @@
 //! secure_cookies = true
 //! session_idle_minutes = 720
 //! archive_retention_days = 90   # 0 keeps processed landing files forever
+//! upload_max_mb = 512            # largest export the admin page accepts
+//! live_max_connections = 2000    # live-update WebSockets, in total
+//! live_max_connections_per_user = 20
 //! ```
 
 use std::{
@@ -25,6 +28,9 @@ pub const DEFAULT_SESSION_IDLE_MINUTES: u64 = 12 * 60;
 pub const CONFIG_FILE_NAME: &str = "soundcheck.toml";
 pub const DATABASE_FILE_NAME: &str = "soundcheck.db";
 pub const DEFAULT_ARCHIVE_RETENTION_DAYS: u32 = 90;
+pub const DEFAULT_UPLOAD_MAX_MB: u64 = 512;
+pub const DEFAULT_LIVE_MAX_CONNECTIONS: usize = 2000;
+pub const DEFAULT_LIVE_MAX_PER_USER: usize = 20;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -46,6 +52,9 @@ pub struct ConfigFile {
     pub secure_cookies: Option<bool>,
     pub session_idle_minutes: Option<u64>,
     pub archive_retention_days: Option<u32>,
+    pub upload_max_mb: Option<u64>,
+    pub live_max_connections: Option<usize>,
+    pub live_max_connections_per_user: Option<usize>,
 }
 
 impl ConfigFile {
@@ -77,6 +86,27 @@ pub struct Settings {
     pub secret_key: Option<String>,
     /// Overrides today's date (tests and demos).
     pub today: Option<NaiveDate>,
+    /// The largest file an upload may carry.
+    pub upload_max_bytes: u64,
+    pub live: LiveLimits,
+}
+
+/// Caps on live-update connections, and how often they beat.
+#[derive(Debug, Clone, Copy)]
+pub struct LiveLimits {
+    pub max_connections: usize,
+    pub max_per_user: usize,
+    pub heartbeat: Duration,
+}
+
+impl Default for LiveLimits {
+    fn default() -> Self {
+        Self {
+            max_connections: DEFAULT_LIVE_MAX_CONNECTIONS,
+            max_per_user: DEFAULT_LIVE_MAX_PER_USER,
+            heartbeat: Duration::from_secs(15),
+        }
+    }
 }
 
 impl Settings {
@@ -147,6 +177,27 @@ impl Settings {
             })
             .transpose()?;
 
+        let at_least_one = |name: &str, v: u64| {
+            if v == 0 {
+                Err(ConfigError::Invalid {
+                    name: name.into(),
+                    value: "0".into(),
+                    reason: "must be at least 1".into(),
+                })
+            } else {
+                Ok(v)
+            }
+        };
+        let upload_mb = at_least_one("upload_max_mb", file.upload_max_mb.unwrap_or(DEFAULT_UPLOAD_MAX_MB))?;
+        let max_connections = at_least_one(
+            "live_max_connections",
+            file.live_max_connections.unwrap_or(DEFAULT_LIVE_MAX_CONNECTIONS) as u64,
+        )?;
+        let max_per_user = at_least_one(
+            "live_max_connections_per_user",
+            file.live_max_connections_per_user.unwrap_or(DEFAULT_LIVE_MAX_PER_USER) as u64,
+        )?;
+
         Ok(Settings {
             data_dir,
             listen,
@@ -156,6 +207,12 @@ impl Settings {
             archive_retention_days: file.archive_retention_days.unwrap_or(DEFAULT_ARCHIVE_RETENTION_DAYS),
             secret_key: env("SOUNDCHECK_SECRET_KEY"),
             today,
+            upload_max_bytes: upload_mb.saturating_mul(1024 * 1024),
+            live: LiveLimits {
+                max_connections: usize::try_from(max_connections).unwrap_or(usize::MAX),
+                max_per_user: usize::try_from(max_per_user).unwrap_or(usize::MAX),
+                ..LiveLimits::default()
+            },
         })
     }
 }

@@ -6,7 +6,7 @@ mod login;
 mod not_found;
 pub(crate) mod sources;
 
-pub use admin::AdminPage;
+pub use admin::{AdminPage, AuditPage, RunPage, UsersPage};
 pub use dashboard::DashboardPage;
 pub use login::LoginPage;
 pub use not_found::NotFound;

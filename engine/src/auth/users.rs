@@ -23,6 +23,10 @@ pub enum UserError {
     Exists(String),
     #[error("no user named {0:?}")]
     NotFound(String),
+    #[error("no user with id {0}")]
+    NoSuchId(i64),
+    #[error("{0:?} is the last active admin: make another admin first")]
+    LastAdmin(String),
     #[error(transparent)]
     Password(#[from] PasswordError),
     #[error("database error: {0}")]
@@ -125,6 +129,11 @@ async fn hash_off_thread(password: Password) -> Result<String, UserError> {
     Ok(tokio::task::spawn_blocking(move || password::hash(&password)).await??)
 }
 
+/// The WHERE condition that keeps at least one active admin: `?3` says whether the updated user
+/// stays an active admin. One statement, so two admins demoting each other at once cannot both win.
+const KEEPS_AN_ADMIN: &str = "(?3 OR NOT (role = 'admin' AND disabled = 0) \
+     OR (SELECT count(*) FROM users WHERE role = 'admin' AND disabled = 0) > 1)";
+
 const SELECT_USER: &str =
     "SELECT id, name, role, password_hash, disabled, session_epoch, created_at, last_login_at FROM users";
 
@@ -205,6 +214,56 @@ impl UserStore {
         Ok(user.filter(|u| matches && !u.disabled))
     }
 
+    /// Changes a user's role. The last active admin cannot be made a viewer.
+    #[tracing::instrument(skip(self))]
+    pub async fn set_role(&self, id: i64, role: Role) -> Result<User, UserError> {
+        let done = sqlx::query(&format!("UPDATE users SET role = ?1 WHERE id = ?2 AND {KEEPS_AN_ADMIN}"))
+            .bind(role.as_str())
+            .bind(id)
+            .bind(role == Role::Admin)
+            .execute(&self.pool)
+            .await?;
+        self.changed(id, done.rows_affected()).await
+    }
+
+    /// Disables or enables a user. Disabling ends their sessions; the last active admin cannot be
+    /// disabled.
+    #[tracing::instrument(skip(self))]
+    pub async fn set_disabled(&self, id: i64, disabled: bool) -> Result<User, UserError> {
+        let done = sqlx::query(&format!(
+            "UPDATE users SET disabled = ?1, session_epoch = session_epoch + ?1 WHERE id = ?2 AND {KEEPS_AN_ADMIN}"
+        ))
+        .bind(disabled)
+        .bind(id)
+        .bind(!disabled)
+        .execute(&self.pool)
+        .await?;
+        self.changed(id, done.rows_affected()).await
+    }
+
+    /// Sets a new password and ends the user's sessions everywhere.
+    #[tracing::instrument(skip(self, password))]
+    pub async fn reset_password(&self, id: i64, password: Password) -> Result<User, UserError> {
+        let hash = hash_off_thread(password).await?;
+        let done =
+            sqlx::query("UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1 WHERE id = ?")
+                .bind(&hash)
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+        self.changed(id, done.rows_affected()).await
+    }
+
+    /// The user after an update that touched `affected` rows; no row means an unknown id or the
+    /// last-admin rule.
+    async fn changed(&self, id: i64, affected: u64) -> Result<User, UserError> {
+        let user = self.by_id(id).await?.ok_or(UserError::NoSuchId(id))?;
+        if affected == 0 {
+            return Err(UserError::LastAdmin(user.name));
+        }
+        Ok(user)
+    }
+
     pub async fn record_login(&self, id: i64) -> Result<(), UserError> {
         sqlx::query("UPDATE users SET last_login_at = ? WHERE id = ?")
             .bind(now())
@@ -265,6 +324,45 @@ mod tests {
             .expect_err("duplicate");
         assert!(matches!(err, UserError::Exists(_)), "{err}");
         assert_eq!(users.list().await.expect("list").len(), 1);
+    }
+
+    #[tokio::test]
+    async fn the_last_admin_stays() {
+        let (_dir, users) = store().await;
+        let ada =
+            users.create(&UserName::parse("ada").expect("name"), Role::Admin, pw("a")).await.expect("create");
+        let bob = users
+            .create(&UserName::parse("bob").expect("name"), Role::Viewer, pw("b"))
+            .await
+            .expect("create");
+
+        let err = users.set_role(ada.id, Role::Viewer).await.expect_err("last admin");
+        assert!(matches!(err, UserError::LastAdmin(ref n) if n == "ada"), "{err}");
+        assert!(matches!(users.set_disabled(ada.id, true).await, Err(UserError::LastAdmin(_))));
+        // Re-asserting the admin's own role is fine.
+        users.set_role(ada.id, Role::Admin).await.expect("still admin");
+
+        users.set_role(bob.id, Role::Admin).await.expect("promote");
+        let ada = users.set_disabled(ada.id, true).await.expect("now bob is an admin too");
+        assert!(ada.disabled);
+        assert_eq!(ada.session_epoch, 1, "disabling ends the sessions");
+        assert!(matches!(users.set_role(bob.id, Role::Viewer).await, Err(UserError::LastAdmin(_))));
+        users.set_disabled(ada.id, false).await.expect("enable");
+        users.set_role(bob.id, Role::Viewer).await.expect("ada is back");
+        assert!(matches!(users.set_role(999, Role::Viewer).await, Err(UserError::NoSuchId(999))));
+    }
+
+    #[tokio::test]
+    async fn a_reset_password_works_and_ends_sessions() {
+        let (_dir, users) = store().await;
+        let ada = users
+            .create(&UserName::parse("ada").expect("name"), Role::Admin, pw("old"))
+            .await
+            .expect("create");
+        let after = users.reset_password(ada.id, pw("new")).await.expect("reset");
+        assert_eq!(after.session_epoch, ada.session_epoch + 1);
+        assert!(users.authenticate("ada", pw("old")).await.expect("auth").is_none());
+        assert!(users.authenticate("ada", pw("new")).await.expect("auth").is_some());
     }
 
     #[tokio::test]

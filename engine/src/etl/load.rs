@@ -422,7 +422,13 @@ pub(super) async fn rebuild(
     .fetch_all(pool)
     .await?;
     let run_id = runs::start(pool, trigger, RunKind::Rebuild, None, files.len()).await?;
-    progress.event(&ProgressEvent::RunStarted { run_id, files: files.len() });
+    progress.event(&ProgressEvent::RunStarted {
+        run_id,
+        files: files.len(),
+        trigger,
+        kind: RunKind::Rebuild,
+        source: None,
+    });
 
     let result = rebuild_files(etl, run_id, &files, progress).await;
     let (reports, error) = match result {

@@ -5,6 +5,7 @@
 //! and nothing already stored changes. A file whose bytes were loaded before is reported
 //! "already imported" and changes nothing. Runs are recorded with per-file results.
 
+pub mod history;
 mod load;
 pub mod runs;
 
@@ -139,7 +140,7 @@ impl RunReport {
 /// What a run reports while it goes.
 #[derive(Clone, Debug)]
 pub enum ProgressEvent {
-    RunStarted { run_id: i64, files: usize },
+    RunStarted { run_id: i64, files: usize, trigger: Trigger, kind: RunKind, source: Option<SourceId> },
     FileStarted { run_id: i64, index: usize, total: usize, name: String, size_bytes: u64 },
     FileProgress { run_id: i64, bytes_read: u64, size_bytes: u64, rows: u64 },
     FileFinished { run_id: i64, report: FileReport },
@@ -279,7 +280,7 @@ impl Etl {
         let pool = self.db.pool();
         let total = landed.len() + early.len();
         let run_id = runs::start(pool, trigger, kind, source, total).await?;
-        progress.event(&ProgressEvent::RunStarted { run_id, files: total });
+        progress.event(&ProgressEvent::RunStarted { run_id, files: total, trigger, kind, source });
 
         let mut reports = Vec::with_capacity(total);
         for report in early {

@@ -19,7 +19,7 @@ pub enum RunKind {
 }
 
 impl RunKind {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             RunKind::Import => "import",
             RunKind::Etl => "etl",

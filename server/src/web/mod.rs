@@ -1,8 +1,11 @@
 //! The web server: Leptos pages and server functions, sign-in, probes, static files.
 
+mod admin;
 mod health;
+pub mod live;
 mod sign_in;
 pub mod throttle;
+mod upload;
 
 use std::{net::SocketAddr, sync::Arc};
 
@@ -13,7 +16,13 @@ use axum::{
     middleware,
     routing::{get, post},
 };
-use engine::{Database, time::Clock};
+use engine::{
+    Database,
+    etl::Etl,
+    live::LiveHub,
+    schedule::{RetryPolicy, ScheduleStore, Scheduler, SourceJobs},
+    time::Clock,
+};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tokio::{net::TcpListener, task::JoinHandle};
@@ -28,8 +37,9 @@ use tower_sessions::{
 use tower_sessions_sqlx_store::SqliteStore;
 use tracing::Level;
 
-use self::throttle::LoginThrottle;
-use crate::config::Settings;
+pub use self::admin::admin_only;
+use self::{live::Connections, throttle::LoginThrottle};
+use crate::config::{LiveLimits, Settings};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -38,6 +48,12 @@ pub struct AppState {
     pub db: Database,
     pub throttle: Arc<LoginThrottle>,
     pub clock: Clock,
+    pub hub: LiveHub,
+    pub jobs: Arc<SourceJobs>,
+    pub scheduler: Arc<Scheduler>,
+    pub live_limits: LiveLimits,
+    pub live_connections: Arc<Connections>,
+    pub upload_max_bytes: u64,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -51,6 +67,8 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     session_sweeper: JoinHandle<()>,
+    scheduler: Arc<Scheduler>,
+    hub: LiveHub,
 }
 
 impl Application {
@@ -90,14 +108,32 @@ impl Application {
             .site_pkg_dir("pkg")
             .site_addr(listener.local_addr()?)
             .build();
+        let hub = LiveHub::new();
+        let etl = Etl::open(db.clone(), &settings.data_dir)
+            .await?
+            .with_archive_retention(settings.archive_retention_days);
+        let jobs = SourceJobs::new(etl, Arc::new(hub.clone()));
+        let scheduler =
+            Scheduler::new(Arc::clone(&jobs), ScheduleStore::new(db.pool().clone()), RetryPolicy::default());
         let state = AppState {
             leptos,
             db,
             throttle: Arc::new(LoginThrottle::default()),
             clock: Clock::new(settings.today),
+            hub: hub.clone(),
+            jobs,
+            scheduler: Arc::clone(&scheduler),
+            live_limits: settings.live,
+            live_connections: Arc::new(Connections::default()),
+            upload_max_bytes: settings.upload_max_bytes,
         };
         let router = router(state, session_layer);
-        Ok(Self { listener, router, session_sweeper })
+        Ok(Self { listener, router, session_sweeper, scheduler, hub })
+    }
+
+    /// The live-update hub (benchmarks publish through it).
+    pub fn hub(&self) -> LiveHub {
+        self.hub.clone()
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -111,9 +147,11 @@ impl Application {
 
     /// Serves until `stop` resolves (tests use this to restart a server on the same database).
     pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let scheduler = Arc::clone(&self.scheduler).spawn();
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         let result = axum::serve(self.listener, service).with_graceful_shutdown(stop).await;
         self.session_sweeper.abort();
+        scheduler.abort();
         result
     }
 }
@@ -121,10 +159,13 @@ impl Application {
 fn router(state: AppState, session_layer: SessionManagerLayer<SqliteStore>) -> Router {
     let routes = generate_route_list(app::App);
     let context = {
-        let (db, clock) = (state.db.clone(), state.clock);
+        let (db, clock, jobs, scheduler) =
+            (state.db.clone(), state.clock, Arc::clone(&state.jobs), Arc::clone(&state.scheduler));
         move || {
             provide_context(db.clone());
             provide_context(clock);
+            provide_context(Arc::clone(&jobs));
+            provide_context(Arc::clone(&scheduler));
         }
     };
     let shell = {
@@ -136,6 +177,10 @@ fn router(state: AppState, session_layer: SessionManagerLayer<SqliteStore>) -> R
         .route("/readyz", get(health::ready))
         .route("/auth/login", post(sign_in::login))
         .route("/auth/logout", post(sign_in::logout))
+        .route("/live", get(live::connect))
+        // Uploads are limited per file while they stream (`upload_max_mb`), not as a whole body.
+        .route("/admin/upload", post(upload::upload).layer(axum::extract::DefaultBodyLimit::disable()))
+        .route("/admin/runs/{run}/quarantine.csv", get(admin::quarantine_csv))
         .leptos_routes_with_context(&state, routes, context.clone(), shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
         .layer(middleware::from_fn_with_state(state.clone(), sign_in::require_sign_in))

@@ -85,11 +85,12 @@ pub async fn logout(session: Session) -> Response {
     Redirect::to("/login?notice=signed_out").into_response()
 }
 
-/// Paths anyone may fetch: the sign-in page and its form, probes, server functions (each checks
-/// its caller itself and answers 401/403), and static assets (paths with a file extension).
+/// Paths anyone may fetch: the sign-in page and its form, probes, server functions and the other
+/// endpoints that check their caller themselves and answer 401/403 (the live WebSocket, uploads),
+/// and static assets (paths with a file extension).
 fn is_public(path: &str) -> bool {
     const PUBLIC_PREFIXES: [&str; 3] = ["/auth/", "/api/", "/pkg/"];
-    matches!(path, "/login" | "/healthz" | "/readyz")
+    matches!(path, "/login" | "/healthz" | "/readyz" | "/live" | "/admin/upload")
         || PUBLIC_PREFIXES.iter().any(|p| path.starts_with(p))
         || path.rsplit('/').next().is_some_and(|last| last.contains('.'))
 }

@@ -28,6 +28,12 @@ fn settings(data_dir: PathBuf) -> Settings {
         archive_retention_days: 90,
         secret_key: None,
         today: None,
+        upload_max_bytes: 1024 * 1024,
+        live: server::config::LiveLimits {
+            max_connections: 6,
+            max_per_user: 3,
+            heartbeat: Duration::from_millis(300),
+        },
     }
 }
 
@@ -137,4 +143,52 @@ impl TestApp {
 
 pub fn location(resp: &Response) -> String {
     resp.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
+}
+
+/// The bytes of a fixture of the engine's tests.
+pub fn fixture(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine/tests/fixtures").join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The session cookie a signed-in client holds, for clients (WebSockets) that do not share the jar.
+pub fn session_cookie(jar: &Jar, app: &TestApp) -> String {
+    use reqwest::cookie::CookieStore;
+    let url = app.url("/").parse().expect("url");
+    jar.cookies(&url).and_then(|v| v.to_str().ok().map(str::to_string)).unwrap_or_default()
+}
+
+impl TestApp {
+    /// Uploads files through the admin endpoint, as the page does (multipart, JSON answer).
+    pub async fn upload(&self, client: &Client, files: &[(&str, Vec<u8>)]) -> Response {
+        let mut form = reqwest::multipart::Form::new();
+        for (name, bytes) in files {
+            form = form
+                .part("files", reqwest::multipart::Part::bytes(bytes.clone()).file_name(name.to_string()));
+        }
+        client
+            .post(self.url("/admin/upload"))
+            .header("accept", "application/json")
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload")
+    }
+
+    /// Waits until run `id` has finished; returns its status.
+    pub async fn wait_for_run(&self, id: i64) -> String {
+        let db = Database::open(&self.data_dir.join("soundcheck.db")).await.expect("db");
+        for _ in 0..200 {
+            let status: Option<String> = sqlx::query_scalar("SELECT status FROM runs WHERE id = ?")
+                .bind(id)
+                .fetch_optional(db.pool())
+                .await
+                .expect("run");
+            if let Some(s) = status.filter(|s| s != "running") {
+                return s;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("run {id} did not finish");
+    }
 }

@@ -4,4 +4,6 @@ mod auth;
 mod dashboard;
 mod health;
 mod helpers;
+mod live;
 mod sources;
+mod upload;

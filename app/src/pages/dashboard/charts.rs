@@ -113,7 +113,8 @@ fn ChartPanel(id: ChartId, view: Memo<ViewState>, drill: Drill) -> impl IntoView
             _ => v.filters(),
         }
     });
-    let data = Resource::new(move || key.get(), move |v| load_chart(id, v));
+    let live = crate::live::use_live();
+    let data = Resource::new(move || (key.get(), live.data_version.get()), move |(v, _)| load_chart(id, v));
     view! {
         <figure class="chart-card" data-chart=id.as_str()>
             <Transition fallback=|| view! { <p class="muted chart-loading">"Loading chart…"</p> }>

@@ -87,7 +87,10 @@ pub fn DashboardPage() -> impl IntoView {
     let view = Memo::new(move |_| ViewState::from_query(&query.read()));
     // The cards follow the filters and the drilled-into store (statement KPIs of that store).
     let filters = Memo::new(move |_| view.get().card_filters());
-    let data = Resource::new(move || filters.get(), dashboard_data);
+    // The live connection bumps the data version after each import: the cards refetch.
+    let live = crate::live::use_live();
+    let data =
+        Resource::new(move || (filters.get(), live.data_version.get()), |(view, _)| dashboard_data(view));
 
     view! {
         <Title text="Dashboard" />

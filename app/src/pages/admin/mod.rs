@@ -1,0 +1,90 @@
+//! The admin pages (admin role only; every server function checks it): sources with their
+//! schedules and Run now, uploads, live run activity and history, users, the audit log.
+
+mod activity;
+mod audit;
+mod runs;
+mod sources;
+mod upload;
+mod users;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+pub use self::{audit::AuditPage, runs::RunPage, users::UsersPage};
+use crate::auth::describe_denial;
+
+/// The sub-navigation of the admin pages.
+#[component]
+fn AdminNav() -> impl IntoView {
+    view! {
+        <nav class="sub-nav" aria-label="Admin">
+            <A href="/admin" exact=true>"Sources & uploads"</A>
+            <A href="/admin/users">"Users"</A>
+            <A href="/admin/audit">"Audit log"</A>
+        </nav>
+    }
+}
+
+/// A server function's error as the admin page shows it.
+fn admin_error(what: &str, err: &ServerFnError) -> String {
+    if let Some(denied) = describe_denial(err) {
+        return denied.to_string();
+    }
+    match err {
+        ServerFnError::ServerError(message) => format!("{what}: {message}"),
+        other => format!("{what}: the server could not be reached ({other})"),
+    }
+}
+
+/// The refusal shown instead of an admin page.
+#[component]
+fn Denied(text: String) -> impl IntoView {
+    view! {
+        <section class="card denied" role="alert" data-testid="admin-denied">
+            <h2>"Not available"</h2>
+            <p>{text}</p>
+        </section>
+    }
+}
+
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    view! {
+        <Title text="Admin" />
+        <h1>"Admin"</h1>
+        <AdminNav />
+        <sources::SourcesSection />
+        <upload::UploadSection />
+        <activity::ActivitySection />
+        <runs::RecentRuns />
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use std::sync::Arc;
+
+    use engine::schedule::{Scheduler, SourceJobs};
+    use leptos::prelude::*;
+
+    use crate::auth::ssr::internal_error;
+
+    pub fn jobs() -> Result<Arc<SourceJobs>, ServerFnError> {
+        use_context::<Arc<SourceJobs>>().ok_or_else(|| internal_error("the server did not provide the jobs"))
+    }
+
+    pub fn scheduler() -> Result<Arc<Scheduler>, ServerFnError> {
+        use_context::<Arc<Scheduler>>()
+            .ok_or_else(|| internal_error("the server did not provide the scheduler"))
+    }
+
+    /// Records an admin action; a failure to record is logged, not shown (the action happened).
+    pub async fn audit(actor: &str, action: &str, detail: &str) {
+        let Ok(db) = crate::auth::ssr::database() else { return };
+        if let Err(err) = engine::audit::record(db.pool(), actor, action, detail).await {
+            tracing::error!(error = %err, action, "could not write the audit log");
+        }
+    }
+}

@@ -1,0 +1,278 @@
+//! The sources table: status, last run, freshness, rows, last error, schedule; Run now / Run all.
+
+use leptos::prelude::*;
+use model::{SourceAdmin, SourceKind, format::thousands};
+
+use super::admin_error;
+use crate::live::use_live;
+
+/// Every source with its schedule and latest run (admins).
+#[server(endpoint = "admin/sources")]
+pub async fn admin_sources() -> Result<Vec<SourceAdmin>, ServerFnError> {
+    use engine::{etl::history, schedule::ScheduleStore, warehouse::summary::source_statuses};
+
+    use super::ssr::jobs;
+    use crate::auth::ssr::{database, internal_error, require, today};
+
+    require(model::Role::Admin).await?;
+    let db = database()?;
+    let jobs = jobs()?;
+    let schedules = ScheduleStore::new(db.pool().clone()).list().await.map_err(internal_error)?;
+    let statuses = source_statuses(&db).await.map_err(internal_error)?;
+    let now = chrono::Utc::now();
+    let today = today();
+    let mut out = Vec::new();
+    for status in statuses {
+        let source = status.source;
+        let schedule = schedules.iter().find(|s| s.source == source);
+        let last_run = history::last_run_of(db.pool(), source).await.map_err(internal_error)?;
+        let rejection = history::last_rejection_of(db.pool(), source).await.map_err(internal_error)?;
+        let freshness_days = status
+            .latest_data_day
+            .as_deref()
+            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .map(|d| (today - d).num_days());
+        out.push(SourceAdmin {
+            source,
+            cron: schedule.map(|s| s.cron.to_string()).unwrap_or_default(),
+            enabled: schedule.is_some_and(|s| s.enabled),
+            next_run: schedule
+                .filter(|s| s.enabled && !s.needs_reconnect)
+                .and_then(|s| s.cron.next_after(now))
+                .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
+            running: jobs.is_running(source),
+            last_error: last_run.as_ref().and_then(|r| r.error.clone()).or(rejection),
+            last_run,
+            files_loaded: status.files_loaded,
+            values: status.values,
+            freshness_days,
+            needs_reconnect: schedule.is_some_and(|s| s.needs_reconnect),
+        });
+    }
+    Ok(out)
+}
+
+/// Starts a run of one source, or of all (`source = "all"`), in the background; its progress
+/// arrives over the live connection.
+#[server(endpoint = "admin/run-source")]
+pub async fn run_source(source: String) -> Result<String, ServerFnError> {
+    use engine::etl::Trigger;
+    use model::SourceId;
+
+    use super::ssr::{audit, jobs};
+    use crate::auth::ssr::{bad_request, require};
+
+    let admin = require(model::Role::Admin).await?;
+    let jobs = jobs()?;
+    if source == "all" {
+        audit(&admin.name, "source.run_all", "every source").await;
+        tokio::spawn(async move {
+            for (source, result) in jobs.run_all(Trigger::Admin).await {
+                if let Err(err) = result {
+                    tracing::warn!(%source, error = %err, "run all: a source failed");
+                }
+            }
+        });
+        return Ok("Running every source…".into());
+    }
+    let id: SourceId = source.parse().map_err(bad_request)?;
+    if jobs.is_running(id) {
+        return Err(bad_request(format!("{} is already running", id.display_name())));
+    }
+    audit(&admin.name, "source.run", id.as_str()).await;
+    tokio::spawn(async move {
+        if let Err(err) = jobs.run(id, Trigger::Admin).await {
+            tracing::warn!(source = %id, error = %err, "run now failed");
+        }
+    });
+    Ok(format!("Running {}…", id.display_name()))
+}
+
+/// Changes a source's schedule (five-field cron, UTC) and whether the scheduler runs it.
+#[server(endpoint = "admin/schedule")]
+pub async fn set_schedule(
+    source: String,
+    cron: String,
+    enabled: Option<String>,
+) -> Result<String, ServerFnError> {
+    use engine::schedule::{ScheduleError, ScheduleStore};
+    use model::SourceId;
+
+    use super::ssr::{audit, scheduler};
+    use crate::auth::ssr::{bad_request, database, internal_error, require};
+
+    let admin = require(model::Role::Admin).await?;
+    let id: SourceId = source.parse().map_err(bad_request)?;
+    let enabled = enabled.is_some_and(|v| v == "on" || v == "true");
+    let store = ScheduleStore::new(database()?.pool().clone());
+    match store.set(id, &cron, enabled, &admin.name).await {
+        Ok(saved) => {
+            scheduler()?.schedules_changed();
+            let state = if enabled { "enabled" } else { "disabled" };
+            audit(&admin.name, "schedule.set", &format!("{id}: {} ({state})", saved.cron)).await;
+            Ok(format!("{}: {} ({state})", id.display_name(), saved.cron))
+        }
+        Err(err @ ScheduleError::Cron { .. }) => Err(bad_request(err)),
+        Err(err) => Err(internal_error(err)),
+    }
+}
+
+#[component]
+pub fn SourcesSection() -> impl IntoView {
+    let live = use_live();
+    let run = ServerAction::<RunSource>::new();
+    let schedule = ServerAction::<SetSchedule>::new();
+    let sources = Resource::new(
+        move || {
+            (
+                run.version().get(),
+                schedule.version().get(),
+                live.data_version.get(),
+                live.events.with(|e| e.last().map(|m| m.seq)),
+            )
+        },
+        |_| admin_sources(),
+    );
+    let feedback = move || {
+        let outcome = match (run.value().get(), schedule.value().get()) {
+            (Some(r), _) if run.version().get() >= schedule.version().get() => Some(r),
+            (_, Some(s)) => Some(s),
+            (Some(r), None) => Some(r),
+            (None, None) => None,
+        };
+        outcome.map(|o| match o {
+            Ok(text) => view! { <p class="notice info" role="status" data-testid="admin-feedback">{text}</p> }.into_any(),
+            Err(err) => view! {
+                <p class="notice error" role="alert" data-testid="admin-feedback">{admin_error("Not done", &err)}</p>
+            }
+            .into_any(),
+        })
+    };
+    view! {
+        <section aria-labelledby="sources-heading">
+            <div class="section-head">
+                <h2 id="sources-heading">"Sources"</h2>
+                <ActionForm action=run attr:class="inline-form">
+                    <input type="hidden" name="source" value="all" />
+                    <button type="submit" class="button" data-testid="run-all">"Run all"</button>
+                </ActionForm>
+            </div>
+            {feedback}
+            <Transition fallback=|| view! { <p class="muted">"Loading sources…"</p> }>
+                {move || Suspend::new(async move {
+                    match sources.await {
+                        Ok(list) => view! { <SourcesTable list run schedule /> }.into_any(),
+                        Err(err) => view! { <super::Denied text=admin_error("Could not load the sources", &err) /> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <p class="muted small">
+                "Schedules are cron expressions in UTC: minute hour day-of-month month day-of-week, "
+                "e.g. " <code>"0 5 * * *"</code> " (every day at 05:00) or " <code>"*/30 * * * *"</code> "."
+            </p>
+        </section>
+    }
+}
+
+#[component]
+fn SourcesTable(
+    list: Vec<SourceAdmin>,
+    run: ServerAction<RunSource>,
+    schedule: ServerAction<SetSchedule>,
+) -> impl IntoView {
+    let rows = list
+        .into_iter()
+        .map(|s| {
+            let id = s.source.as_str();
+            let status = if s.running {
+                ("running", "Running".to_string())
+            } else if s.needs_reconnect {
+                ("error", "Needs reconnect".to_string())
+            } else {
+                match s.last_run.as_ref().map(|r| r.status.as_str()) {
+                    Some("failed") => ("error", "Last run failed".to_string()),
+                    Some("partial") => ("warn", "Files rejected".to_string()),
+                    Some("interrupted") => ("warn", "Interrupted".to_string()),
+                    Some(_) if s.files_loaded > 0 => ("ok", "OK".to_string()),
+                    _ if s.files_loaded > 0 => ("ok", "OK".to_string()),
+                    _ => ("idle", "No data yet".to_string()),
+                }
+            };
+            let via = match s.source.kind() {
+                SourceKind::ExportOnly => "exports",
+                SourceKind::ExportAndApi => "exports · API (not connected)",
+            };
+            let last_run = s.last_run.as_ref().map(|r| {
+                let href = format!("/admin/runs/{}", r.id);
+                view! { <a href=href>{format!("#{} · {}", r.id, short_time(&r.started_at))}</a> }
+            });
+            let freshness = match s.freshness_days {
+                Some(0) => "today".to_string(),
+                Some(1) => "1 day".to_string(),
+                Some(d) => format!("{d} days"),
+                None => "—".to_string(),
+            };
+            let form_id = format!("schedule-{id}");
+            view! {
+                <tr data-source=id>
+                    <th scope="row">
+                        {s.source.display_name()}
+                        <span class="muted small block">{via}</span>
+                    </th>
+                    <td><span class=format!("status-pill {}", status.0) data-testid="source-status">{status.1}</span></td>
+                    <td>{last_run.map(IntoAny::into_any).unwrap_or_else(|| "never".into_any())}</td>
+                    <td class="num">{freshness}</td>
+                    <td class="num">{thousands(s.values)}<span class="muted small block">{format!("{} files", s.files_loaded)}</span></td>
+                    <td class="error-cell">{s.last_error.unwrap_or_default()}</td>
+                    <td>
+                        <ActionForm action=schedule attr:class="schedule-form" attr:id=form_id>
+                            <input type="hidden" name="source" value=id />
+                            <label class="visually-hidden" for=format!("cron-{id}")>{format!("Schedule of {}", s.source.display_name())}</label>
+                            <input id=format!("cron-{id}") name="cron" value=s.cron.clone() size="12" class="cron-input" />
+                            <label class="check">
+                                <input type="checkbox" name="enabled" checked=s.enabled />
+                                "on"
+                            </label>
+                            <button type="submit" class="button secondary small">"Save"</button>
+                        </ActionForm>
+                        <span class="muted small block">
+                            {s.next_run.map(|n| format!("next {n}")).unwrap_or_else(|| "not scheduled".into())}
+                        </span>
+                    </td>
+                    <td>
+                        <ActionForm action=run>
+                            <input type="hidden" name="source" value=id />
+                            <button type="submit" class="button small" disabled=s.running data-testid="run-now">
+                                "Run now"
+                            </button>
+                        </ActionForm>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="table-wrap">
+            <table class="data-table admin-sources" data-testid="admin-sources">
+                <thead>
+                    <tr>
+                        <th scope="col">"Source"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Last run"</th>
+                        <th scope="col">"Data age"</th>
+                        <th scope="col">"Values"</th>
+                        <th scope="col">"Last error"</th>
+                        <th scope="col">"Schedule (UTC)"</th>
+                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+}
+
+/// `2026-11-26T10:40:37.123+00:00` → `2026-11-26 10:40`.
+pub fn short_time(rfc3339: &str) -> String {
+    rfc3339.get(..16).map(|t| t.replace('T', " ")).unwrap_or_else(|| rfc3339.to_string())
+}

@@ -1,0 +1,115 @@
+//! Running one source's ETL, never twice at once: the scheduler, "Run now" and "Run all" all come
+//! through here.
+
+use std::{
+    collections::HashSet,
+    sync::{Arc, Mutex, PoisonError},
+};
+
+use model::SourceId;
+
+use crate::etl::{Etl, EtlError, Progress, RunReport, Trigger};
+
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error("{0} is already running; this run was skipped")]
+    AlreadyRunning(SourceId),
+    #[error(transparent)]
+    Etl(#[from] EtlError),
+}
+
+pub struct SourceJobs {
+    etl: Etl,
+    progress: Arc<dyn Progress>,
+    running: Mutex<HashSet<SourceId>>,
+}
+
+/// Holds a source as running; dropping it frees the source.
+pub struct Claim<'a> {
+    jobs: &'a SourceJobs,
+    source: SourceId,
+}
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        self.jobs.running.lock().unwrap_or_else(PoisonError::into_inner).remove(&self.source);
+    }
+}
+
+impl SourceJobs {
+    pub fn new(etl: Etl, progress: Arc<dyn Progress>) -> Arc<Self> {
+        Arc::new(Self { etl, progress, running: Mutex::new(HashSet::new()) })
+    }
+
+    pub fn etl(&self) -> &Etl {
+        &self.etl
+    }
+
+    pub fn progress(&self) -> &dyn Progress {
+        &*self.progress
+    }
+
+    pub fn is_running(&self, source: SourceId) -> bool {
+        self.running.lock().unwrap_or_else(PoisonError::into_inner).contains(&source)
+    }
+
+    /// Marks `source` running, unless it already is.
+    pub fn try_claim(&self, source: SourceId) -> Option<Claim<'_>> {
+        let mut running = self.running.lock().unwrap_or_else(PoisonError::into_inner);
+        // Lazily: a Claim built and dropped here would lock `running` again.
+        running.insert(source).then(|| Claim { jobs: self, source })
+    }
+
+    /// Runs one source now: processes what waits for it in landing. (API sources will pull their
+    /// new window first.)
+    #[tracing::instrument(skip(self))]
+    pub async fn run(&self, source: SourceId, trigger: Trigger) -> Result<RunReport, JobError> {
+        let _claim = self.try_claim(source).ok_or(JobError::AlreadyRunning(source))?;
+        Ok(self.etl.run_landing(Some(source), trigger, &*self.progress).await?)
+    }
+
+    /// Runs every source in turn; one failing source does not stop the others.
+    pub async fn run_all(&self, trigger: Trigger) -> Vec<(SourceId, Result<RunReport, JobError>)> {
+        let mut out = Vec::new();
+        for source in SourceId::ALL {
+            out.push((source, self.run(source, trigger).await));
+        }
+        out
+    }
+
+    /// Processes whatever waits in landing (files of a run a crash cut short, uploads whose
+    /// processing was interrupted), in one run.
+    pub async fn run_waiting(&self, trigger: Trigger) -> Result<Option<RunReport>, JobError> {
+        if self.etl.lake().waiting().map_err(EtlError::from)?.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(self.etl.run_landing(None, trigger, &*self.progress).await?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Database, etl::Quiet};
+
+    #[tokio::test]
+    async fn a_source_never_runs_twice_at_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = Database::open(&dir.path().join("t.db")).await.expect("open");
+        let etl = Etl::open(db, dir.path()).await.expect("etl");
+        let jobs = SourceJobs::new(etl, Arc::new(Quiet));
+
+        let claim = jobs.try_claim(SourceId::Distrokid).expect("free");
+        assert!(jobs.is_running(SourceId::Distrokid));
+        assert!(jobs.try_claim(SourceId::Distrokid).is_none());
+        let err = jobs.run(SourceId::Distrokid, Trigger::Schedule).await.expect_err("overlap");
+        assert!(matches!(err, JobError::AlreadyRunning(SourceId::Distrokid)));
+        // Another source is not held up.
+        let other = jobs.run(SourceId::Toolost, Trigger::Schedule).await.expect("toolost runs");
+        assert_eq!(other.status, "succeeded");
+
+        drop(claim);
+        assert!(!jobs.is_running(SourceId::Distrokid));
+        jobs.run(SourceId::Distrokid, Trigger::Schedule).await.expect("runs once free");
+    }
+}

@@ -1,0 +1,78 @@
+//! What the admin page shows: sources with their schedules, runs, quarantined rows, the audit log.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{RunFileResult, SourceId};
+
+/// A source as the admin page lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceAdmin {
+    pub source: SourceId,
+    /// Five-field cron expression, UTC.
+    pub cron: String,
+    pub enabled: bool,
+    /// The next scheduled run (RFC 3339), when enabled.
+    pub next_run: Option<String>,
+    /// A run of this source is going on now.
+    pub running: bool,
+    pub last_run: Option<RunSummary>,
+    /// The last run's error, or the reason its last rejected file gave.
+    pub last_error: Option<String>,
+    pub files_loaded: i64,
+    pub values: i64,
+    /// Days since the latest day of data (`None`: no data).
+    pub freshness_days: Option<i64>,
+    /// An API source whose credentials were refused: it stops until an admin reconnects it.
+    pub needs_reconnect: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunSummary {
+    pub id: i64,
+    /// `cli`, `schedule`, `admin` or `upload`.
+    pub trigger: String,
+    /// `import`, `etl` or `rebuild`.
+    pub kind: String,
+    pub source: Option<SourceId>,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    /// `running`, `succeeded`, `partial`, `failed` or `interrupted`.
+    pub status: String,
+    pub files_total: i64,
+    pub files_loaded: i64,
+    pub files_rejected: i64,
+    pub files_skipped: i64,
+    pub rows_read: i64,
+    pub rows_loaded: i64,
+    pub rows_rejected: i64,
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunDetail {
+    pub run: RunSummary,
+    pub files: Vec<RunFileResult>,
+    /// The first quarantined rows (all of them are in the CSV download).
+    pub quarantined: Vec<QuarantinedRow>,
+    pub quarantined_total: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuarantinedRow {
+    pub file_name: String,
+    pub line: Option<i64>,
+    pub column: Option<String>,
+    pub reason: String,
+    pub content: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    /// RFC 3339.
+    pub at: String,
+    pub actor: String,
+    /// e.g. `user.add`, `source.run`, `schedule.set`, `upload`.
+    pub action: String,
+    pub detail: String,
+}
