@@ -69,10 +69,12 @@ pub async fn last_run_of(pool: &SqlitePool, source: SourceId) -> Result<Option<R
     Ok(row.map(Into::into))
 }
 
-/// Why the source's latest file was rejected, when it was.
+/// Why the source's latest file was rejected, when it was: a file recognised as the source's, or
+/// any file of a run of that source (an unrecognised file has no source of its own).
 pub async fn last_rejection_of(pool: &SqlitePool, source: SourceId) -> Result<Option<String>, sqlx::Error> {
     let row: Option<(String, Option<String>, String)> = sqlx::query_as(
-        "SELECT outcome, message, name FROM run_files WHERE source = ? ORDER BY id DESC LIMIT 1",
+        "SELECT outcome, message, name FROM run_files WHERE source = ?1 \
+         OR run_id IN (SELECT id FROM runs WHERE source = ?1) ORDER BY id DESC LIMIT 1",
     )
     .bind(source.as_str())
     .fetch_optional(pool)

@@ -133,14 +133,12 @@ pub fn SourcesSection() -> impl IntoView {
         },
         |_| admin_sources(),
     );
+    // The outcome of whichever action finished last.
+    let outcome = RwSignal::new(None::<Result<String, ServerFnError>>);
+    Effect::new(move |_| run.value().get().map(|v| outcome.set(Some(v))));
+    Effect::new(move |_| schedule.value().get().map(|v| outcome.set(Some(v))));
     let feedback = move || {
-        let outcome = match (run.value().get(), schedule.value().get()) {
-            (Some(r), _) if run.version().get() >= schedule.version().get() => Some(r),
-            (_, Some(s)) => Some(s),
-            (Some(r), None) => Some(r),
-            (None, None) => None,
-        };
-        outcome.map(|o| match o {
+        outcome.get().map(|o| match o {
             Ok(text) => view! { <p class="notice info" role="status" data-testid="admin-feedback">{text}</p> }.into_any(),
             Err(err) => view! {
                 <p class="notice error" role="alert" data-testid="admin-feedback">{admin_error("Not done", &err)}</p>
@@ -154,7 +152,7 @@ pub fn SourcesSection() -> impl IntoView {
                 <h2 id="sources-heading">"Sources"</h2>
                 <ActionForm action=run attr:class="inline-form">
                     <input type="hidden" name="source" value="all" />
-                    <button type="submit" class="button" data-testid="run-all">"Run all"</button>
+                    <button type="submit" class="button primary" data-testid="run-all">"Run all"</button>
                 </ActionForm>
             </div>
             {feedback}
@@ -219,12 +217,12 @@ fn SourcesTable(
                         {s.source.display_name()}
                         <span class="muted small block">{via}</span>
                     </th>
-                    <td><span class=format!("status-pill {}", status.0) data-testid="source-status">{status.1}</span></td>
-                    <td>{last_run.map(IntoAny::into_any).unwrap_or_else(|| "never".into_any())}</td>
-                    <td class="num">{freshness}</td>
-                    <td class="num">{thousands(s.values)}<span class="muted small block">{format!("{} files", s.files_loaded)}</span></td>
-                    <td class="error-cell">{s.last_error.unwrap_or_default()}</td>
-                    <td>
+                    <td data-label="Status"><span class=format!("status-pill {}", status.0) data-testid="source-status">{status.1}</span></td>
+                    <td data-label="Last run">{last_run.map(IntoAny::into_any).unwrap_or_else(|| "never".into_any())}</td>
+                    <td class="num" data-label="Data age">{freshness}</td>
+                    <td class="num" data-label="Values">{thousands(s.values)}<span class="muted small block">{format!("{} files", s.files_loaded)}</span></td>
+                    <td class="error-cell" data-label="Last error">{s.last_error.unwrap_or_default()}</td>
+                    <td data-label="Schedule (UTC)">
                         <ActionForm action=schedule attr:class="schedule-form" attr:id=form_id>
                             <input type="hidden" name="source" value=id />
                             <label class="visually-hidden" for=format!("cron-{id}")>{format!("Schedule of {}", s.source.display_name())}</label>
@@ -239,10 +237,10 @@ fn SourcesTable(
                             {s.next_run.map(|n| format!("next {n}")).unwrap_or_else(|| "not scheduled".into())}
                         </span>
                     </td>
-                    <td>
+                    <td class="row-actions">
                         <ActionForm action=run>
                             <input type="hidden" name="source" value=id />
-                            <button type="submit" class="button small" disabled=s.running data-testid="run-now">
+                            <button type="submit" class="button primary small" disabled=s.running data-testid="run-now">
                                 "Run now"
                             </button>
                         </ActionForm>
@@ -253,7 +251,7 @@ fn SourcesTable(
         .collect_view();
     view! {
         <div class="table-wrap">
-            <table class="data-table admin-sources" data-testid="admin-sources">
+            <table class="data-table admin-sources stack-on-phone" data-testid="admin-sources">
                 <thead>
                     <tr>
                         <th scope="col">"Source"</th>

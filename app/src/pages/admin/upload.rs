@@ -79,7 +79,7 @@ pub fn UploadSection() -> impl IntoView {
                     let names = chosen.get();
                     (!names.is_empty()).then(|| view! { <p class="muted small">{format!("Chosen: {}", names.join(", "))}</p> })
                 }}
-                <button type="submit" class="button" disabled=move || matches!(state.get(), UploadState::Sending { .. })>
+                <button type="submit" class="button primary" disabled=move || matches!(state.get(), UploadState::Sending { .. })>
                     "Upload and import"
                 </button>
             </form>

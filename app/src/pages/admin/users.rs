@@ -100,16 +100,14 @@ pub fn UsersPage() -> impl IntoView {
         },
         |_| list_users(),
     );
-    // The latest action's outcome.
+    // The outcome of whichever action finished last.
+    let outcome = RwSignal::new(None::<Result<String, ServerFnError>>);
+    Effect::new(move |_| add.value().get().map(|v| outcome.set(Some(v))));
+    Effect::new(move |_| role.value().get().map(|v| outcome.set(Some(v))));
+    Effect::new(move |_| disabled.value().get().map(|v| outcome.set(Some(v))));
+    Effect::new(move |_| password.value().get().map(|v| outcome.set(Some(v))));
     let feedback = move || {
-        let outcomes = [
-            (add.version().get(), add.value().get()),
-            (role.version().get(), role.value().get()),
-            (disabled.version().get(), disabled.value().get()),
-            (password.version().get(), password.value().get()),
-        ];
-        let latest = outcomes.into_iter().filter_map(|(v, o)| o.map(|o| (v, o))).max_by_key(|(v, _)| *v);
-        latest.map(|(_, outcome)| match outcome {
+        outcome.get().map(|o| match o {
             Ok(text) => view! { <p class="notice info" role="status" data-testid="users-feedback">{text}</p> }.into_any(),
             Err(err) => view! {
                 <p class="notice error" role="alert" data-testid="users-feedback">{admin_error("Not done", &err)}</p>
@@ -143,7 +141,7 @@ pub fn UsersPage() -> impl IntoView {
                     </select>
                 </label>
                 <label>"Password" <input name="password" type="password" required autocomplete="new-password" /></label>
-                <button type="submit" class="button">"Add user"</button>
+                <button type="submit" class="button primary">"Add user"</button>
             </ActionForm>
         </section>
     }
@@ -167,11 +165,11 @@ fn UsersTable(
             view! {
                 <tr data-user=u.name.clone()>
                     <th scope="row">{u.name.clone()}</th>
-                    <td>{u.role.as_str()}</td>
-                    <td>{status}</td>
-                    <td>{short_time(&u.created_at)}</td>
-                    <td>{u.last_login_at.as_deref().map_or_else(|| "never".to_string(), short_time)}</td>
-                    <td class="actions">
+                    <td data-label="Role">{u.role.as_str()}</td>
+                    <td data-label="Status">{status}</td>
+                    <td data-label="Created">{short_time(&u.created_at)}</td>
+                    <td data-label="Last sign-in">{u.last_login_at.as_deref().map_or_else(|| "never".to_string(), short_time)}</td>
+                    <td class="actions row-actions">
                         <ActionForm action=role attr:class="inline-form">
                             <input type="hidden" name="id" value=u.id />
                             <input type="hidden" name="role" value=other_role />
@@ -195,7 +193,7 @@ fn UsersTable(
         .collect_view();
     view! {
         <div class="table-wrap">
-            <table class="data-table" data-testid="users-table">
+            <table class="data-table stack-on-phone" data-testid="users-table">
                 <thead>
                     <tr>
                         <th scope="col">"Name"</th>
