@@ -21,13 +21,18 @@ pub fn safe_next(next: Option<String>) -> String {
         .unwrap_or_else(|| "/".to_string())
 }
 
+/// What the UI says when the session has ended.
+pub const SIGNED_OUT_TEXT: &str = "Your session has ended. Sign in again.";
+/// What the UI says when the role is too low.
+pub const FORBIDDEN_TEXT: &str = "Only admins can see this.";
+
 /// Whether a server function error means "sign in again" or "not allowed", for the UI.
 pub fn describe_denial(err: &ServerFnError) -> Option<&'static str> {
     let text = err.to_string();
     if text.contains(NOT_SIGNED_IN) {
-        Some("Your session has ended. Sign in again.")
+        Some(SIGNED_OUT_TEXT)
     } else if text.contains(FORBIDDEN) {
-        Some("Only admins can see this.")
+        Some(FORBIDDEN_TEXT)
     } else {
         None
     }

@@ -225,7 +225,7 @@ mod tests {
         live.receive(msg(0, LiveEvent::Hello { boot: "b".into(), resync: false }));
         assert_eq!(live.status.get_untracked(), LiveStatus::Live);
         assert_eq!(live.data_version.get_untracked(), 0);
-        live.receive(msg(1, LiveEvent::DataChanged { run_id: 1, sources: vec![] }));
+        live.receive(msg(1, LiveEvent::DataChanged { run_id: 1, sources: vec![], at_ms: 0 }));
         assert_eq!(live.data_version.get_untracked(), 1);
         live.receive(msg(1, LiveEvent::Hello { boot: "c".into(), resync: true }));
         assert_eq!(live.data_version.get_untracked(), 2);

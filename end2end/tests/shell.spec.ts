@@ -19,6 +19,8 @@ test('an admin signs in, moves around the shell and signs out', async ({ page })
   await expect(page).toHaveURL(/\/sources$/);
   await expect(page.getByTestId('sources-table')).toContainText('DistroKid');
   await nav.getByRole('link', { name: 'Admin' }).click();
+  await expect(page.getByTestId('admin-sources')).toContainText('DistroKid');
+  await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Users' }).click();
   await expect(page.getByTestId('users-table')).toContainText(viewer.name);
   expect(await page.evaluate(() => (window as any).__same_document)).toBe(true);
 

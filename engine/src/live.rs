@@ -180,7 +180,10 @@ impl LiveHub {
                         run.changed.extend(report.source.and_then(|f| f.source()));
                     }
                     let sources = report.source.and_then(|f| f.source()).into_iter().collect();
-                    self.publish_locked(&mut state, LiveEvent::DataChanged { run_id: *run_id, sources });
+                    self.publish_locked(
+                        &mut state,
+                        LiveEvent::DataChanged { run_id: *run_id, sources, at_ms: now_ms() },
+                    );
                 }
             }
             ProgressEvent::RunFinished { run_id, status } => {
@@ -194,7 +197,7 @@ impl LiveHub {
                     // Everything may have changed.
                     self.publish_locked(
                         &mut state,
-                        LiveEvent::DataChanged { run_id: *run_id, sources: Vec::new() },
+                        LiveEvent::DataChanged { run_id: *run_id, sources: Vec::new(), at_ms: now_ms() },
                     );
                 }
             }
@@ -206,6 +209,12 @@ impl Progress for LiveHub {
     fn event(&self, event: &ProgressEvent) {
         self.on_progress(event);
     }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 pub fn file_result(report: &FileReport) -> RunFileResult {
@@ -227,7 +236,7 @@ mod tests {
     use super::*;
 
     fn changed(hub: &LiveHub, run_id: i64) {
-        hub.publish(LiveEvent::DataChanged { run_id, sources: vec![] });
+        hub.publish(LiveEvent::DataChanged { run_id, sources: vec![], at_ms: 0 });
     }
 
     #[test]
@@ -270,6 +279,6 @@ mod tests {
         changed(&hub, 5);
         let got = sub.feed.recv().await.expect("message");
         assert_eq!(got.seq, 1);
-        assert_eq!(got.event, LiveEvent::DataChanged { run_id: 5, sources: vec![] });
+        assert_eq!(got.event, LiveEvent::DataChanged { run_id: 5, sources: vec![], at_ms: 0 });
     }
 }

@@ -30,6 +30,8 @@ pub enum LiveEvent {
     DataChanged {
         run_id: i64,
         sources: Vec<SourceId>,
+        /// When the change was committed (Unix milliseconds): "data as of".
+        at_ms: i64,
     },
     RunStarted {
         run_id: i64,
@@ -97,17 +99,17 @@ mod tests {
     fn wire_shape_is_flat_and_tagged() {
         let m = LiveMessage {
             seq: 7,
-            event: LiveEvent::DataChanged { run_id: 3, sources: vec![SourceId::Distrokid] },
+            event: LiveEvent::DataChanged { run_id: 3, sources: vec![SourceId::Distrokid], at_ms: 5 },
         };
         let json = serde_json::to_string(&m).expect("json");
-        assert_eq!(json, r#"{"seq":7,"type":"data_changed","run_id":3,"sources":["distrokid"]}"#);
+        assert_eq!(json, r#"{"seq":7,"type":"data_changed","run_id":3,"sources":["distrokid"],"at_ms":5}"#);
         let back: LiveMessage = serde_json::from_str(&json).expect("parse");
         assert_eq!(back, m);
     }
 
     #[test]
     fn audiences() {
-        assert!(!LiveEvent::DataChanged { run_id: 1, sources: vec![] }.admin_only());
+        assert!(!LiveEvent::DataChanged { run_id: 1, sources: vec![], at_ms: 0 }.admin_only());
         assert!(LiveEvent::RunFinished { run_id: 1, status: "succeeded".into() }.admin_only());
         assert!(!LiveEvent::FileProgress { run_id: 1, bytes_read: 0, size_bytes: 0, rows: 0 }.durable());
     }

@@ -37,10 +37,9 @@ pub fn SourcesPage() -> impl IntoView {
         <section class="empty-state">
             <h2>"Runs"</h2>
             <p>
-                "Every import is recorded with its files, rows and errors; the run history and its "
-                "quarantined rows will be listed here. Until then, "
-                <code>"soundcheck import"</code>
-                " prints a line per file."
+                "Sources are imported on their schedules, when an admin uploads exports, and from the "
+                "command line (" <code>"soundcheck import"</code> "). Admins see every run with its files, "
+                "rows and errors, and the quarantined rows, on the " <a href="/admin">"Admin"</a> " page."
             </p>
         </section>
     }

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use model::AuditEntry;
 
-use super::{AdminNav, Denied, admin_error, sources::short_time};
+use super::{AdminNav, AdminOnly, Denied, admin_error, sources::short_time};
 
 /// The latest 200 audit entries (admins).
 #[server(endpoint = "admin/audit")]
@@ -21,6 +21,7 @@ pub fn AuditPage() -> impl IntoView {
     view! {
         <Title text="Audit log" />
         <h1>"Audit log"</h1>
+        <AdminOnly>
         <AdminNav />
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -59,5 +60,6 @@ pub fn AuditPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        </AdminOnly>
     }
 }

@@ -49,16 +49,38 @@ fn Denied(text: String) -> impl IntoView {
     }
 }
 
+/// Shows `children` to admins only; others get one clear refusal (the server functions refuse
+/// them anyway).
+#[component]
+fn AdminOnly(children: ChildrenFn) -> impl IntoView {
+    let user = Resource::new_blocking(|| (), |_| crate::auth::current_user());
+    let children = StoredValue::new(children);
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(Some(u)) if u.role == model::Role::Admin => children.with_value(|c| c()).into_any(),
+                    Ok(Some(_)) => view! { <Denied text=crate::auth::FORBIDDEN_TEXT.to_string() /> }.into_any(),
+                    Ok(None) => view! { <Denied text=crate::auth::SIGNED_OUT_TEXT.to_string() /> }.into_any(),
+                    Err(err) => view! { <Denied text=admin_error("Could not check your role", &err) /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
 #[component]
 pub fn AdminPage() -> impl IntoView {
     view! {
         <Title text="Admin" />
         <h1>"Admin"</h1>
-        <AdminNav />
-        <sources::SourcesSection />
-        <upload::UploadSection />
-        <activity::ActivitySection />
-        <runs::RecentRuns />
+        <AdminOnly>
+            <AdminNav />
+            <sources::SourcesSection />
+            <upload::UploadSection />
+            <activity::ActivitySection />
+            <runs::RecentRuns />
+        </AdminOnly>
     }
 }
 

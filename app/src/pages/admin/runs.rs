@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use model::{RunDetail, RunSummary, format::thousands};
 
-use super::{AdminNav, Denied, admin_error, sources::short_time};
+use super::{AdminNav, AdminOnly, Denied, admin_error, sources::short_time};
 use crate::live::use_live;
 
 /// Quarantined rows shown on a run's page (the CSV has all).
@@ -125,6 +125,7 @@ pub fn RunPage() -> impl IntoView {
     view! {
         <Title text="Run" />
         <h1>{move || id().map_or_else(|| "Run".to_string(), |id| format!("Run #{id}"))}</h1>
+        <AdminOnly>
         <AdminNav />
         <Transition fallback=|| view! { <p class="muted">"Loading the run…"</p> }>
             {move || Suspend::new(async move {
@@ -134,6 +135,7 @@ pub fn RunPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        </AdminOnly>
     }
 }
 

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use model::UserInfo;
 
-use super::{AdminNav, Denied, admin_error, sources::short_time};
+use super::{AdminNav, AdminOnly, Denied, admin_error, sources::short_time};
 
 /// Every user (admins).
 #[server(endpoint = "admin/users")]
@@ -119,6 +119,7 @@ pub fn UsersPage() -> impl IntoView {
     view! {
         <Title text="Users" />
         <h1>"Users"</h1>
+        <AdminOnly>
         <AdminNav />
         {feedback}
         <Transition fallback=|| view! { <p class="muted">"Loading users…"</p> }>
@@ -144,6 +145,7 @@ pub fn UsersPage() -> impl IntoView {
                 <button type="submit" class="button primary">"Add user"</button>
             </ActionForm>
         </section>
+        </AdminOnly>
     }
 }
 
