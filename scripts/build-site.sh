@@ -51,6 +51,9 @@ cp "$STAGE/$NAME.js" "$STAGE/$NAME.wasm" "$STAGE/$NAME.css" "$SITE.new/pkg/"
 # ECharts (npm, pinned in package.json) draws the dashboard's charts; charming drives it from WASM.
 cp "$ROOT/node_modules/echarts/dist/echarts.min.js" "$SITE.new/pkg/echarts.min.js"
 [ -d "$STAGE/snippets" ] && cp -R "$STAGE/snippets" "$SITE.new/pkg/"
+# The service worker's cache name follows the build: a new build replaces the cached app shell.
+BUILD_ID="$(cat "$SITE.new/pkg/"* "$SITE.new/manifest.webmanifest" | sha256sum | cut -c1-12)"
+sed "s/__BUILD__/$BUILD_ID/" public/sw.js > "$SITE.new/sw.js"
 rm -rf "$SITE"
 mv "$SITE.new" "$SITE"
 say "site ready in $SITE ($(du -h "$SITE/pkg/$NAME.wasm" | cut -f1) WASM)"

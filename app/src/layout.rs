@@ -51,6 +51,7 @@ pub fn Layout() -> impl IntoView {
                 </form>
             </div>
         </header>
+        <crate::offline::OfflineBanner />
         <main id="main" class="app-main">
             <Outlet />
         </main>

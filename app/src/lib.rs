@@ -4,6 +4,7 @@
 pub mod auth;
 mod layout;
 pub mod live;
+mod offline;
 mod pages;
 
 use leptos::prelude::*;
@@ -31,6 +32,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="dark" />
                 <link rel="stylesheet" href="/pkg/soundcheck.css" />
                 <link rel="icon" href="/favicon.ico" sizes="any" />
+                <link rel="manifest" href="/manifest.webmanifest" />
+                <link rel="apple-touch-icon" href="/icons/apple-touch-icon.png" />
+                <script src="/register-sw.js" defer></script>
                 // ECharts draws the dashboard's charts (charming drives it from the WASM); it
                 // runs before the deferred hydration module.
                 <script src="/pkg/echarts.min.js" defer></script>

@@ -99,7 +99,9 @@ fn statement(round: usize) -> Vec<u8> {
     );
     for line in 0..LINES_PER_STATEMENT {
         out.push_str(&format!(
-            "2026-07-20\t2026-06\tSpotify\tBench Artist\tTrack {line}\tQZBENCH{round:02}{line:05}\t{round}{line}\t3\t100\tSong\tDE\t0\t0.{line:04}\n"
+            "2026-07-20\t2026-06\tSpotify\tBench Artist\tTrack {line}\tQZBN{}26{line:05}\t{:012}\t3\t100\tSong\tDE\t0\t0.{line:04}\n",
+            round % 10,
+            round * 100_000 + line,
         ));
     }
     out.into_bytes()
@@ -190,6 +192,8 @@ async fn main() {
             .await
             .expect("upload");
         assert_eq!(response.status(), 200, "upload refused");
+        let run_id =
+            response.json::<serde_json::Value>().await.expect("json")["run_id"].as_i64().expect("run id");
         let mut latencies = Vec::with_capacity(clients);
         let deadline = Instant::now() + Duration::from_secs(30);
         while latencies.len() < clients {
@@ -199,6 +203,18 @@ async fn main() {
             }
         }
         latencies.sort_unstable();
+        if latencies.is_empty() {
+            let detail: serde_json::Value = http
+                .post(format!("{base}/api/admin/run"))
+                .json(&serde_json::json!({ "id": run_id }))
+                .send()
+                .await
+                .expect("run detail")
+                .json()
+                .await
+                .expect("json");
+            panic!("no client got an update; the run says: {}", detail["files"]);
+        }
         println!(
             "  round {}: {}/{clients} clients got the update; commit → client p50 {} ms, p95 {} ms, max {} ms",
             round + 1,

@@ -111,6 +111,8 @@ pub async fn connect(
     let hub = state.hub.clone();
     let heartbeat = state.live_limits.heartbeat;
     let admin = user.role.allows(Role::Admin);
+    // Clients only ever send pongs and closes: small buffers keep a thousand connections light.
+    let upgrade = upgrade.read_buffer_size(4 * 1024).write_buffer_size(8 * 1024).max_message_size(64 * 1024);
     upgrade.on_upgrade(move |socket| async move {
         let since = match (resume.boot.as_deref(), resume.since) {
             (Some(boot), Some(seq)) => Some((boot, seq)),
