@@ -76,7 +76,7 @@ fn SourcesTable(statuses: Vec<SourceStatus>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Sources">
             <table class="data-table" data-testid="sources-table">
                 <caption class="sr-only">"Data sources"</caption>
                 <thead>

@@ -40,7 +40,7 @@ pub fn AuditPage() -> impl IntoView {
                             })
                             .collect_view();
                         view! {
-                            <div class="table-wrap">
+                            <div class="table-wrap" tabindex="0" role="region" aria-label="Audit log">
                                 <table class="data-table" data-testid="audit-table">
                                     <thead>
                                         <tr>

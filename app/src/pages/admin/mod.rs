@@ -49,22 +49,29 @@ fn Denied(text: String) -> impl IntoView {
     }
 }
 
-/// Shows `children` to admins only; others get one clear refusal (the server functions refuse
-/// them anyway).
+/// Shows `children` to admins only; others get a clear refusal (the server functions refuse them
+/// anyway). The children must not create resources (see `AdminPage`).
 #[component]
-fn AdminOnly(children: ChildrenFn) -> impl IntoView {
+fn AdminOnly(
+    children: ChildrenFn,
+    /// Show nothing to non-admins (another block on the page already says why).
+    #[prop(optional)]
+    quiet: bool,
+) -> impl IntoView {
     let user = Resource::new_blocking(|| (), |_| crate::auth::current_user());
     let children = StoredValue::new(children);
     view! {
+        // Read, not awaited: the children's resources must be created while the server's context
+        // is still there (after an `.await` it is gone, and they could not reach the database).
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match user.await {
-                    Ok(Some(u)) if u.role == model::Role::Admin => children.with_value(|c| c()).into_any(),
-                    Ok(Some(_)) => view! { <Denied text=crate::auth::FORBIDDEN_TEXT.to_string() /> }.into_any(),
-                    Ok(None) => view! { <Denied text=crate::auth::SIGNED_OUT_TEXT.to_string() /> }.into_any(),
-                    Err(err) => view! { <Denied text=admin_error("Could not check your role", &err) /> }.into_any(),
-                }
-            })}
+            {move || match user.get() {
+                None => ().into_any(),
+                Some(Ok(Some(u))) if u.role == model::Role::Admin => children.with_value(|c| c()).into_any(),
+                Some(_) if quiet => ().into_any(),
+                Some(Ok(Some(_))) => view! { <Denied text=crate::auth::FORBIDDEN_TEXT.to_string() /> }.into_any(),
+                Some(Ok(None)) => view! { <Denied text=crate::auth::SIGNED_OUT_TEXT.to_string() /> }.into_any(),
+                Some(Err(err)) => view! { <Denied text=admin_error("Could not check your role", &err) /> }.into_any(),
+            }}
         </Suspense>
     }
 }
@@ -74,13 +81,18 @@ pub fn AdminPage() -> impl IntoView {
     view! {
         <Title text="Admin" />
         <h1>"Admin"</h1>
+        // The sections with resources stay outside `AdminOnly`: resources created inside a
+        // Suspense are made twice on the server (it renders twice), and the first, dropped copy
+        // would fetch without the request's context. They show nothing to a non-admin.
         <AdminOnly>
             <AdminNav />
-            <sources::SourcesSection />
+        </AdminOnly>
+        <sources::SourcesSection />
+        <AdminOnly quiet=true>
             <upload::UploadSection />
             <activity::ActivitySection />
-            <runs::RecentRuns />
         </AdminOnly>
+        <runs::RecentRuns />
     }
 }
 

@@ -6,7 +6,7 @@ use leptos_router::hooks::use_params_map;
 use model::{RunDetail, RunSummary, format::thousands};
 
 use super::{AdminNav, AdminOnly, Denied, admin_error, sources::short_time};
-use crate::live::use_live;
+use crate::{auth::describe_denial, live::use_live};
 
 /// Quarantined rows shown on a run's page (the CSV has all).
 #[cfg(feature = "ssr")]
@@ -50,18 +50,27 @@ pub fn RecentRuns() -> impl IntoView {
     // Refetched as runs start and finish.
     let runs = Resource::new(move || live.events.with(|e| e.last().map(|m| m.seq)), |_| latest_runs());
     view! {
-        <section aria-labelledby="runs-heading">
-            <h2 id="runs-heading">"Run history"</h2>
-            <Transition fallback=|| view! { <p class="muted">"Loading runs…"</p> }>
-                {move || Suspend::new(async move {
-                    match runs.await {
-                        Ok(list) if list.is_empty() => view! { <p class="muted">"No runs yet."</p> }.into_any(),
-                        Ok(list) => view! { <RunsTable list /> }.into_any(),
-                        Err(err) => view! { <Denied text=admin_error("Could not load the runs", &err) /> }.into_any(),
+        <Transition fallback=|| view! { <p class="muted">"Loading runs…"</p> }>
+            {move || Suspend::new(async move {
+                let body = match runs.await {
+                    Ok(list) if list.is_empty() => view! { <p class="muted">"No runs yet."</p> }.into_any(),
+                    Ok(list) => view! { <RunsTable list /> }.into_any(),
+                    // The page says once why a non-admin sees nothing.
+                    Err(err) if describe_denial(&err).is_some() => return ().into_any(),
+                    Err(err) => view! {
+                        <p class="notice error" role="alert">{admin_error("Could not load the runs", &err)}</p>
                     }
-                })}
-            </Transition>
-        </section>
+                    .into_any(),
+                };
+                view! {
+                    <section aria-labelledby="runs-heading">
+                        <h2 id="runs-heading">"Run history"</h2>
+                        {body}
+                    </section>
+                }
+                .into_any()
+            })}
+        </Transition>
     }
 }
 
@@ -88,7 +97,7 @@ fn RunsTable(list: Vec<RunSummary>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Run history">
             <table class="data-table" data-testid="runs-table">
                 <thead>
                     <tr>
@@ -185,7 +194,7 @@ fn RunView(detail: RunDetail) -> impl IntoView {
                     <h2 id="quarantine-heading">{format!("Quarantined rows ({quarantined_total})")}</h2>
                     <a class="button secondary small" href=csv download="" data-testid="quarantine-csv">"Download CSV"</a>
                 </div>
-                <div class="table-wrap">
+                <div class="table-wrap" tabindex="0" role="region" aria-label="Quarantined rows">
                     <table class="data-table" data-testid="quarantine-table">
                         <thead>
                             <tr>
@@ -218,7 +227,7 @@ fn RunView(detail: RunDetail) -> impl IntoView {
         </section>
         <section aria-labelledby="files-heading">
             <h2 id="files-heading">"Files"</h2>
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex="0" role="region" aria-label="Files of the run">
                 <table class="data-table" data-testid="run-files">
                     <thead>
                         <tr>

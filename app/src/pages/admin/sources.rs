@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use model::{SourceAdmin, SourceKind, format::thousands};
 
 use super::admin_error;
+use crate::auth::describe_denial;
 use crate::live::use_live;
 
 /// Every source with its schedule and latest run (admins).
@@ -146,29 +147,37 @@ pub fn SourcesSection() -> impl IntoView {
             .into_any(),
         })
     };
+    // Everything inside the Transition: a non-admin sees nothing here (the page says why once).
     view! {
-        <section aria-labelledby="sources-heading">
-            <div class="section-head">
-                <h2 id="sources-heading">"Sources"</h2>
-                <ActionForm action=run attr:class="inline-form">
-                    <input type="hidden" name="source" value="all" />
-                    <button type="submit" class="button primary" data-testid="run-all">"Run all"</button>
-                </ActionForm>
-            </div>
-            {feedback}
-            <Transition fallback=|| view! { <p class="muted">"Loading sources…"</p> }>
-                {move || Suspend::new(async move {
-                    match sources.await {
-                        Ok(list) => view! { <SourcesTable list run schedule /> }.into_any(),
-                        Err(err) => view! { <super::Denied text=admin_error("Could not load the sources", &err) /> }.into_any(),
+        <Transition fallback=|| view! { <p class="muted">"Loading sources…"</p> }>
+            {move || Suspend::new(async move {
+                match sources.await {
+                    Ok(list) => view! {
+                        <section aria-labelledby="sources-heading">
+                            <div class="section-head">
+                                <h2 id="sources-heading">"Sources"</h2>
+                                <ActionForm action=run attr:class="inline-form">
+                                    <input type="hidden" name="source" value="all" />
+                                    <button type="submit" class="button primary" data-testid="run-all">"Run all"</button>
+                                </ActionForm>
+                            </div>
+                            {feedback}
+                            <SourcesTable list run schedule />
+                            <p class="muted small">
+                                "Schedules are cron expressions in UTC: minute hour day-of-month month day-of-week, "
+                                "e.g. " <code>"0 5 * * *"</code> " (every day at 05:00) or " <code>"*/30 * * * *"</code> "."
+                            </p>
+                        </section>
                     }
-                })}
-            </Transition>
-            <p class="muted small">
-                "Schedules are cron expressions in UTC: minute hour day-of-month month day-of-week, "
-                "e.g. " <code>"0 5 * * *"</code> " (every day at 05:00) or " <code>"*/30 * * * *"</code> "."
-            </p>
-        </section>
+                    .into_any(),
+                    Err(err) if describe_denial(&err).is_some() => ().into_any(),
+                    Err(err) => view! {
+                        <p class="notice error" role="alert">{admin_error("Could not load the sources", &err)}</p>
+                    }
+                    .into_any(),
+                }
+            })}
+        </Transition>
     }
 }
 
@@ -250,7 +259,7 @@ fn SourcesTable(
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Sources">
             <table class="data-table admin-sources stack-on-phone" data-testid="admin-sources">
                 <thead>
                     <tr>

@@ -194,7 +194,7 @@ fn UsersTable(
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Users">
             <table class="data-table stack-on-phone" data-testid="users-table">
                 <thead>
                     <tr>
