@@ -28,6 +28,9 @@ export default defineConfig({
     baseURL: process.env.E2E_BASE_URL,
     launchOptions: chromium,
     trace: 'retain-on-failure',
+    // The service worker answers navigations (and status codes) for the pages it has seen: only
+    // the PWA tests, which are about it, let it run.
+    serviceWorkers: 'block',
   },
   projects: [
     { name: 'desktop', use: { viewport: { width: 1280, height: 800 } } },

@@ -49,7 +49,9 @@ mkdir -p "$SITE.new/pkg"
 cp -R public/. "$SITE.new/"
 cp "$STAGE/$NAME.js" "$STAGE/$NAME.wasm" "$STAGE/$NAME.css" "$SITE.new/pkg/"
 # ECharts (npm, pinned in package.json) draws the dashboard's charts; charming drives it from WASM.
-cp "$ROOT/node_modules/echarts/dist/echarts.min.js" "$SITE.new/pkg/echarts.min.js"
+# The "common" build has every chart type and component the dashboard uses (line, bar, tooltip,
+# legend, data zoom) at 240 KB gzipped instead of the full build's 368 KB.
+cp "$ROOT/node_modules/echarts/dist/echarts.common.min.js" "$SITE.new/pkg/echarts.min.js"
 [ -d "$STAGE/snippets" ] && cp -R "$STAGE/snippets" "$SITE.new/pkg/"
 # The service worker's cache name follows the build: a new build replaces the cached app shell.
 BUILD_ID="$(cat "$SITE.new/pkg/"* "$SITE.new/manifest.webmanifest" | sha256sum | cut -c1-12)"

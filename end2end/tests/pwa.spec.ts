@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import { chromium, expect, test, type Page } from '@playwright/test';
 import { admin, signIn, waitForHydration } from './helpers';
 
+test.use({ serviceWorkers: 'allow' });
+
 /** Waits until the service worker controls the page (it claims open pages when it activates). */
 async function controlled(page: Page): Promise<void> {
   await page.waitForFunction(async () => {
