@@ -56,6 +56,19 @@ cp "$ROOT/node_modules/echarts/dist/echarts.common.min.js" "$SITE.new/pkg/echart
 # The service worker's cache name follows the build: a new build replaces the cached app shell.
 BUILD_ID="$(cat "$SITE.new/pkg/"* "$SITE.new/manifest.webmanifest" | sha256sum | cut -c1-12)"
 sed "s/__BUILD__/$BUILD_ID/" public/sw.js > "$SITE.new/sw.js"
+# Compressed once, at the highest levels, instead of on every request (brotli 11 saves a quarter of
+# the WASM's gzip size); the server sends these to browsers that accept them.
+if [ "$MODE" = "--release" ]; then
+  say "pre-compressing the bundle (brotli 11, gzip 9)"
+  node -e '
+    const zlib = require("zlib"), fs = require("fs");
+    for (const f of process.argv.slice(1)) {
+      const data = fs.readFileSync(f);
+      fs.writeFileSync(f + ".br", zlib.brotliCompressSync(data, { params: {
+        [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: data.length } }));
+      fs.writeFileSync(f + ".gz", zlib.gzipSync(data, { level: 9 }));
+    }' "$SITE.new/pkg/"*.wasm "$SITE.new/pkg/"*.js "$SITE.new/pkg/"*.css
+fi
 rm -rf "$SITE"
 mv "$SITE.new" "$SITE"
 say "site ready in $SITE ($(du -h "$SITE/pkg/$NAME.wasm" | cut -f1) WASM)"

@@ -26,8 +26,11 @@ use engine::{
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tokio::{net::TcpListener, task::JoinHandle};
+use tower::Layer as _;
 use tower_http::{
     compression::CompressionLayer,
+    services::ServeDir,
+    set_header::SetResponseHeaderLayer,
     trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer},
 };
 use tower_sessions::{
@@ -181,6 +184,7 @@ fn router(state: AppState, session_layer: SessionManagerLayer<SqliteStore>) -> R
         // Uploads are limited per file while they stream (`upload_max_mb`), not as a whole body.
         .route("/admin/upload", post(upload::upload).layer(axum::extract::DefaultBodyLimit::disable()))
         .route("/admin/runs/{run}/quarantine.csv", get(admin::quarantine_csv))
+        .nest_service("/pkg", static_bundle(&state.leptos))
         .leptos_routes_with_context(&state, routes, context.clone(), shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
         .layer(middleware::from_fn_with_state(state.clone(), sign_in::require_sign_in))
@@ -196,6 +200,20 @@ fn router(state: AppState, session_layer: SessionManagerLayer<SqliteStore>) -> R
                 ),
         )
         .with_state(state)
+}
+
+/// The WASM, JS, CSS and ECharts, sent pre-compressed when `build-site.sh --release` made `.br` /
+/// `.gz` copies. Their names do not change between builds, so browsers revalidate them (a 304
+/// when unchanged); the service worker keeps them per build for repeat visits.
+fn static_bundle(
+    options: &LeptosOptions,
+) -> tower_http::set_header::SetResponseHeader<ServeDir, http::HeaderValue> {
+    let dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    SetResponseHeaderLayer::overriding(
+        http::header::CACHE_CONTROL,
+        http::HeaderValue::from_static("no-cache"),
+    )
+    .layer(ServeDir::new(dir).precompressed_br().precompressed_gzip())
 }
 
 async fn shutdown_signal() {

@@ -6,4 +6,5 @@ mod health;
 mod helpers;
 mod live;
 mod sources;
+mod static_files;
 mod upload;
