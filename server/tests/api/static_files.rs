@@ -18,7 +18,8 @@ async fn precompressed_bundle_files_are_served_with_revalidation() {
     assert!(br.headers()["content-type"].to_str().expect("type").contains("javascript"));
     assert_eq!(br.bytes().await.expect("body").as_ref(), b"brotli bytes");
 
-    let plain = c.get(app.url("/pkg/app.js")).header("accept-encoding", "identity").send().await.expect("get");
+    let plain =
+        c.get(app.url("/pkg/app.js")).header("accept-encoding", "identity").send().await.expect("get");
     assert!(plain.headers().get("content-encoding").is_none());
     assert_eq!(plain.text().await.expect("body"), "console.log('plain');");
 
