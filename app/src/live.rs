@@ -115,6 +115,8 @@ mod client {
     use super::{Live, LiveStatus};
 
     const SILENCE_MS: f64 = 45_000.0;
+    /// The server's close code for a user who was signed out, disabled or changed role.
+    const SIGNED_OUT: u16 = 4001;
 
     #[derive(Default)]
     struct Conn {
@@ -183,7 +185,13 @@ mod client {
         };
         let on_close = {
             let conn = Rc::clone(&conn);
-            Closure::<dyn FnMut(CloseEvent)>::new(move |_: CloseEvent| {
+            Closure::<dyn FnMut(CloseEvent)>::new(move |event: CloseEvent| {
+                if event.code() == SIGNED_OUT {
+                    // Signed out, disabled or given another role: a reload signs in again or
+                    // shows what the new role may see.
+                    let _ = window().location().reload();
+                    return;
+                }
                 conn.borrow_mut().socket = None;
                 live.status.set(LiveStatus::Reconnecting);
                 retry_later(Rc::clone(&conn), live);

@@ -34,6 +34,37 @@ use crate::config::LiveLimits;
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// Close code of a connection dropped for falling behind (the client reconnects and catches up).
 const CLOSE_TOO_SLOW: u16 = 4000;
+/// Close code of a connection whose user was signed out, disabled or given another role (the
+/// browser then reloads the page; see `app/src/live.rs`).
+const CLOSE_SIGNED_OUT: u16 = 4001;
+
+/// Who is listening, as when the connection opened.
+struct Listener {
+    users: UserStore,
+    id: i64,
+    role: Role,
+    session_epoch: i64,
+}
+
+impl Listener {
+    fn admin(&self) -> bool {
+        self.role.allows(Role::Admin)
+    }
+
+    /// Whether the user may still hear what this connection was opened for: not disabled, same
+    /// role, sessions not ended (password reset). Checked at each heartbeat.
+    async fn still_allowed(&self) -> bool {
+        match self.users.by_id(self.id).await {
+            Ok(Some(u)) => !u.disabled && u.role == self.role && u.session_epoch == self.session_epoch,
+            Ok(None) => false,
+            // A database hiccup is not the user's fault: keep the connection until the next beat.
+            Err(err) => {
+                tracing::warn!(error = %err, "live: cannot re-check the user");
+                true
+            }
+        }
+    }
+}
 
 /// Open connections per user and in total.
 #[derive(Default)]
@@ -110,7 +141,12 @@ pub async fn connect(
     };
     let hub = state.hub.clone();
     let heartbeat = state.live_limits.heartbeat;
-    let admin = user.role.allows(Role::Admin);
+    let listener = Listener {
+        users: UserStore::new(&state.db),
+        id: user.id,
+        role: user.role,
+        session_epoch: user.session_epoch,
+    };
     // Clients only ever send pongs and closes: small buffers keep a thousand connections light.
     let upgrade = upgrade.read_buffer_size(4 * 1024).write_buffer_size(8 * 1024).max_message_size(64 * 1024);
     upgrade.on_upgrade(move |socket| async move {
@@ -118,19 +154,20 @@ pub async fn connect(
             (Some(boot), Some(seq)) => Some((boot, seq)),
             _ => None,
         };
-        serve(socket, &hub, since, admin, heartbeat).await;
+        serve(socket, &hub, since, &listener, heartbeat).await;
         drop(place);
     })
 }
 
-#[tracing::instrument(skip(socket, hub, since))]
+#[tracing::instrument(skip_all, fields(user = listener.id))]
 async fn serve(
     mut socket: WebSocket,
     hub: &LiveHub,
     since: Option<(&str, u64)>,
-    admin: bool,
+    listener: &Listener,
     heartbeat: Duration,
 ) {
+    let admin = listener.admin();
     let mut sub = hub.subscribe(since);
     let mut last_seq = sub.hello.seq;
     if send(&mut socket, &sub.hello).await.is_err() {
@@ -170,6 +207,12 @@ async fn serve(
             _ = beat.tick() => {
                 if heard.elapsed() > heartbeat * 3 {
                     tracing::info!("live client silent for three heartbeats: dropped");
+                    return;
+                }
+                if !listener.still_allowed().await {
+                    tracing::info!("live client's user was signed out, disabled or changed role: closed");
+                    let frame = CloseFrame { code: CLOSE_SIGNED_OUT, reason: Utf8Bytes::from_static("signed out: reconnect") };
+                    let _ = tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Close(Some(frame)))).await;
                     return;
                 }
                 let message = LiveMessage { seq: last_seq, event: LiveEvent::Heartbeat };

@@ -206,3 +206,33 @@ async fn heartbeats_arrive() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_disabled_user_is_cut_off_at_the_next_heartbeat() {
+    let app = spawn_app().await;
+    let (_, cookie) = signed_in(&app, "vic", Role::Viewer).await;
+    let mut socket = open(&app, &cookie, "").await.expect("connects");
+    let _ = next(&mut socket).await;
+
+    let db = engine::Database::open(&app.data_dir.join("soundcheck.db")).await.expect("db");
+    let users = engine::auth::UserStore::new(&db);
+    let vic = users.by_name("vic").await.expect("lookup").expect("vic");
+    users.set_disabled(vic.id, true).await.expect("disable");
+
+    // The test server beats every 300 ms: the close comes within a few beats.
+    let closed = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(frame) = socket.next().await {
+            match frame {
+                Ok(Message::Close(Some(frame))) => return Some(u16::from(frame.code)),
+                Ok(_) => {}
+                Err(_) => return None,
+            }
+        }
+        None
+    })
+    .await
+    .expect("closed in time");
+    assert_eq!(closed, Some(4001));
+    // And it cannot come back.
+    assert_eq!(status_of(open(&app, &cookie, "").await.expect_err("refused")), 401);
+}
