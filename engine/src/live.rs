@@ -75,11 +75,6 @@ impl LiveHub {
         &self.inner.boot
     }
 
-    /// Connections currently listening.
-    pub fn listeners(&self) -> usize {
-        self.inner.tx.receiver_count()
-    }
-
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
         self.inner.state.lock().unwrap_or_else(PoisonError::into_inner)
     }

@@ -45,10 +45,6 @@ impl SourceJobs {
         &self.etl
     }
 
-    pub fn progress(&self) -> &dyn Progress {
-        &*self.progress
-    }
-
     pub fn is_running(&self, source: SourceId) -> bool {
         self.running.lock().unwrap_or_else(PoisonError::into_inner).contains(&source)
     }

@@ -105,10 +105,6 @@ impl Connections {
         counts.0 += 1;
         Ok(Place { connections: Arc::clone(self), user })
     }
-
-    pub fn total(&self) -> usize {
-        self.counts.lock().unwrap_or_else(PoisonError::into_inner).0
-    }
 }
 
 #[derive(Debug, Deserialize)]

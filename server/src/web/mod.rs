@@ -71,7 +71,6 @@ pub struct Application {
     router: Router,
     session_sweeper: JoinHandle<()>,
     scheduler: Arc<Scheduler>,
-    hub: LiveHub,
 }
 
 impl Application {
@@ -123,7 +122,7 @@ impl Application {
             db,
             throttle: Arc::new(LoginThrottle::default()),
             clock: Clock::new(settings.today),
-            hub: hub.clone(),
+            hub,
             jobs,
             scheduler: Arc::clone(&scheduler),
             live_limits: settings.live,
@@ -131,12 +130,7 @@ impl Application {
             upload_max_bytes: settings.upload_max_bytes,
         };
         let router = router(state, session_layer);
-        Ok(Self { listener, router, session_sweeper, scheduler, hub })
-    }
-
-    /// The live-update hub (benchmarks publish through it).
-    pub fn hub(&self) -> LiveHub {
-        self.hub.clone()
+        Ok(Self { listener, router, session_sweeper, scheduler })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {

@@ -13,6 +13,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 pub use self::{audit::AuditPage, runs::RunPage, users::UsersPage};
+use super::dashboard::error_text;
 use crate::auth::describe_denial;
 
 /// The sub-navigation of the admin pages.
@@ -27,14 +28,32 @@ fn AdminNav() -> impl IntoView {
     }
 }
 
-/// A server function's error as the admin page shows it.
+/// A server function's error as the admin page shows it: what failed, and why.
 fn admin_error(what: &str, err: &ServerFnError) -> String {
-    if let Some(denied) = describe_denial(err) {
-        return denied.to_string();
+    match describe_denial(err) {
+        Some(denied) => denied.to_string(),
+        None => format!("{what}: {}", error_text(err)),
     }
-    match err {
-        ServerFnError::ServerError(message) => format!("{what}: {message}"),
-        other => format!("{what}: the server could not be reached ({other})"),
+}
+
+/// What an action of the page answers, as a server function returns it.
+type Outcome = MappedSignal<Option<Result<String, ServerFnError>>>;
+
+/// The answer of whichever of `outcomes` (the page's actions) came last, as a notice.
+#[component]
+fn ActionFeedback(outcomes: Vec<Outcome>, testid: &'static str) -> impl IntoView {
+    let latest = RwSignal::new(None::<Result<String, ServerFnError>>);
+    for outcome in outcomes {
+        Effect::new(move |_| outcome.get().map(|o| latest.set(Some(o))));
+    }
+    move || {
+        latest.get().map(|o| match o {
+            Ok(text) => view! { <p class="notice info" role="status" data-testid=testid>{text}</p> }.into_any(),
+            Err(err) => {
+                view! { <p class="notice error" role="alert" data-testid=testid>{admin_error("Not done", &err)}</p> }
+                    .into_any()
+            }
+        })
     }
 }
 

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use model::{SourceAdmin, SourceKind, format::thousands};
 
-use super::admin_error;
+use super::{ActionFeedback, admin_error};
 use crate::auth::describe_denial;
 use crate::live::use_live;
 
@@ -134,19 +134,6 @@ pub fn SourcesSection() -> impl IntoView {
         },
         |_| admin_sources(),
     );
-    // The outcome of whichever action finished last.
-    let outcome = RwSignal::new(None::<Result<String, ServerFnError>>);
-    Effect::new(move |_| run.value().get().map(|v| outcome.set(Some(v))));
-    Effect::new(move |_| schedule.value().get().map(|v| outcome.set(Some(v))));
-    let feedback = move || {
-        outcome.get().map(|o| match o {
-            Ok(text) => view! { <p class="notice info" role="status" data-testid="admin-feedback">{text}</p> }.into_any(),
-            Err(err) => view! {
-                <p class="notice error" role="alert" data-testid="admin-feedback">{admin_error("Not done", &err)}</p>
-            }
-            .into_any(),
-        })
-    };
     // Everything inside the Transition: a non-admin sees nothing here (the page says why once).
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading sources…"</p> }>
@@ -161,7 +148,7 @@ pub fn SourcesSection() -> impl IntoView {
                                     <button type="submit" class="button primary" data-testid="run-all">"Run all"</button>
                                 </ActionForm>
                             </div>
-                            {feedback}
+                            <ActionFeedback outcomes=vec![run.value(), schedule.value()] testid="admin-feedback" />
                             <SourcesTable list run schedule />
                             <p class="muted small">
                                 "Schedules are cron expressions in UTC: minute hour day-of-month month day-of-week, "

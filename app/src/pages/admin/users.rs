@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use model::UserInfo;
 
-use super::{AdminNav, AdminOnly, Denied, admin_error, sources::short_time};
+use super::{ActionFeedback, AdminNav, AdminOnly, Denied, admin_error, sources::short_time};
 
 /// Every user (admins).
 #[server(endpoint = "admin/users")]
@@ -100,28 +100,15 @@ pub fn UsersPage() -> impl IntoView {
         },
         |_| list_users(),
     );
-    // The outcome of whichever action finished last.
-    let outcome = RwSignal::new(None::<Result<String, ServerFnError>>);
-    Effect::new(move |_| add.value().get().map(|v| outcome.set(Some(v))));
-    Effect::new(move |_| role.value().get().map(|v| outcome.set(Some(v))));
-    Effect::new(move |_| disabled.value().get().map(|v| outcome.set(Some(v))));
-    Effect::new(move |_| password.value().get().map(|v| outcome.set(Some(v))));
-    let feedback = move || {
-        outcome.get().map(|o| match o {
-            Ok(text) => view! { <p class="notice info" role="status" data-testid="users-feedback">{text}</p> }.into_any(),
-            Err(err) => view! {
-                <p class="notice error" role="alert" data-testid="users-feedback">{admin_error("Not done", &err)}</p>
-            }
-            .into_any(),
-        })
-    };
-
     view! {
         <Title text="Users" />
         <h1>"Users"</h1>
         <AdminOnly>
         <AdminNav />
-        {feedback}
+        <ActionFeedback
+            outcomes=vec![add.value(), role.value(), disabled.value(), password.value()]
+            testid="users-feedback"
+        />
         <Transition fallback=|| view! { <p class="muted">"Loading users…"</p> }>
             {move || Suspend::new(async move {
                 match users.await {
