@@ -12,10 +12,8 @@ const VERSION = '__BUILD__';
 const SHELL = `soundcheck-shell-${VERSION}`;
 const PAGES = 'soundcheck-pages';
 const SHELL_FILES = [
-  '/pkg/soundcheck.js',
-  '/pkg/soundcheck.wasm',
-  '/pkg/soundcheck.css',
-  '/pkg/echarts.min.js',
+  // The bundle's content-hashed names, written in by build-site.sh.
+  '__PKG_FILES__',
   '/manifest.webmanifest',
   '/register-sw.js',
   '/icons/icon-192.png',

@@ -53,9 +53,23 @@ cp "$STAGE/$NAME.js" "$STAGE/$NAME.wasm" "$STAGE/$NAME.css" "$SITE.new/pkg/"
 # legend, data zoom) at 240 KB gzipped instead of the full build's 368 KB.
 cp "$ROOT/node_modules/echarts/dist/echarts.common.min.js" "$SITE.new/pkg/echarts.min.js"
 [ -d "$STAGE/snippets" ] && cp -R "$STAGE/snippets" "$SITE.new/pkg/"
+# Content-hashed names, so browsers may keep these files for a year without asking again: a new
+# build has new names. hash.txt tells the server (and Leptos' hydration script) the names.
+: > "$SITE.new/hash.txt"
+for entry in js:soundcheck.js wasm:soundcheck.wasm css:soundcheck.css echarts:echarts.min.js; do
+  key="${entry%%:*}" file="${entry#*:}"
+  hash="$(sha256sum "$SITE.new/pkg/$file" | cut -c1-16)"
+  hashed="${file%%.*}.$hash.${file#*.}"
+  mv "$SITE.new/pkg/$file" "$SITE.new/pkg/$hashed"
+  echo "$key: $hash" >> "$SITE.new/hash.txt"
+  case "$key" in css) CSS_FILE="$hashed" ;; wasm) WASM_FILE="$hashed" ;; esac
+done
 # The service worker's cache name follows the build: a new build replaces the cached app shell.
-BUILD_ID="$(cat "$SITE.new/pkg/"* "$SITE.new/manifest.webmanifest" | sha256sum | cut -c1-12)"
-sed "s/__BUILD__/$BUILD_ID/" public/sw.js > "$SITE.new/sw.js"
+BUILD_ID="$(cat "$SITE.new/hash.txt" "$SITE.new/manifest.webmanifest" | sha256sum | cut -c1-12)"
+PKG_FILES="$(cd "$SITE.new/pkg" && ls -1 soundcheck.*.js soundcheck.*.wasm soundcheck.*.css echarts.*.js \
+  | sed 's|^|"/pkg/|; s|$|",|' | tr -d '\n')"
+sed -e "s/__BUILD__/$BUILD_ID/" -e "s|'__PKG_FILES__',|$PKG_FILES|" -e "s|/pkg/soundcheck.css|/pkg/$CSS_FILE|" \
+  public/sw.js > "$SITE.new/sw.js"
 # Compressed once, at the highest levels, instead of on every request (brotli 11 saves a quarter of
 # the WASM's gzip size); the server sends these to browsers that accept them.
 if [ "$MODE" = "--release" ]; then
@@ -71,7 +85,7 @@ if [ "$MODE" = "--release" ]; then
 fi
 rm -rf "$SITE"
 mv "$SITE.new" "$SITE"
-say "site ready in $SITE ($(du -h "$SITE/pkg/$NAME.wasm" | cut -f1) WASM)"
+say "site ready in $SITE ($(du -h "$SITE/pkg/$WASM_FILE" | cut -f1) WASM)"
 
 if [ "$SERVER" = no ]; then
   exit 0

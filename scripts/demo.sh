@@ -2,17 +2,22 @@
 # README command 1: set up a fresh Debian machine, build Soundcheck (release), create the first
 # admin with a random password (printed once), import demo data for every source, and serve it
 # on http://127.0.0.1:3000.
-# Environment: SOUNDCHECK_DATA_DIR (default ./data), SOUNDCHECK_LISTEN (default 127.0.0.1:3000).
+# Environment: SOUNDCHECK_DATA_DIR (default ./data), SOUNDCHECK_LISTEN (default 127.0.0.1:3000);
+# SOUNDCHECK_BIN, a binary already built, skips the set-up and the build (the first-run browser
+# test runs this script that way, with the debug build).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 say() { printf '\033[1;36m==>\033[0m %s\n' "$*" >&2; }
 
-"$ROOT/scripts/setup.sh"
-"$ROOT/scripts/build-site.sh" --release
-
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
-BIN="$TARGET/release/soundcheck"
+if [ -n "${SOUNDCHECK_BIN:-}" ]; then
+  BIN="$SOUNDCHECK_BIN"
+else
+  "$ROOT/scripts/setup.sh"
+  "$ROOT/scripts/build-site.sh" --release
+  BIN="$TARGET/release/soundcheck"
+fi
 export SOUNDCHECK_DATA_DIR="${SOUNDCHECK_DATA_DIR:-$ROOT/data}"
 mkdir -p "$SOUNDCHECK_DATA_DIR"
 

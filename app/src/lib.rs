@@ -1,6 +1,7 @@
 //! Soundcheck's web UI: the app shell, its pages and the server functions beside the components
 //! that call them. Server-only code sits in `ssr` modules behind `#[cfg(feature = "ssr")]`.
 
+mod assets;
 pub mod auth;
 mod layout;
 pub mod live;
@@ -15,6 +16,7 @@ use leptos_router::{
     path,
 };
 
+pub use crate::assets::AssetNames;
 use crate::{
     layout::Layout,
     pages::{AdminPage, AuditPage, DashboardPage, LoginPage, NotFound, RunPage, SourcesPage, UsersPage},
@@ -22,6 +24,7 @@ use crate::{
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let assets = use_context::<AssetNames>().unwrap_or_default();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -30,14 +33,14 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="theme-color" content="#0f1216" />
                 <meta name="color-scheme" content="dark" />
-                <link rel="stylesheet" href="/pkg/soundcheck.css" />
+                <link rel="stylesheet" href=assets.css_href() />
                 <link rel="icon" href="/favicon.ico" sizes="any" />
                 <link rel="manifest" href="/manifest.webmanifest" />
                 <link rel="apple-touch-icon" href="/icons/apple-touch-icon.png" />
                 <script src="/register-sw.js" defer></script>
                 // ECharts draws the dashboard's charts (charming drives it from the WASM); it
                 // runs before the deferred hydration module.
-                <script src="/pkg/echarts.min.js" defer></script>
+                <script src=assets.echarts_src() defer></script>
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />

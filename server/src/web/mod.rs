@@ -1,13 +1,14 @@
 //! The web server: Leptos pages and server functions, sign-in, probes, static files.
 
 mod admin;
+mod bundle;
 mod health;
 pub mod live;
 mod sign_in;
 pub mod throttle;
 mod upload;
 
-use std::{net::SocketAddr, sync::Arc};
+use std::{net::SocketAddr, path::Path, sync::Arc};
 
 use anyhow::Context as _;
 use axum::{
@@ -26,11 +27,8 @@ use engine::{
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tokio::{net::TcpListener, task::JoinHandle};
-use tower::Layer as _;
 use tower_http::{
     compression::CompressionLayer,
-    services::ServeDir,
-    set_header::SetResponseHeaderLayer,
     trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer},
 };
 use tower_sessions::{
@@ -57,6 +55,7 @@ pub struct AppState {
     pub live_limits: LiveLimits,
     pub live_connections: Arc<Connections>,
     pub upload_max_bytes: u64,
+    pub bundle: bundle::Bundle,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -104,11 +103,17 @@ impl Application {
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
+        let bundle = bundle::Bundle::load(&settings.site_dir);
         let leptos = LeptosOptions::builder()
             .output_name("soundcheck")
             .site_root(settings.site_dir.to_string_lossy().to_string())
             .site_pkg_dir("pkg")
             .site_addr(listener.local_addr()?)
+            // Leptos joins this to the binary's directory; an absolute path replaces it.
+            .hash_files(bundle.hash_file.is_some())
+            .hash_file(
+                bundle.hash_file.as_ref().map_or_else(|| "hash.txt".into(), |p| p.to_string_lossy().into()),
+            )
             .build();
         let hub = LiveHub::new();
         let etl = Etl::open(db.clone(), &settings.data_dir)
@@ -128,6 +133,7 @@ impl Application {
             live_limits: settings.live,
             live_connections: Arc::new(Connections::default()),
             upload_max_bytes: settings.upload_max_bytes,
+            bundle,
         };
         let router = router(state, session_layer);
         Ok(Self { listener, router, session_sweeper, scheduler })
@@ -156,9 +162,15 @@ impl Application {
 fn router(state: AppState, session_layer: SessionManagerLayer<SqliteStore>) -> Router {
     let routes = generate_route_list(app::App);
     let context = {
-        let (db, clock, jobs, scheduler) =
-            (state.db.clone(), state.clock, Arc::clone(&state.jobs), Arc::clone(&state.scheduler));
+        let (db, clock, jobs, scheduler, assets) = (
+            state.db.clone(),
+            state.clock,
+            Arc::clone(&state.jobs),
+            Arc::clone(&state.scheduler),
+            state.bundle.names.clone(),
+        );
         move || {
+            provide_context(assets.clone());
             provide_context(db.clone());
             provide_context(clock);
             provide_context(Arc::clone(&jobs));
@@ -178,7 +190,12 @@ fn router(state: AppState, session_layer: SessionManagerLayer<SqliteStore>) -> R
         // Uploads are limited per file while they stream (`upload_max_mb`), not as a whole body.
         .route("/admin/upload", post(upload::upload).layer(axum::extract::DefaultBodyLimit::disable()))
         .route("/admin/runs/{run}/quarantine.csv", get(admin::quarantine_csv))
-        .nest_service("/pkg", static_bundle(&state.leptos))
+        .nest_service(
+            "/pkg",
+            bundle::service(
+                Path::new(state.leptos.site_root.as_ref()).join(state.leptos.site_pkg_dir.as_ref()),
+            ),
+        )
         .leptos_routes_with_context(&state, routes, context.clone(), shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
         .layer(middleware::from_fn_with_state(state.clone(), sign_in::require_sign_in))
@@ -194,20 +211,6 @@ fn router(state: AppState, session_layer: SessionManagerLayer<SqliteStore>) -> R
                 ),
         )
         .with_state(state)
-}
-
-/// The WASM, JS, CSS and ECharts, sent pre-compressed when `build-site.sh --release` made `.br` /
-/// `.gz` copies. Their names do not change between builds, so browsers revalidate them (a 304
-/// when unchanged); the service worker keeps them per build for repeat visits.
-fn static_bundle(
-    options: &LeptosOptions,
-) -> tower_http::set_header::SetResponseHeader<ServeDir, http::HeaderValue> {
-    let dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
-    SetResponseHeaderLayer::overriding(
-        http::header::CACHE_CONTROL,
-        http::HeaderValue::from_static("no-cache"),
-    )
-    .layer(ServeDir::new(dir).precompressed_br().precompressed_gzip())
 }
 
 async fn shutdown_signal() {
