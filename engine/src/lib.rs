@@ -9,6 +9,7 @@ pub mod etl;
 pub mod kpi;
 pub mod lake;
 pub mod live;
+pub mod pull;
 pub mod schedule;
 pub mod sources;
 pub mod time;

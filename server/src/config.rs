@@ -12,6 +12,13 @@
 //! upload_max_mb = 512            # largest export the admin page accepts
 //! live_max_connections = 2000    # live-update WebSockets, in total
 //! live_max_connections_per_user = 20
+//!
+//! [api]                          # where the platforms' APIs are (tests point them at a mock)
+//! mailchimp = "https://{dc}.api.mailchimp.com/3.0"
+//! youtube_analytics = "https://youtubeanalytics.googleapis.com"
+//! youtube_data = "https://www.googleapis.com"
+//! google_token = "https://oauth2.googleapis.com/token"
+//! google_authorize = "https://accounts.google.com/o/oauth2/v2/auth"
 //! ```
 
 use std::{
@@ -55,6 +62,18 @@ pub struct ConfigFile {
     pub upload_max_mb: Option<u64>,
     pub live_max_connections: Option<usize>,
     pub live_max_connections_per_user: Option<usize>,
+    pub api: Option<ApiFile>,
+}
+
+/// `[api]`: base URLs of the platforms' APIs; each defaults to the real one.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiFile {
+    pub mailchimp: Option<String>,
+    pub youtube_analytics: Option<String>,
+    pub youtube_data: Option<String>,
+    pub google_token: Option<String>,
+    pub google_authorize: Option<String>,
 }
 
 impl ConfigFile {
@@ -84,6 +103,8 @@ pub struct Settings {
     pub archive_retention_days: u32,
     /// Encrypts stored API tokens (used by the API connectors).
     pub secret_key: Option<String>,
+    /// The platforms' APIs.
+    pub endpoints: engine::pull::Endpoints,
     /// Overrides today's date (tests and demos).
     pub today: Option<NaiveDate>,
     /// The largest file an upload may carry.
@@ -110,6 +131,17 @@ impl Default for LiveLimits {
 }
 
 impl Settings {
+    /// The API connectors, with their stored connections (secrets open only with a secret key).
+    pub fn pulls(&self, db: &engine::Database) -> engine::pull::Pulls {
+        // The key was checked when the settings were read.
+        let secrets = engine::pull::secrets::SecretBox::from_key(self.secret_key.as_deref()).ok();
+        engine::pull::Pulls::new(
+            engine::pull::ConnectionStore::new(db.pool().clone(), secrets),
+            self.endpoints.clone(),
+            engine::pull::RetryPolicy::default(),
+        )
+    }
+
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join(DATABASE_FILE_NAME)
     }
@@ -188,6 +220,31 @@ impl Settings {
                 Ok(v)
             }
         };
+        let secret_key = env("SOUNDCHECK_SECRET_KEY").filter(|k| !k.is_empty());
+        if let Some(key) = &secret_key
+            && let Err(err) = engine::pull::secrets::SecretBox::from_key(Some(key))
+        {
+            return Err(ConfigError::Invalid {
+                name: "SOUNDCHECK_SECRET_KEY".into(),
+                value: "(hidden)".into(),
+                reason: err.to_string(),
+            });
+        }
+        let mut endpoints = engine::pull::Endpoints::default();
+        if let Some(api) = file.api {
+            let e = &mut endpoints;
+            for (given, slot) in [
+                (api.mailchimp, &mut e.mailchimp),
+                (api.youtube_analytics, &mut e.youtube_analytics),
+                (api.youtube_data, &mut e.youtube_data),
+                (api.google_token, &mut e.google_token),
+                (api.google_authorize, &mut e.google_authorize),
+            ] {
+                if let Some(url) = given {
+                    *slot = url.trim_end_matches('/').to_string();
+                }
+            }
+        }
         let upload_mb = at_least_one("upload_max_mb", file.upload_max_mb.unwrap_or(DEFAULT_UPLOAD_MAX_MB))?;
         let max_connections = at_least_one(
             "live_max_connections",
@@ -205,7 +262,8 @@ impl Settings {
             secure_cookies,
             session_idle: Duration::from_secs(minutes * 60),
             archive_retention_days: file.archive_retention_days.unwrap_or(DEFAULT_ARCHIVE_RETENTION_DAYS),
-            secret_key: env("SOUNDCHECK_SECRET_KEY"),
+            secret_key,
+            endpoints,
             today,
             upload_max_bytes: upload_mb.saturating_mul(1024 * 1024),
             live: LiveLimits {

@@ -119,7 +119,8 @@ impl FileReport {
         }
     }
 
-    fn rejected(name: &str, message: impl Into<String>) -> Self {
+    /// A file (or a pull) that never got as far as loading.
+    pub fn rejected(name: &str, message: impl Into<String>) -> Self {
         Self { message: Some(message.into()), ..Self::new(name) }
     }
 }
@@ -248,6 +249,18 @@ impl Etl {
         trigger: Trigger,
         progress: &dyn Progress,
     ) -> Result<RunReport, EtlError> {
+        self.run_landing_after(source, Vec::new(), trigger, progress).await
+    }
+
+    /// Like [`Etl::run_landing`], with reports of what failed before landing (an API pull) in
+    /// the same run.
+    pub async fn run_landing_after(
+        &self,
+        source: Option<SourceId>,
+        early: Vec<FileReport>,
+        trigger: Trigger,
+        progress: &dyn Progress,
+    ) -> Result<RunReport, EtlError> {
         let waiting = self.lake.waiting()?;
         let waiting = match source {
             Some(s) => waiting
@@ -256,7 +269,7 @@ impl Etl {
                 .collect(),
             None => waiting,
         };
-        self.process(waiting, Vec::new(), RunKind::Etl, trigger, source, progress).await
+        self.process(waiting, early, RunKind::Etl, trigger, source, progress).await
     }
 
     async fn process(

@@ -8,7 +8,11 @@ use std::{
 
 use model::SourceId;
 
-use crate::etl::{Etl, EtlError, Progress, RunReport, Trigger};
+use crate::{
+    etl::{Etl, EtlError, FileReport, Outcome, Progress, RunReport, Trigger},
+    pull::{Landing, PullError, Pulls, Window},
+    time::Clock,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
@@ -16,12 +20,15 @@ pub enum JobError {
     AlreadyRunning(SourceId),
     #[error(transparent)]
     Etl(#[from] EtlError),
+    #[error("{0} has no API connection")]
+    NotConnected(SourceId),
 }
 
 pub struct SourceJobs {
     etl: Etl,
     progress: Arc<dyn Progress>,
     running: Mutex<HashSet<SourceId>>,
+    pulls: Option<(Pulls, Clock)>,
 }
 
 /// Holds a source as running; dropping it frees the source.
@@ -38,7 +45,16 @@ impl Drop for Claim<'_> {
 
 impl SourceJobs {
     pub fn new(etl: Etl, progress: Arc<dyn Progress>) -> Arc<Self> {
-        Arc::new(Self { etl, progress, running: Mutex::new(HashSet::new()) })
+        Arc::new(Self { etl, progress, running: Mutex::new(HashSet::new()), pulls: None })
+    }
+
+    /// Jobs that pull connected API sources before processing their landing files.
+    pub fn with_pulls(etl: Etl, progress: Arc<dyn Progress>, pulls: Pulls, clock: Clock) -> Arc<Self> {
+        Arc::new(Self { etl, progress, running: Mutex::new(HashSet::new()), pulls: Some((pulls, clock)) })
+    }
+
+    pub fn pulls(&self) -> Option<&Pulls> {
+        self.pulls.as_ref().map(|(p, _)| p)
     }
 
     pub fn etl(&self) -> &Etl {
@@ -56,12 +72,66 @@ impl SourceJobs {
         running.insert(source).then(|| Claim { jobs: self, source })
     }
 
-    /// Runs one source now: processes what waits for it in landing. (API sources will pull their
-    /// new window first.)
+    /// Runs one source now: a connected API source pulls its next window into landing first;
+    /// then what waits for the source in landing is processed. A failed pull is reported in the
+    /// run like a rejected file, and the files that were waiting still load.
     #[tracing::instrument(skip(self))]
     pub async fn run(&self, source: SourceId, trigger: Trigger) -> Result<RunReport, JobError> {
         let _claim = self.try_claim(source).ok_or(JobError::AlreadyRunning(source))?;
-        Ok(self.etl.run_landing(Some(source), trigger, &*self.progress).await?)
+        let pulled = match &self.pulls {
+            Some((pulls, clock)) => pulls.pull_due(source, self.etl.lake(), clock.today()).await,
+            None => Ok(None),
+        };
+        self.process_pulled(source, pulled, trigger).await
+    }
+
+    /// Pulls a chosen range of a connected API source (cut to what the platform keeps) and
+    /// processes it.
+    #[tracing::instrument(skip(self))]
+    pub async fn backfill(
+        &self,
+        source: SourceId,
+        window: Window,
+        trigger: Trigger,
+    ) -> Result<RunReport, JobError> {
+        let _claim = self.try_claim(source).ok_or(JobError::AlreadyRunning(source))?;
+        let Some((pulls, clock)) = &self.pulls else { return Err(JobError::NotConnected(source)) };
+        match pulls.backfill(source, window, self.etl.lake(), clock.today()).await {
+            Ok(None) => Err(JobError::NotConnected(source)),
+            pulled => self.process_pulled(source, pulled, trigger).await,
+        }
+    }
+
+    async fn process_pulled(
+        &self,
+        source: SourceId,
+        pulled: Result<Option<Landing>, PullError>,
+        trigger: Trigger,
+    ) -> Result<RunReport, JobError> {
+        let (landing, early) = match pulled {
+            Ok(landing) => (landing.unwrap_or_default(), Vec::new()),
+            Err(err) => {
+                tracing::warn!(%source, error = %err, "API pull failed");
+                (
+                    Landing::default(),
+                    vec![FileReport::rejected(&format!("{source} API pull"), err.to_string())],
+                )
+            }
+        };
+        let report = self.etl.run_landing_after(Some(source), early, trigger, &*self.progress).await?;
+        // The incremental state moves only over pulls that loaded: a rejected pull is asked for
+        // again next time.
+        if let Some((pulls, _)) = &self.pulls {
+            for (name, to) in &landing.files {
+                let loaded = report.files.iter().any(|f| {
+                    &f.name == name && matches!(f.outcome, Outcome::Loaded | Outcome::AlreadyImported)
+                });
+                if loaded && let Err(err) = pulls.store().advance(source, *to).await {
+                    tracing::error!(%source, error = %err, "cannot record the pulled window");
+                }
+            }
+        }
+        Ok(report)
     }
 
     /// Runs every source in turn; one failing source does not stop the others.

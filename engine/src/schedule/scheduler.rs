@@ -104,7 +104,7 @@ impl Scheduler {
             loop {
                 match this.jobs.run(source, Trigger::Schedule).await {
                     Ok(report) => return Some(report),
-                    Err(JobError::AlreadyRunning(_)) => return None,
+                    Err(JobError::AlreadyRunning(_) | JobError::NotConnected(_)) => return None,
                     Err(JobError::Etl(err)) if retry < this.retry.retries => {
                         let wait = this.retry.delay(retry);
                         tracing::warn!(%source, error = %err, retry = retry + 1, ?wait, "scheduled run failed; retrying");

@@ -21,6 +21,8 @@ use crate::warehouse::{EmailCampaign, Record};
 pub struct Mailchimp;
 
 const FORMAT: &str = "mailchimp.campaigns_csv";
+/// A pull from the Marketing API (see `crate::pull::mailchimp`).
+const API_FORMAT: &str = "mailchimp.api_reports";
 
 const UNIQUE_ID: &str = "Unique Id";
 const TITLE: &str = "Title";
@@ -40,10 +42,13 @@ impl Connector for Mailchimp {
     }
 
     fn expects(&self) -> &'static str {
-        "Mailchimp campaigns CSV (Title, Subject, Send Date, Successful Deliveries, Unique Opens, …, Unique Id)"
+        "Mailchimp campaigns CSV (Title, Subject, Send Date, Successful Deliveries, Unique Opens, …, Unique Id), or a Soundcheck pull of its API"
     }
 
     fn detect(&self, sample: &Sample<'_>) -> Option<Detection> {
+        if crate::pull::envelope::detect(sample, SourceId::Mailchimp).is_some() {
+            return Some(Detection { format: API_FORMAT, confidence: Confidence::Certain });
+        }
         let headers = sniff_headers(sample.head);
         let has = |h: &str| headers.iter().any(|x| *x == h.to_lowercase());
         let own =
@@ -58,12 +63,10 @@ impl Connector for Mailchimp {
         Some(Detection { format: FORMAT, confidence })
     }
 
-    fn parse(
-        &self,
-        _format: &'static str,
-        input: &Input,
-        sink: &mut dyn RecordSink,
-    ) -> Result<(), FileError> {
+    fn parse(&self, format: &'static str, input: &Input, sink: &mut dyn RecordSink) -> Result<(), FileError> {
+        if format == API_FORMAT {
+            return crate::pull::mailchimp::parse(input, sink);
+        }
         let mut table = Table::open(input.open()?, &input.head)?;
         // Campaigns are keyed by Mailchimp's own id, the one the API calls `id`. A key made up from
         // title and send date would not match it, so the same campaign imported later from the API

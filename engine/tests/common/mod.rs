@@ -1,6 +1,8 @@
 //! Helpers shared by the importer tests: a fresh database and lake, and queries on what landed.
 #![allow(dead_code)]
 
+pub mod api;
+
 use std::path::{Path, PathBuf};
 
 use engine::{
@@ -13,7 +15,7 @@ pub fn fixture(name: &str) -> PathBuf {
 }
 
 pub struct Env {
-    _dir: tempfile::TempDir,
+    pub dir: tempfile::TempDir,
     pub db: Database,
     pub etl: Etl,
 }
@@ -23,7 +25,7 @@ impl Env {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = Database::open(&dir.path().join("soundcheck.db")).await.expect("db");
         let etl = Etl::open(db.clone(), dir.path()).await.expect("etl");
-        Self { _dir: dir, db, etl }
+        Self { dir, db, etl }
     }
 
     pub async fn import(&self, files: &[&str]) -> RunReport {

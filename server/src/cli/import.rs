@@ -1,12 +1,14 @@
 //! `soundcheck import`, `soundcheck etl run` and `soundcheck etl rebuild`.
 
-use std::{path::PathBuf, process::ExitCode};
+use std::{path::PathBuf, process::ExitCode, sync::Arc};
 
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use engine::{
     Database,
-    etl::{Etl, ImportOptions, RunReport, Trigger},
+    etl::{Etl, ImportOptions, Progress, RunReport, Trigger},
+    schedule::SourceJobs,
+    time::Clock,
 };
 use model::SourceId;
 
@@ -66,17 +68,42 @@ pub async fn import(settings: &Settings, args: ImportArgs) -> anyhow::Result<Exi
 
 pub async fn etl(settings: &Settings, command: EtlCommand) -> anyhow::Result<ExitCode> {
     let etl = open(settings).await?;
-    let progress = TerminalProgress::new();
-    let report = match command {
-        EtlCommand::Run { source } => etl.run_landing(source, Trigger::Cli, &progress).await?,
-        EtlCommand::Rebuild => etl.rebuild(Trigger::Cli, &progress).await?,
+    let progress = Arc::new(TerminalProgress::new());
+    let reports = match command {
+        EtlCommand::Run { source } => {
+            let pulls = settings.pulls(etl.database());
+            let connected: Vec<SourceId> =
+                pulls.store().list().await?.into_iter().map(|c| c.source).collect();
+            let jobs = SourceJobs::with_pulls(
+                etl.clone(),
+                Arc::clone(&progress) as Arc<dyn Progress>,
+                pulls,
+                Clock::new(settings.today),
+            );
+            let mut reports = Vec::new();
+            match source {
+                Some(source) => reports.push(jobs.run(source, Trigger::Cli).await?),
+                None => {
+                    // Each connected API source pulls (one failing does not stop the others),
+                    // then everything else waiting in landing is processed.
+                    for source in connected {
+                        reports.push(jobs.run(source, Trigger::Cli).await?);
+                    }
+                    reports.push(etl.run_landing(None, Trigger::Cli, &*progress).await?);
+                }
+            }
+            reports
+        }
+        EtlCommand::Rebuild => vec![etl.rebuild(Trigger::Cli, &*progress).await?],
     };
     progress.finish();
-    if report.files.is_empty() {
+    if reports.iter().all(|r| r.files.is_empty()) {
         println!("nothing waiting in landing");
     }
-    print_summary(&report);
-    Ok(if report.any_rejected() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    for report in &reports {
+        print_summary(report);
+    }
+    Ok(if reports.iter().any(RunReport::any_rejected) { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
 pub(super) fn print_summary(report: &RunReport) {

@@ -119,7 +119,12 @@ impl Application {
         let etl = Etl::open(db.clone(), &settings.data_dir)
             .await?
             .with_archive_retention(settings.archive_retention_days);
-        let jobs = SourceJobs::new(etl, Arc::new(hub.clone()));
+        let jobs = SourceJobs::with_pulls(
+            etl,
+            Arc::new(hub.clone()),
+            settings.pulls(&db),
+            Clock::new(settings.today),
+        );
         let scheduler =
             Scheduler::new(Arc::clone(&jobs), ScheduleStore::new(db.pool().clone()), RetryPolicy::default());
         let state = AppState {

@@ -27,6 +27,7 @@ fn settings(data_dir: PathBuf) -> Settings {
         session_idle: Duration::from_secs(3600),
         archive_retention_days: 90,
         secret_key: None,
+        endpoints: Default::default(),
         today: None,
         upload_max_bytes: 1024 * 1024,
         live: server::config::LiveLimits {
