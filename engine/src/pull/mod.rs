@@ -10,6 +10,7 @@ pub mod connections;
 pub mod envelope;
 pub mod http;
 pub mod mailchimp;
+pub mod oauth;
 pub mod secrets;
 
 use std::{future::Future, path::Path};
