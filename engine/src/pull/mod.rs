@@ -12,6 +12,7 @@ pub mod http;
 pub mod mailchimp;
 pub mod oauth;
 pub mod secrets;
+pub mod youtube;
 
 use std::{future::Future, path::Path};
 
@@ -137,6 +138,7 @@ pub trait ApiConnector: Sync {
 pub fn api_limits(source: SourceId) -> Option<Limits> {
     match source {
         SourceId::Mailchimp => Some(mailchimp::Mailchimp.limits()),
+        SourceId::Youtube => Some(youtube::Youtube.limits()),
         _ => None,
     }
 }
@@ -217,6 +219,7 @@ impl Pulls {
         };
         let result = match source {
             SourceId::Mailchimp => mailchimp::Mailchimp.pull(&ctx, window).await,
+            SourceId::Youtube => youtube::Youtube.pull(&ctx, window).await,
             other => Err(PullError::Http(format!("{other} has no API connector"))),
         };
         let pulled = match result {

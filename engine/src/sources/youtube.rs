@@ -30,6 +30,8 @@ pub struct Youtube;
 const ZIP: &str = "youtube.studio_zip";
 const CONTENT_TABLE: &str = "youtube.content_table";
 const DAILY: &str = "youtube.daily";
+/// A pull from the Analytics and Data APIs (see `crate::pull::youtube`).
+const API: &str = "youtube.api_reports";
 
 /// The files a Studio export is made of (lower case).
 const EXPORT_FILES: &[&str] = &["table data.csv", "chart data.csv", "totals.csv"];
@@ -169,6 +171,9 @@ impl Connector for Youtube {
     }
 
     fn detect(&self, sample: &Sample<'_>) -> Option<Detection> {
+        if crate::pull::envelope::detect(sample, SourceId::Youtube).is_some() {
+            return Some(Detection { format: API, confidence: Confidence::Certain });
+        }
         if zipped::is_zip(sample.head) {
             let ours = zipped::member_names(sample.head)
                 .iter()
@@ -202,12 +207,10 @@ impl Connector for Youtube {
         Some(Detection { format, confidence })
     }
 
-    fn parse(
-        &self,
-        _format: &'static str,
-        input: &Input,
-        sink: &mut dyn RecordSink,
-    ) -> Result<(), FileError> {
+    fn parse(&self, format: &'static str, input: &Input, sink: &mut dyn RecordSink) -> Result<(), FileError> {
+        if format == API {
+            return crate::pull::youtube::parse(input, input.facts.artist.as_deref(), sink);
+        }
         if !zipped::is_zip(&input.head) {
             let table = Table::open(input.open()?, &input.head)?;
             return read_table(table, input, None, sink).map(|_| ());

@@ -37,6 +37,10 @@ pub const SUBSCRIBERS_LOST: &str = "subscribers_lost";
 pub const SUBSCRIBERS_NET: &str = "subscribers_net";
 pub const ESTIMATED_REVENUE: &str = "estimated_revenue";
 pub const IMPRESSIONS: &str = "impressions";
+// YouTube Data API channel statistics (snapshots of the channel's totals on the day of a pull).
+pub const CHANNEL_SUBSCRIBERS: &str = "channel_subscribers";
+pub const CHANNEL_VIEWS: &str = "channel_views";
+pub const CHANNEL_VIDEOS: &str = "channel_videos";
 
 // Linktree.
 pub const LINK_VIEWS: &str = "link_views";
@@ -62,5 +66,14 @@ pub const SUBSCRIBERS_NET_TOTAL: &str = "subscribers_net_total";
 /// Snapshot metrics: a day's value is a level, not an amount of that day, so it is never summed
 /// over days (the last known value counts).
 pub fn is_snapshot(metric: &str) -> bool {
-    matches!(metric, FOLLOWERS | LIST_MEMBERS | MONTHLY_LISTENERS | MONTHLY_ACTIVE_LISTENERS)
+    matches!(
+        metric,
+        FOLLOWERS
+            | LIST_MEMBERS
+            | MONTHLY_LISTENERS
+            | MONTHLY_ACTIVE_LISTENERS
+            | CHANNEL_SUBSCRIBERS
+            | CHANNEL_VIEWS
+            | CHANNEL_VIDEOS
+    )
 }

@@ -41,6 +41,26 @@ impl ApiEnv {
         self.store.connect(source, None, account, &secrets, None, Some("test")).await.expect("connect");
     }
 
+    /// An OAuth connection: client id and secret, tokens, and when the access token expires.
+    pub async fn connect_oauth(
+        &self,
+        source: SourceId,
+        access: &str,
+        refresh: &str,
+        expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    ) {
+        let secrets = Secrets {
+            client_secret: Some("client-secret".into()),
+            access_token: Some(access.into()),
+            refresh_token: Some(refresh.into()),
+            api_key: None,
+        };
+        self.store
+            .connect(source, Some("client-id"), None, &secrets, expires_at, Some("test"))
+            .await
+            .expect("connect");
+    }
+
     pub async fn run(&self, source: SourceId) -> RunReport {
         self.jobs.run(source, Trigger::Admin).await.expect("run")
     }
