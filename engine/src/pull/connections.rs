@@ -81,6 +81,15 @@ impl ConnectionStore {
         Self { pool, secrets }
     }
 
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Whether secrets can be stored (a secret key is configured).
+    pub fn can_store(&self) -> bool {
+        self.secrets.is_some()
+    }
+
     fn secret_box(&self) -> Result<&SecretBox, ConnectionError> {
         self.secrets.as_ref().ok_or(ConnectionError::Secret(SecretError::NoKey))
     }

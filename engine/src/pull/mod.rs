@@ -6,6 +6,7 @@
 //! Adding an API: a module here implementing [`ApiConnector`], a branch in [`Pulls::pull_window`],
 //! and, in the source's file connector, detection and parsing of its pulled files.
 
+pub mod authorize;
 pub mod connections;
 pub mod envelope;
 pub mod http;
@@ -164,6 +165,10 @@ impl Pulls {
 
     pub fn store(&self) -> &ConnectionStore {
         &self.store
+    }
+
+    pub fn endpoints(&self) -> &Endpoints {
+        &self.endpoints
     }
 
     /// Pulls the next window of `source` into landing; `Ok(None)` when it is not connected or

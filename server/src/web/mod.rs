@@ -2,6 +2,7 @@
 
 mod admin;
 mod bundle;
+mod connect;
 mod health;
 pub mod live;
 mod sign_in;
@@ -56,6 +57,7 @@ pub struct AppState {
     pub live_connections: Arc<Connections>,
     pub upload_max_bytes: u64,
     pub bundle: bundle::Bundle,
+    pub secure_cookies: bool,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -139,6 +141,7 @@ impl Application {
             live_connections: Arc::new(Connections::default()),
             upload_max_bytes: settings.upload_max_bytes,
             bundle,
+            secure_cookies: settings.secure_cookies,
         };
         let router = router(state, session_layer);
         Ok(Self { listener, router, session_sweeper, scheduler })
@@ -195,6 +198,8 @@ fn router(state: AppState, session_layer: SessionManagerLayer<SqliteStore>) -> R
         // Uploads are limited per file while they stream (`upload_max_mb`), not as a whole body.
         .route("/admin/upload", post(upload::upload).layer(axum::extract::DefaultBodyLimit::disable()))
         .route("/admin/runs/{run}/quarantine.csv", get(admin::quarantine_csv))
+        .route(connect::CALLBACK_PATH, get(connect::callback))
+        .route("/admin/connect/{source}", post(connect::start))
         .nest_service(
             "/pkg",
             bundle::service(

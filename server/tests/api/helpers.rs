@@ -18,6 +18,9 @@ pub struct TestApp {
     handle: Option<JoinHandle<()>>,
 }
 
+/// The key that seals stored API tokens in the tests.
+pub const TEST_SECRET_KEY: &str = "api-test-secret-key-0123456789-abcdefghij";
+
 fn settings(data_dir: PathBuf) -> Settings {
     Settings {
         site_dir: data_dir.join("no-site"),
@@ -26,7 +29,7 @@ fn settings(data_dir: PathBuf) -> Settings {
         secure_cookies: false,
         session_idle: Duration::from_secs(3600),
         archive_retention_days: 90,
-        secret_key: None,
+        secret_key: Some(TEST_SECRET_KEY.into()),
         endpoints: Default::default(),
         today: None,
         upload_max_bytes: 1024 * 1024,
@@ -46,9 +49,24 @@ pub async fn spawn_app() -> TestApp {
     app
 }
 
+/// A server on a fresh database, with settings changed by `change` (API endpoints, for one).
+pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut settings = settings(dir.path().to_path_buf());
+    change(&mut settings);
+    let mut app = spawn_with_settings(settings).await;
+    app._dir = Some(dir);
+    app
+}
+
 /// A server on an existing data directory (to test restarts).
 pub async fn spawn_app_on(data_dir: PathBuf) -> TestApp {
-    let app = Application::build(&settings(data_dir.clone())).await.expect("build app");
+    spawn_with_settings(settings(data_dir)).await
+}
+
+async fn spawn_with_settings(settings: Settings) -> TestApp {
+    let data_dir = settings.data_dir.clone();
+    let app = Application::build(&settings).await.expect("build app");
     let addr = app.local_addr().expect("addr");
     let (tx, rx) = oneshot::channel::<()>();
     let handle = tokio::spawn(async move {

@@ -1,6 +1,7 @@
 //! Black-box tests of the web server: a real server on port 0 with a fresh SQLite file.
 
 mod auth;
+mod connect;
 mod dashboard;
 mod health;
 mod helpers;
