@@ -14,6 +14,29 @@ use super::{
     http::{ApiClient, Classify, Reply, RetryPolicy, Verdict, classify_common},
 };
 
+/// Whether the server is reached over https (its cookies are `Secure`): the web layer provides
+/// it to the pages that show the callback URL.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SecureOrigin(pub bool);
+
+/// Where providers send the browser back after consent.
+pub const CALLBACK_PATH: &str = "/admin/connect/callback";
+
+/// The callback URL as the browser reaches Soundcheck (the provider must list it exactly):
+/// from the request's `Host`, over https when a proxy says so or cookies are `Secure`.
+pub fn callback_url(host: &str, forwarded_proto: Option<&str>, secure: bool) -> Option<String> {
+    if host.is_empty() || host.contains(['/', ' ', '@', '\\', '?', '#']) {
+        return None;
+    }
+    let scheme = match forwarded_proto {
+        Some("https") => "https",
+        Some("http") => "http",
+        _ if secure => "https",
+        _ => "http",
+    };
+    Some(format!("{scheme}://{host}{CALLBACK_PATH}"))
+}
+
 /// How long the provider's consent screen may take.
 const STATE_LIFETIME_MINUTES: i64 = 15;
 

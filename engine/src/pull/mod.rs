@@ -135,6 +135,16 @@ pub trait ApiConnector: Sync {
     ) -> impl Future<Output = Result<Vec<Pulled>, PullError>> + Send;
 }
 
+/// How an admin connects `source`, for the sources Soundcheck can pull.
+pub fn connect_method(source: SourceId) -> Option<model::ConnectMethod> {
+    use model::ConnectMethod;
+    match source {
+        SourceId::Mailchimp => Some(ConnectMethod::ApiKey),
+        SourceId::Youtube => Some(ConnectMethod::OAuth),
+        _ => None,
+    }
+}
+
 /// The sources Soundcheck can pull, with their limits.
 pub fn api_limits(source: SourceId) -> Option<Limits> {
     match source {

@@ -19,7 +19,7 @@ use tower_sessions::Session;
 
 use super::{AppState, admin::admin_only};
 
-pub const CALLBACK_PATH: &str = "/admin/connect/callback";
+pub use authorize::CALLBACK_PATH;
 
 #[derive(Deserialize)]
 pub struct ClientForm {
@@ -58,17 +58,8 @@ fn url_escape(s: &str) -> String {
 /// The callback URL as the browser reaches this server (the provider must list it exactly).
 pub fn redirect_uri(headers: &HeaderMap, secure: bool) -> Option<String> {
     let host = headers.get(header::HOST)?.to_str().ok()?;
-    if host.is_empty() || host.contains(['/', ' ', '@']) {
-        return None;
-    }
     let forwarded = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok());
-    let scheme = match forwarded {
-        Some("https") => "https",
-        Some("http") => "http",
-        _ if secure => "https",
-        _ => "http",
-    };
-    Some(format!("{scheme}://{host}{CALLBACK_PATH}"))
+    authorize::callback_url(host, forwarded, secure)
 }
 
 pub async fn start(

@@ -177,7 +177,9 @@ fn router(state: AppState, session_layer: SessionManagerLayer<SqliteStore>) -> R
             Arc::clone(&state.scheduler),
             state.bundle.names.clone(),
         );
+        let secure = engine::pull::authorize::SecureOrigin(state.secure_cookies);
         move || {
+            provide_context(secure);
             provide_context(assets.clone());
             provide_context(db.clone());
             provide_context(clock);

@@ -3,6 +3,7 @@
 
 mod activity;
 mod audit;
+mod connections;
 mod runs;
 mod sources;
 mod upload;
@@ -107,6 +108,7 @@ pub fn AdminPage() -> impl IntoView {
             <AdminNav />
         </AdminOnly>
         <sources::SourcesSection />
+        <connections::ConnectionsSection />
         <AdminOnly quiet=true>
             <upload::UploadSection />
             <activity::ActivitySection />

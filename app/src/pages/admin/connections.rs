@@ -1,0 +1,318 @@
+//! API connections: connect a source (an API key, or the provider's consent screen), see what
+//! was pulled, pull an older range (backfill), disconnect. Secrets go in and are never shown
+//! again; OAuth sources go through `/admin/connect/{source}` (plain HTTP: the browser must leave
+//! for the provider and come back).
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use model::{ApiConnection, ConnectMethod, Connections, SourceId};
+
+use super::{ActionFeedback, admin_error};
+use crate::auth::describe_denial;
+
+/// The API sources with their connection state (admins).
+#[server(endpoint = "admin/connections")]
+pub async fn api_connections() -> Result<Connections, ServerFnError> {
+    use engine::pull::{api_limits, authorize, connect_method};
+
+    use super::ssr::jobs;
+    use crate::auth::ssr::{internal_error, require, today};
+
+    require(model::Role::Admin).await?;
+    let jobs = jobs()?;
+    let pulls = jobs.pulls().ok_or_else(|| internal_error("API pulls are not configured"))?;
+    let store = pulls.store();
+    let connected = store.list().await.map_err(internal_error)?;
+    let today = today();
+    let mut sources = Vec::new();
+    for source in SourceId::ALL {
+        let (Some(method), Some(limits)) = (connect_method(source), api_limits(source)) else { continue };
+        let c = connected.iter().find(|c| c.source == source);
+        sources.push(ApiConnection {
+            source,
+            method,
+            connected: c.is_some(),
+            needs_reconnect: store.needs_reconnect(source).await.map_err(internal_error)?,
+            account: c.and_then(|c| c.account.clone()),
+            last_day: c.and_then(|c| c.last_day).map(|d| d.to_string()),
+            connected_at: c.map(|c| c.connected_at.get(..10).unwrap_or(&c.connected_at).to_string()),
+            connected_by: c.and_then(|c| c.connected_by.clone()),
+            oldest_day: (today - chrono::Duration::days(limits.max_history_days)).to_string(),
+            today: today.to_string(),
+        });
+    }
+    let headers: http::HeaderMap = leptos_axum::extract().await.map_err(internal_error)?;
+    let secure = use_context::<authorize::SecureOrigin>().unwrap_or_default();
+    let redirect_uri = headers.get(http::header::HOST).and_then(|h| h.to_str().ok()).and_then(|host| {
+        let proto = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok());
+        authorize::callback_url(host, proto, secure.0)
+    });
+    Ok(Connections { can_store: store.can_store(), redirect_uri, sources })
+}
+
+/// Connects a source that takes a key or token (stored sealed, never shown again).
+#[server(endpoint = "admin/connect-key")]
+pub async fn connect_with_key(
+    source: String,
+    account: Option<String>,
+    secret: String,
+) -> Result<String, ServerFnError> {
+    use engine::pull::{Secrets, connect_method, mailchimp};
+
+    use super::ssr::{audit, jobs};
+    use crate::auth::ssr::{bad_request, internal_error, require};
+
+    let admin = require(model::Role::Admin).await?;
+    let id: SourceId = source.parse().map_err(bad_request)?;
+    let secret = secret.trim().to_string();
+    let account = account.map(|a| a.trim().to_string()).filter(|a| !a.is_empty());
+    if secret.is_empty() {
+        return Err(bad_request("the key is empty"));
+    }
+    let secrets = match connect_method(id) {
+        Some(ConnectMethod::ApiKey) => {
+            if id == SourceId::Mailchimp && mailchimp::data_centre(&secret).is_none() {
+                return Err(bad_request(
+                    "a Mailchimp API key ends with its data centre, like …-us21: copy the whole key",
+                ));
+            }
+            Secrets { api_key: Some(secret), ..Secrets::default() }
+        }
+        Some(ConnectMethod::AccessToken) => {
+            if account.is_none() {
+                return Err(bad_request("the account id is needed with an access token"));
+            }
+            Secrets { access_token: Some(secret), ..Secrets::default() }
+        }
+        _ => return Err(bad_request(format!("{} is not connected with a key", id.display_name()))),
+    };
+    let pulls = jobs()?.pulls().cloned().ok_or_else(|| internal_error("API pulls are not configured"))?;
+    pulls.store().connect(id, None, account.as_deref(), &secrets, None, Some(&admin.name)).await.map_err(
+        |e| match e {
+            engine::pull::connections::ConnectionError::Secret(s) => bad_request(s),
+            other => internal_error(other),
+        },
+    )?;
+    audit(&admin.name, "connect", id.as_str()).await;
+    Ok(format!("{} connected. Run now pulls it; the schedule keeps it up to date.", id.display_name()))
+}
+
+#[server(endpoint = "admin/disconnect")]
+pub async fn disconnect_source(source: String) -> Result<String, ServerFnError> {
+    use super::ssr::{audit, jobs};
+    use crate::auth::ssr::{bad_request, internal_error, require};
+
+    let admin = require(model::Role::Admin).await?;
+    let id: SourceId = source.parse().map_err(bad_request)?;
+    let pulls = jobs()?.pulls().cloned().ok_or_else(|| internal_error("API pulls are not configured"))?;
+    if !pulls.store().disconnect(id).await.map_err(internal_error)? {
+        return Err(bad_request(format!("{} was not connected", id.display_name())));
+    }
+    audit(&admin.name, "disconnect", id.as_str()).await;
+    Ok(format!(
+        "{} disconnected; its stored tokens are deleted. The data already pulled stays.",
+        id.display_name()
+    ))
+}
+
+/// Pulls a range of days (cut to what the platform keeps) in the background.
+#[server(endpoint = "admin/backfill")]
+pub async fn backfill_source(source: String, from: String, to: String) -> Result<String, ServerFnError> {
+    use chrono::NaiveDate;
+    use engine::{etl::Trigger, pull::Window};
+
+    use super::ssr::{audit, jobs};
+    use crate::auth::ssr::{bad_request, require};
+
+    let admin = require(model::Role::Admin).await?;
+    let id: SourceId = source.parse().map_err(bad_request)?;
+    let day = |field: &str, v: &str| {
+        NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
+            .map_err(|_| bad_request(format!("{field}: {v:?} is not a date")))
+    };
+    let window = Window { from: day("From", &from)?, to: day("To", &to)? };
+    if window.from > window.to {
+        return Err(bad_request("From is after To"));
+    }
+    let jobs = jobs()?;
+    if jobs.is_running(id) {
+        return Err(bad_request(format!("{} is already running", id.display_name())));
+    }
+    audit(&admin.name, "source.backfill", &format!("{id}: {} to {}", window.from, window.to)).await;
+    tokio::spawn(async move {
+        if let Err(err) = jobs.backfill(id, window, Trigger::Admin).await {
+            tracing::warn!(source = %id, error = %err, "backfill failed");
+        }
+    });
+    Ok(format!("Pulling {} from {} to {}…", id.display_name(), window.from, window.to))
+}
+
+#[component]
+pub fn ConnectionsSection() -> impl IntoView {
+    let key = ServerAction::<ConnectWithKey>::new();
+    let disconnect = ServerAction::<DisconnectSource>::new();
+    let backfill = ServerAction::<BackfillSource>::new();
+    let list =
+        Resource::new(move || (key.version().get(), disconnect.version().get()), |_| api_connections());
+    let query = use_query_map();
+    let returned = move || {
+        query.with(|q| {
+            if let Some(source) = q.get("connected") {
+                let name = source.parse::<SourceId>().map(SourceId::display_name).unwrap_or("The source");
+                Some(view! { <p class="notice info" role="status" data-testid="connect-outcome">{format!("{name} connected.")}</p> }.into_any())
+            } else {
+                q.get("connect_error").map(|e| {
+                    view! { <p class="notice error" role="alert" data-testid="connect-outcome">{format!("Not connected: {e}")}</p> }.into_any()
+                })
+            }
+        })
+    };
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading connections…"</p> }>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Ok(c) => view! {
+                        <section id="connections" aria-labelledby="connections-heading">
+                            <h2 id="connections-heading">"API connections"</h2>
+                            <p class="muted small">
+                                "A connected source is pulled on its schedule and by Run now. Keys and tokens are "
+                                "stored encrypted and never shown again."
+                            </p>
+                            {returned}
+                            <ActionFeedback outcomes=vec![key.value(), disconnect.value(), backfill.value()] testid="connect-feedback" />
+                            {(!c.can_store).then(|| view! {
+                                <p class="notice warn" role="status">
+                                    "Connecting an API needs a secret key: set SOUNDCHECK_SECRET_KEY (at least 32 characters) "
+                                    "and restart. Tokens are stored encrypted with it."
+                                </p>
+                            })}
+                            <div class="connection-grid">
+                                {c.sources.into_iter().map(|s| view! {
+                                    <ConnectionCard s=s redirect=c.redirect_uri.clone() can_store=c.can_store key disconnect backfill />
+                                }).collect_view()}
+                            </div>
+                        </section>
+                    }
+                    .into_any(),
+                    Err(err) if describe_denial(&err).is_some() => ().into_any(),
+                    Err(err) => view! {
+                        <p class="notice error" role="alert">{admin_error("Could not load the connections", &err)}</p>
+                    }
+                    .into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn ConnectionCard(
+    s: ApiConnection,
+    redirect: Option<String>,
+    can_store: bool,
+    key: ServerAction<ConnectWithKey>,
+    disconnect: ServerAction<DisconnectSource>,
+    backfill: ServerAction<BackfillSource>,
+) -> impl IntoView {
+    let id = s.source.as_str();
+    let name = s.source.display_name();
+    let (pill, status) = if s.needs_reconnect {
+        ("error", "Needs reconnect")
+    } else if s.connected {
+        ("ok", "Connected")
+    } else {
+        ("idle", "Not connected")
+    };
+    let detail = s.connected.then(|| {
+        let by = s.connected_by.clone().map(|b| format!(" by {b}")).unwrap_or_default();
+        let since = s.connected_at.clone().unwrap_or_default();
+        let pulled = s
+            .last_day
+            .clone()
+            .map_or_else(|| "nothing pulled yet".to_string(), |d| format!("pulled up to {d}"));
+        let account = s.account.clone().map(|a| format!(" · account {a}")).unwrap_or_default();
+        view! { <p class="muted small">{format!("Connected{by} on {since} · {pulled}{account}")}</p> }
+    });
+    let form = connect_form(&s, redirect, can_store, key);
+    let connected = s.connected;
+    let (oldest, today) = (s.oldest_day.clone(), s.today.clone());
+    view! {
+        <article class="card connection" data-connection=id>
+            <header class="section-head">
+                <h3>{name}</h3>
+                <span class=format!("status-pill {pill}") data-testid="connection-status">{status}</span>
+            </header>
+            {detail}
+            {if connected {
+                view! {
+                    <details>
+                        <summary>"Connect again"</summary>
+                        {form}
+                    </details>
+                    <ActionForm action=backfill attr:class="backfill-form">
+                        <input type="hidden" name="source" value=id />
+                        <label>"From" <input type="date" name="from" required min=oldest.clone() max=today.clone() /></label>
+                        <label>"To" <input type="date" name="to" required min=oldest max=today.clone() value=today /></label>
+                        <button type="submit" class="button secondary">"Pull range"</button>
+                    </ActionForm>
+                    <ActionForm action=disconnect attr:class="inline-form">
+                        <input type="hidden" name="source" value=id />
+                        <button type="submit" class="button secondary danger">"Disconnect"</button>
+                    </ActionForm>
+                }
+                .into_any()
+            } else {
+                form
+            }}
+        </article>
+    }
+}
+
+fn connect_form(
+    s: &ApiConnection,
+    redirect: Option<String>,
+    can_store: bool,
+    key: ServerAction<ConnectWithKey>,
+) -> AnyView {
+    let id = s.source.as_str();
+    match s.method {
+        ConnectMethod::OAuth => view! {
+            // A plain form: the browser leaves for the provider's consent screen and comes back.
+            <form method="post" action=format!("/admin/connect/{id}") class="connect-form">
+                <label>"Client ID" <input name="client_id" required autocomplete="off" /></label>
+                <label>"Client secret" <input name="client_secret" type="password" required autocomplete="off" /></label>
+                {redirect.map(|r| view! {
+                    <p class="muted small">"Register this redirect URI with the provider: " <code>{r}</code></p>
+                })}
+                <button type="submit" class="button primary" disabled=!can_store>
+                    {format!("Connect with {}", provider_name(s.source))}
+                </button>
+            </form>
+        }
+        .into_any(),
+        ConnectMethod::ApiKey | ConnectMethod::AccessToken | ConnectMethod::ClientCredentials => {
+            let (account_label, secret_label) = match s.method {
+                ConnectMethod::AccessToken => (Some("Ad account ID"), "Access token"),
+                ConnectMethod::ClientCredentials => (Some("Client ID"), "Client secret"),
+                _ if s.source == SourceId::Mailchimp => (Some("Audience ID (optional)"), "API key"),
+                _ => (None, "API key"),
+            };
+            view! {
+                <ActionForm action=key attr:class="connect-form">
+                    <input type="hidden" name="source" value=id />
+                    {account_label.map(|l| view! { <label>{l} <input name="account" autocomplete="off" /></label> })}
+                    <label>{secret_label} <input name="secret" type="password" required autocomplete="off" /></label>
+                    <button type="submit" class="button primary" disabled=!can_store>"Connect"</button>
+                </ActionForm>
+            }
+            .into_any()
+        }
+    }
+}
+
+fn provider_name(source: SourceId) -> &'static str {
+    match source {
+        SourceId::Youtube => "Google",
+        other => other.display_name(),
+    }
+}
