@@ -33,6 +33,15 @@ pub struct ApiConnection {
     /// The oldest day a backfill may ask for (`YYYY-MM-DD`), and today.
     pub oldest_day: String,
     pub today: String,
+    /// Artists described by the source (Spotify's catalogue metadata).
+    pub catalogue: Vec<CatalogueArtist>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogueArtist {
+    pub name: String,
+    pub genres: Vec<String>,
+    pub image_url: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

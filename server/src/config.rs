@@ -19,6 +19,8 @@
 //! youtube_data = "https://www.googleapis.com"
 //! google_token = "https://oauth2.googleapis.com/token"
 //! google_authorize = "https://accounts.google.com/o/oauth2/v2/auth"
+//! spotify_api = "https://api.spotify.com"
+//! spotify_accounts = "https://accounts.spotify.com"
 //! ```
 
 use std::{
@@ -74,6 +76,8 @@ pub struct ApiFile {
     pub youtube_data: Option<String>,
     pub google_token: Option<String>,
     pub google_authorize: Option<String>,
+    pub spotify_api: Option<String>,
+    pub spotify_accounts: Option<String>,
 }
 
 impl ConfigFile {
@@ -239,6 +243,8 @@ impl Settings {
                 (api.youtube_data, &mut e.youtube_data),
                 (api.google_token, &mut e.google_token),
                 (api.google_authorize, &mut e.google_authorize),
+                (api.spotify_api, &mut e.spotify_api),
+                (api.spotify_accounts, &mut e.spotify_accounts),
             ] {
                 if let Some(url) = given {
                     *slot = url.trim_end_matches('/').to_string();

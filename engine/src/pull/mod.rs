@@ -13,6 +13,7 @@ pub mod http;
 pub mod mailchimp;
 pub mod oauth;
 pub mod secrets;
+pub mod spotify;
 pub mod youtube;
 
 use std::{future::Future, path::Path};
@@ -100,6 +101,10 @@ pub struct Endpoints {
     pub google_token: String,
     /// Google's OAuth 2.0 authorization page.
     pub google_authorize: String,
+    /// Spotify Web API (`/v1/artists/{id}`).
+    pub spotify_api: String,
+    /// Spotify accounts service (`/api/token`).
+    pub spotify_accounts: String,
 }
 
 impl Default for Endpoints {
@@ -110,6 +115,8 @@ impl Default for Endpoints {
             youtube_data: "https://www.googleapis.com".into(),
             google_token: "https://oauth2.googleapis.com/token".into(),
             google_authorize: "https://accounts.google.com/o/oauth2/v2/auth".into(),
+            spotify_api: "https://api.spotify.com".into(),
+            spotify_accounts: "https://accounts.spotify.com".into(),
         }
     }
 }
@@ -141,6 +148,7 @@ pub fn connect_method(source: SourceId) -> Option<model::ConnectMethod> {
     match source {
         SourceId::Mailchimp => Some(ConnectMethod::ApiKey),
         SourceId::Youtube => Some(ConnectMethod::OAuth),
+        SourceId::Spotify => Some(ConnectMethod::ClientCredentials),
         _ => None,
     }
 }
@@ -150,6 +158,7 @@ pub fn api_limits(source: SourceId) -> Option<Limits> {
     match source {
         SourceId::Mailchimp => Some(mailchimp::Mailchimp.limits()),
         SourceId::Youtube => Some(youtube::Youtube.limits()),
+        SourceId::Spotify => Some(spotify::Spotify.limits()),
         _ => None,
     }
 }
@@ -235,6 +244,7 @@ impl Pulls {
         let result = match source {
             SourceId::Mailchimp => mailchimp::Mailchimp.pull(&ctx, window).await,
             SourceId::Youtube => youtube::Youtube.pull(&ctx, window).await,
+            SourceId::Spotify => spotify::Spotify.pull(&ctx, window).await,
             other => Err(PullError::Http(format!("{other} has no API connector"))),
         };
         let pulled = match result {

@@ -24,6 +24,8 @@ pub struct Spotify;
 const AUDIENCE: &str = "spotify.audience_timeline";
 const SONGS: &str = "spotify.songs";
 const SONG_TIMELINE: &str = "spotify.song_timeline";
+/// A pull of the Web API's artist metadata (see `crate::pull::spotify`).
+const API: &str = "spotify.api_artists";
 
 /// Audience-timeline columns and the metric each feeds.
 const AUDIENCE_COLUMNS: &[(&str, &str)] = &[
@@ -76,6 +78,9 @@ impl Connector for Spotify {
     }
 
     fn detect(&self, sample: &Sample<'_>) -> Option<Detection> {
+        if crate::pull::envelope::detect(sample, SourceId::Spotify).is_some() {
+            return Some(Detection { format: API, confidence: Confidence::Certain });
+        }
         let headers = sniff_headers(sample.head);
         let has = |h: &str| headers.iter().any(|x| x == h);
         let (format, confidence) = if has("date") && has("listeners") && has("streams") && has("followers") {
@@ -96,6 +101,9 @@ impl Connector for Spotify {
     }
 
     fn parse(&self, format: &'static str, input: &Input, sink: &mut dyn RecordSink) -> Result<(), FileError> {
+        if format == API {
+            return crate::pull::spotify::parse(input, sink);
+        }
         let mut table = Table::open(input.open()?, &input.head)?;
         match format {
             AUDIENCE => audience(&mut table, input, sink),

@@ -9,8 +9,8 @@ use model::SourceId;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use super::{
-    DailyFact, EmailCampaign, EntityRef, ExchangeRate, Measure, Record, StatementLine, WindowFact, alias_key,
-    daily_series, money, rollup,
+    ArtistProfile, DailyFact, EmailCampaign, EntityRef, ExchangeRate, Measure, Record, StatementLine,
+    WindowFact, alias_key, daily_series, money, rollup,
 };
 use crate::{
     kpi::currency::Rates,
@@ -162,6 +162,7 @@ impl<'c> Loader<'c> {
             }
             Record::EmailCampaign(campaign) => self.email_campaign(line, *campaign).await?,
             Record::ExchangeRate(rate) => self.exchange_rate(line, rate).await?,
+            Record::ArtistProfile(profile) => self.artist_profile(line, *profile).await?,
         }
         Ok(())
     }
@@ -252,6 +253,35 @@ impl<'c> Loader<'c> {
 
     /// A campaign's newest figures win; a field a later file does not report (NULL: not
     /// reported) keeps what an earlier file said.
+    /// An artist's Spotify profile. Its Spotify id becomes an alias of the artist, so Spotify for
+    /// Artists exports named by that id are attributed to the same artist.
+    async fn artist_profile(&mut self, line: u64, p: ArtistProfile) -> Result<(), LoadError> {
+        let name = self.artist_override.clone().unwrap_or_else(|| p.name.clone());
+        let Some(artist_id) = self.artist(&name).await? else { return Ok(()) };
+        sqlx::query("INSERT INTO artist_aliases (alias_key, artist_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
+            .bind(alias_key(&p.spotify_id))
+            .bind(artist_id)
+            .execute(&mut *self.conn)
+            .await?;
+        sqlx::query(
+            "INSERT INTO artist_profiles (spotify_id, artist_id, name, genres, image_url, raw_file_id, line) \
+             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (spotify_id) DO UPDATE SET artist_id = excluded.artist_id, \
+             name = excluded.name, genres = excluded.genres, image_url = excluded.image_url, \
+             raw_file_id = excluded.raw_file_id, line = excluded.line",
+        )
+        .bind(&p.spotify_id)
+        .bind(artist_id)
+        .bind(&p.name)
+        .bind(serde_json::to_string(&p.genres).unwrap_or_else(|_| "[]".into()))
+        .bind(&p.image_url)
+        .bind(self.raw_file_id)
+        .bind(i64::try_from(line).unwrap_or(i64::MAX))
+        .execute(&mut *self.conn)
+        .await?;
+        self.stats.rows_loaded += 1;
+        Ok(())
+    }
+
     async fn email_campaign(&mut self, line: u64, c: EmailCampaign) -> Result<(), LoadError> {
         let artist = self.artist_override.clone().or(c.artist.clone());
         let artist_id = match artist.as_deref() {

@@ -11,7 +11,8 @@ pub mod summary;
 
 pub use loader::{LoadError, LoadStats, Loader};
 pub use records::{
-    DailyFact, EmailCampaign, EntityRef, ExchangeRate, Measure, Record, StatementLine, WindowFact,
+    ArtistProfile, DailyFact, EmailCampaign, EntityRef, ExchangeRate, Measure, Record, StatementLine,
+    WindowFact,
 };
 
 /// Tables rebuilt from raw by `etl rebuild` (dimensions and aliases are kept).
@@ -26,6 +27,7 @@ pub const FACT_TABLES: &[&str] = &[
     "window_facts",
     "email_campaigns",
     "exchange_rates",
+    "artist_profiles",
 ];
 
 /// The key an artist spelling is matched by: lower-case letters and digits only, so `ZONE A0`,

@@ -14,6 +14,18 @@ pub enum Record {
     Window(Box<WindowFact>),
     EmailCampaign(Box<EmailCampaign>),
     ExchangeRate(ExchangeRate),
+    ArtistProfile(Box<ArtistProfile>),
+}
+
+/// An artist of the catalogue as Spotify describes it (Web API artist object).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArtistProfile {
+    /// Spotify's artist id (also learned as an alias of the artist).
+    pub spotify_id: String,
+    pub name: String,
+    pub genres: Vec<String>,
+    /// The largest image Spotify lists.
+    pub image_url: Option<String>,
 }
 
 /// A royalty statement line (DistroKid, TooLost). Belongs to the period holding its sale month's

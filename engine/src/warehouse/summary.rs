@@ -40,3 +40,28 @@ pub async fn source_statuses(db: &Database) -> Result<Vec<SourceStatus>, sqlx::E
         })
         .collect())
 }
+
+/// An artist of the catalogue as Spotify describes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Profile {
+    pub name: String,
+    pub genres: Vec<String>,
+    pub image_url: Option<String>,
+}
+
+/// The catalogue's artist profiles, by name.
+pub async fn artist_profiles(pool: &sqlx::SqlitePool) -> Result<Vec<Profile>, sqlx::Error> {
+    let rows: Vec<(String, String, Option<String>)> =
+        sqlx::query_as("SELECT name, genres, image_url FROM artist_profiles ORDER BY name")
+            .fetch_all(pool)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(name, genres, image_url)| Profile {
+            name,
+            // Written by the loader from a list of strings; anything else reads as none.
+            genres: serde_json::from_str(&genres).unwrap_or_default(),
+            image_url,
+        })
+        .collect())
+}

@@ -24,6 +24,12 @@ pub async fn api_connections() -> Result<Connections, ServerFnError> {
     let store = pulls.store();
     let connected = store.list().await.map_err(internal_error)?;
     let today = today();
+    let catalogue: Vec<model::CatalogueArtist> = engine::warehouse::summary::artist_profiles(store.pool())
+        .await
+        .map_err(internal_error)?
+        .into_iter()
+        .map(|p| model::CatalogueArtist { name: p.name, genres: p.genres, image_url: p.image_url })
+        .collect();
     let mut sources = Vec::new();
     for source in SourceId::ALL {
         let (Some(method), Some(limits)) = (connect_method(source), api_limits(source)) else { continue };
@@ -39,6 +45,7 @@ pub async fn api_connections() -> Result<Connections, ServerFnError> {
             connected_by: c.and_then(|c| c.connected_by.clone()),
             oldest_day: (today - chrono::Duration::days(limits.max_history_days)).to_string(),
             today: today.to_string(),
+            catalogue: if source == SourceId::Spotify { catalogue.clone() } else { Vec::new() },
         });
     }
     let headers: http::HeaderMap = leptos_axum::extract().await.map_err(internal_error)?;
@@ -54,10 +61,11 @@ pub async fn api_connections() -> Result<Connections, ServerFnError> {
 #[server(endpoint = "admin/connect-key")]
 pub async fn connect_with_key(
     source: String,
+    client_id: Option<String>,
     account: Option<String>,
     secret: String,
 ) -> Result<String, ServerFnError> {
-    use engine::pull::{Secrets, connect_method, mailchimp};
+    use engine::pull::{Secrets, connect_method, mailchimp, spotify};
 
     use super::ssr::{audit, jobs};
     use crate::auth::ssr::{bad_request, internal_error, require};
@@ -65,7 +73,8 @@ pub async fn connect_with_key(
     let admin = require(model::Role::Admin).await?;
     let id: SourceId = source.parse().map_err(bad_request)?;
     let secret = secret.trim().to_string();
-    let account = account.map(|a| a.trim().to_string()).filter(|a| !a.is_empty());
+    let mut account = account.map(|a| a.trim().to_string()).filter(|a| !a.is_empty());
+    let client_id = client_id.map(|a| a.trim().to_string()).filter(|a| !a.is_empty());
     if secret.is_empty() {
         return Err(bad_request("the key is empty"));
     }
@@ -84,15 +93,25 @@ pub async fn connect_with_key(
             }
             Secrets { access_token: Some(secret), ..Secrets::default() }
         }
+        Some(ConnectMethod::ClientCredentials) => {
+            if client_id.is_none() {
+                return Err(bad_request("the client id is needed"));
+            }
+            let ids = spotify::artist_ids(account.as_deref().unwrap_or_default()).map_err(bad_request)?;
+            account = Some(ids.join(","));
+            Secrets { client_secret: Some(secret), ..Secrets::default() }
+        }
         _ => return Err(bad_request(format!("{} is not connected with a key", id.display_name()))),
     };
     let pulls = jobs()?.pulls().cloned().ok_or_else(|| internal_error("API pulls are not configured"))?;
-    pulls.store().connect(id, None, account.as_deref(), &secrets, None, Some(&admin.name)).await.map_err(
-        |e| match e {
+    pulls
+        .store()
+        .connect(id, client_id.as_deref(), account.as_deref(), &secrets, None, Some(&admin.name))
+        .await
+        .map_err(|e| match e {
             engine::pull::connections::ConnectionError::Secret(s) => bad_request(s),
             other => internal_error(other),
-        },
-    )?;
+        })?;
     audit(&admin.name, "connect", id.as_str()).await;
     Ok(format!("{} connected. Run now pulls it; the schedule keeps it up to date.", id.display_name()))
 }
@@ -234,6 +253,24 @@ fn ConnectionCard(
         view! { <p class="muted small">{format!("Connected{by} on {since} · {pulled}{account}")}</p> }
     });
     let form = connect_form(&s, redirect, can_store, key);
+    let note = api_note(s.source).map(|n| view! { <p class="muted small">{n}</p> });
+    let catalogue = (!s.catalogue.is_empty()).then(|| {
+        let artists = s
+            .catalogue
+            .clone()
+            .into_iter()
+            .map(|a| {
+                let genres = if a.genres.is_empty() { "no genres listed".to_string() } else { a.genres.join(", ") };
+                view! {
+                    <li>
+                        {a.image_url.map(|src| view! { <img src=src alt="" width="40" height="40" loading="lazy" /> })}
+                        <span><strong>{a.name}</strong><span class="muted small block">{genres}</span></span>
+                    </li>
+                }
+            })
+            .collect_view();
+        view! { <ul class="catalogue" data-testid="catalogue">{artists}</ul> }
+    });
     let connected = s.connected;
     let (oldest, today) = (s.oldest_day.clone(), s.today.clone());
     view! {
@@ -243,6 +280,8 @@ fn ConnectionCard(
                 <span class=format!("status-pill {pill}") data-testid="connection-status">{status}</span>
             </header>
             {detail}
+            {note}
+            {catalogue}
             {if connected {
                 view! {
                     <details>
@@ -291,15 +330,18 @@ fn connect_form(
         }
         .into_any(),
         ConnectMethod::ApiKey | ConnectMethod::AccessToken | ConnectMethod::ClientCredentials => {
-            let (account_label, secret_label) = match s.method {
-                ConnectMethod::AccessToken => (Some("Ad account ID"), "Access token"),
-                ConnectMethod::ClientCredentials => (Some("Client ID"), "Client secret"),
-                _ if s.source == SourceId::Mailchimp => (Some("Audience ID (optional)"), "API key"),
-                _ => (None, "API key"),
+            let (client_label, account_label, secret_label) = match s.method {
+                ConnectMethod::AccessToken => (None, Some("Ad account ID"), "Access token"),
+                ConnectMethod::ClientCredentials => {
+                    (Some("Client ID"), Some("Artist IDs or links (comma-separated)"), "Client secret")
+                }
+                _ if s.source == SourceId::Mailchimp => (None, Some("Audience ID (optional)"), "API key"),
+                _ => (None, None, "API key"),
             };
             view! {
                 <ActionForm action=key attr:class="connect-form">
                     <input type="hidden" name="source" value=id />
+                    {client_label.map(|l| view! { <label>{l} <input name="client_id" required autocomplete="off" /></label> })}
                     {account_label.map(|l| view! { <label>{l} <input name="account" autocomplete="off" /></label> })}
                     <label>{secret_label} <input name="secret" type="password" required autocomplete="off" /></label>
                     <button type="submit" class="button primary" disabled=!can_store>"Connect"</button>
@@ -307,6 +349,18 @@ fn connect_form(
             }
             .into_any()
         }
+    }
+}
+
+/// What the source's API gives and does not give, where users would expect more.
+fn api_note(source: SourceId) -> Option<&'static str> {
+    match source {
+        SourceId::Spotify => Some(
+            "Spotify no longer gives apps like this follower counts or popularity: the API names and \
+             describes your artists (genres, image); streams and followers come from the Spotify for \
+             Artists export.",
+        ),
+        _ => None,
     }
 }
 
