@@ -24,6 +24,8 @@ pub struct SourceAdmin {
     pub freshness_days: Option<i64>,
     /// An API source whose credentials were refused: it stops until an admin reconnects it.
     pub needs_reconnect: bool,
+    /// Its API is connected (runs pull it).
+    pub api_connected: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

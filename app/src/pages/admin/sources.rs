@@ -19,6 +19,12 @@ pub async fn admin_sources() -> Result<Vec<SourceAdmin>, ServerFnError> {
     let db = database()?;
     let jobs = jobs()?;
     let schedules = ScheduleStore::new(db.pool().clone()).list().await.map_err(internal_error)?;
+    let connected: Vec<model::SourceId> = match jobs.pulls() {
+        Some(pulls) => {
+            pulls.store().list().await.map_err(internal_error)?.into_iter().map(|c| c.source).collect()
+        }
+        None => Vec::new(),
+    };
     let statuses = source_statuses(&db).await.map_err(internal_error)?;
     let now = chrono::Utc::now();
     let today = today();
@@ -48,6 +54,7 @@ pub async fn admin_sources() -> Result<Vec<SourceAdmin>, ServerFnError> {
             values: status.values,
             freshness_days,
             needs_reconnect: schedule.is_some_and(|s| s.needs_reconnect),
+            api_connected: connected.contains(&source),
         });
     }
     Ok(out)
@@ -192,9 +199,10 @@ fn SourcesTable(
                     _ => ("idle", "No data yet".to_string()),
                 }
             };
-            let via = match s.source.kind() {
-                SourceKind::ExportOnly => "exports",
-                SourceKind::ExportAndApi => "exports · API (not connected)",
+            let via = match (s.source.kind(), s.api_connected) {
+                (SourceKind::ExportOnly, _) => "exports",
+                (SourceKind::ExportAndApi, true) => "exports · API connected",
+                (SourceKind::ExportAndApi, false) => "exports · API (not connected)",
             };
             let last_run = s.last_run.as_ref().map(|r| {
                 let href = format!("/admin/runs/{}", r.id);
@@ -213,7 +221,10 @@ fn SourcesTable(
                         {s.source.display_name()}
                         <span class="muted small block">{via}</span>
                     </th>
-                    <td data-label="Status"><span class=format!("status-pill {}", status.0) data-testid="source-status">{status.1}</span></td>
+                    <td data-label="Status">
+                        <span class=format!("status-pill {}", status.0) data-testid="source-status">{status.1}</span>
+                        {s.needs_reconnect.then(|| view! { <a href="#connections" class="small block">"Connect again"</a> })}
+                    </td>
                     <td data-label="Last run">{last_run.map(IntoAny::into_any).unwrap_or_else(|| "never".into_any())}</td>
                     <td class="num" data-label="Data age">{freshness}</td>
                     <td class="num" data-label="Values">{thousands(s.values)}<span class="muted small block">{format!("{} files", s.files_loaded)}</span></td>
