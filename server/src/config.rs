@@ -19,6 +19,7 @@
 //! youtube_data = "https://www.googleapis.com"
 //! google_token = "https://oauth2.googleapis.com/token"
 //! google_authorize = "https://accounts.google.com/o/oauth2/v2/auth"
+//! meta_graph = "https://graph.facebook.com/v21.0"
 //! ```
 
 use std::{
@@ -74,6 +75,7 @@ pub struct ApiFile {
     pub youtube_data: Option<String>,
     pub google_token: Option<String>,
     pub google_authorize: Option<String>,
+    pub meta_graph: Option<String>,
 }
 
 impl ConfigFile {
@@ -239,6 +241,7 @@ impl Settings {
                 (api.youtube_data, &mut e.youtube_data),
                 (api.google_token, &mut e.google_token),
                 (api.google_authorize, &mut e.google_authorize),
+                (api.meta_graph, &mut e.meta_graph),
             ] {
                 if let Some(url) = given {
                     *slot = url.trim_end_matches('/').to_string();

@@ -10,6 +10,7 @@ pub mod connections;
 pub mod envelope;
 pub mod http;
 pub mod mailchimp;
+pub mod meta_ads;
 pub mod oauth;
 pub mod secrets;
 
@@ -98,6 +99,8 @@ pub struct Endpoints {
     pub google_token: String,
     /// Google's OAuth 2.0 authorization page.
     pub google_authorize: String,
+    /// Meta's Graph API, with its version (`/act_{id}/insights`).
+    pub meta_graph: String,
 }
 
 impl Default for Endpoints {
@@ -108,6 +111,7 @@ impl Default for Endpoints {
             youtube_data: "https://www.googleapis.com".into(),
             google_token: "https://oauth2.googleapis.com/token".into(),
             google_authorize: "https://accounts.google.com/o/oauth2/v2/auth".into(),
+            meta_graph: "https://graph.facebook.com/v21.0".into(),
         }
     }
 }
@@ -137,6 +141,7 @@ pub trait ApiConnector: Sync {
 pub fn api_limits(source: SourceId) -> Option<Limits> {
     match source {
         SourceId::Mailchimp => Some(mailchimp::Mailchimp.limits()),
+        SourceId::MetaAds => Some(meta_ads::MetaAds.limits()),
         _ => None,
     }
 }
@@ -217,6 +222,7 @@ impl Pulls {
         };
         let result = match source {
             SourceId::Mailchimp => mailchimp::Mailchimp.pull(&ctx, window).await,
+            SourceId::MetaAds => meta_ads::MetaAds.pull(&ctx, window).await,
             other => Err(PullError::Http(format!("{other} has no API connector"))),
         };
         let pulled = match result {
