@@ -20,6 +20,8 @@
 //! google_token = "https://oauth2.googleapis.com/token"
 //! google_authorize = "https://accounts.google.com/o/oauth2/v2/auth"
 //! meta_graph = "https://graph.facebook.com/v21.0"
+//! tiktok = "https://open.tiktokapis.com"
+//! tiktok_token = "https://open.tiktokapis.com/v2/oauth/token/"
 //! ```
 
 use std::{
@@ -76,6 +78,8 @@ pub struct ApiFile {
     pub google_token: Option<String>,
     pub google_authorize: Option<String>,
     pub meta_graph: Option<String>,
+    pub tiktok: Option<String>,
+    pub tiktok_token: Option<String>,
 }
 
 impl ConfigFile {
@@ -242,10 +246,15 @@ impl Settings {
                 (api.google_token, &mut e.google_token),
                 (api.google_authorize, &mut e.google_authorize),
                 (api.meta_graph, &mut e.meta_graph),
+                (api.tiktok, &mut e.tiktok),
             ] {
                 if let Some(url) = given {
                     *slot = url.trim_end_matches('/').to_string();
                 }
+            }
+            // A full URL, not a base: TikTok's token endpoint ends in a slash it needs.
+            if let Some(url) = api.tiktok_token {
+                e.tiktok_token = url.trim().to_string();
             }
         }
         let upload_mb = at_least_one("upload_max_mb", file.upload_max_mb.unwrap_or(DEFAULT_UPLOAD_MAX_MB))?;

@@ -13,6 +13,7 @@ pub mod mailchimp;
 pub mod meta_ads;
 pub mod oauth;
 pub mod secrets;
+pub mod tiktok;
 
 use std::{future::Future, path::Path};
 
@@ -101,6 +102,10 @@ pub struct Endpoints {
     pub google_authorize: String,
     /// Meta's Graph API, with its version (`/act_{id}/insights`).
     pub meta_graph: String,
+    /// TikTok's Open API (`/v2/user/info/`, `/v2/video/list/`).
+    pub tiktok: String,
+    /// TikTok's OAuth 2.0 token endpoint.
+    pub tiktok_token: String,
 }
 
 impl Default for Endpoints {
@@ -112,6 +117,8 @@ impl Default for Endpoints {
             google_token: "https://oauth2.googleapis.com/token".into(),
             google_authorize: "https://accounts.google.com/o/oauth2/v2/auth".into(),
             meta_graph: "https://graph.facebook.com/v21.0".into(),
+            tiktok: "https://open.tiktokapis.com".into(),
+            tiktok_token: "https://open.tiktokapis.com/v2/oauth/token/".into(),
         }
     }
 }
@@ -142,6 +149,7 @@ pub fn api_limits(source: SourceId) -> Option<Limits> {
     match source {
         SourceId::Mailchimp => Some(mailchimp::Mailchimp.limits()),
         SourceId::MetaAds => Some(meta_ads::MetaAds.limits()),
+        SourceId::Tiktok => Some(tiktok::Tiktok.limits()),
         _ => None,
     }
 }
@@ -223,6 +231,7 @@ impl Pulls {
         let result = match source {
             SourceId::Mailchimp => mailchimp::Mailchimp.pull(&ctx, window).await,
             SourceId::MetaAds => meta_ads::MetaAds.pull(&ctx, window).await,
+            SourceId::Tiktok => tiktok::Tiktok.pull(&ctx, window).await,
             other => Err(PullError::Http(format!("{other} has no API connector"))),
         };
         let pulled = match result {

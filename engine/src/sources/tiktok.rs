@@ -26,6 +26,8 @@ const OVERVIEW: &str = "tiktok.overview";
 const FOLLOWER_HISTORY: &str = "tiktok.follower_history";
 const VIEWERS: &str = "tiktok.viewers";
 const ZIP: &str = "tiktok.zip";
+/// A pull from the Display API (see `crate::pull::tiktok`).
+const API_FORMAT: &str = "tiktok.api_display";
 
 const KIND: &str = "TikTok Studio export";
 const DATE: &str = "Date";
@@ -134,10 +136,14 @@ impl Connector for Tiktok {
 
     fn expects(&self) -> &'static str {
         "TikTok Studio export: Overview.csv (Date,Video Views,Profile Views,Likes,Comments,Shares), \
-         FollowerHistory.csv (Date,Followers,…), Viewers.csv (Date,Total Viewers,…), or their zip"
+         FollowerHistory.csv (Date,Followers,…), Viewers.csv (Date,Total Viewers,…), or their zip, \
+         or a Soundcheck pull of the Display API"
     }
 
     fn detect(&self, sample: &Sample<'_>) -> Option<Detection> {
+        if crate::pull::envelope::detect(sample, SourceId::Tiktok).is_some() {
+            return Some(Detection { format: API_FORMAT, confidence: Confidence::Certain });
+        }
         if zipped::is_zip(sample.head) {
             let confidence = if zipped::member_names(sample.head).iter().any(|m| is_tiktok_member(m)) {
                 Confidence::Certain
@@ -163,6 +169,10 @@ impl Connector for Tiktok {
     }
 
     fn parse(&self, format: &'static str, input: &Input, sink: &mut dyn RecordSink) -> Result<(), FileError> {
+        if format == API_FORMAT {
+            // Dated by the pull itself: no export date needed.
+            return crate::pull::tiktok::parse(input, sink);
+        }
         let export_date = input.facts.export_date.ok_or_else(|| {
             FileError::NeedsInput(
                 "TikTok dates have no year: give --export-date (the day the export was made), or keep \

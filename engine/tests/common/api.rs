@@ -41,6 +41,22 @@ impl ApiEnv {
         self.store.connect(source, None, account, &secrets, None, Some("test")).await.expect("connect");
     }
 
+    /// An OAuth connection: a client id (TikTok's client key) and an access token valid until
+    /// `access_expires_at`.
+    pub async fn connect_oauth(
+        &self,
+        source: SourceId,
+        client_id: &str,
+        account: Option<&str>,
+        secrets: Secrets,
+        access_expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    ) {
+        self.store
+            .connect(source, Some(client_id), account, &secrets, access_expires_at, Some("test"))
+            .await
+            .expect("connect");
+    }
+
     pub async fn run(&self, source: SourceId) -> RunReport {
         self.jobs.run(source, Trigger::Admin).await.expect("run")
     }
