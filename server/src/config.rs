@@ -405,6 +405,24 @@ mod tests {
     }
 
     #[test]
+    fn api_endpoints_come_from_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join(CONFIG_FILE_NAME),
+            "[api]\nmeta_graph = \"http://127.0.0.1:9/v21.0/\"\ntiktok = \"http://127.0.0.1:9/\"\n\
+             tiktok_token = \"http://127.0.0.1:9/v2/oauth/token/\"\n",
+        )
+        .expect("write");
+        let flags = Flags { data_dir: Some(dir.path().to_path_buf()), ..Flags::default() };
+        let e = Settings::resolve(&flags, env_of(&[])).expect("settings").endpoints;
+        assert_eq!(e.meta_graph, "http://127.0.0.1:9/v21.0");
+        assert_eq!(e.tiktok, "http://127.0.0.1:9");
+        // A full URL: TikTok's token endpoint keeps its trailing slash.
+        assert_eq!(e.tiktok_token, "http://127.0.0.1:9/v2/oauth/token/");
+        assert_eq!(e.mailchimp, engine::pull::Endpoints::default().mailchimp);
+    }
+
+    #[test]
     fn unknown_config_keys_are_refused() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("c.toml");

@@ -8,6 +8,9 @@
 //! Facts are per campaign and day. The money columns are in the ad account's currency, which only
 //! the header suffix tells (`Amount spent (EUR)`); days are the ad account's own and are stored as
 //! given. Ratios (frequency, CPM, CPC, CTR, cost per result) are derived and not stored.
+//!
+//! A pull of the Marketing API (`crate::pull::meta_ads`) is recognised by its header line and
+//! read there, into the same facts: a campaign-day from the API replaces the export's, and back.
 
 use std::{
     collections::BTreeMap,

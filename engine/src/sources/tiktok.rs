@@ -8,6 +8,9 @@
 //! `Date` is like `May 28`, without a year: the year comes from the export date (the name's
 //! Unix time, or `--export-date`), walking back through the rows. `Followers` is cumulative (a
 //! snapshot per day), the rest are daily. An empty cell means "not reported" and stores nothing.
+//!
+//! A pull of the Display API (`crate::pull::tiktok`: today's totals of the account and of each
+//! video) is recognised by its header line and read there.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate};
 use model::SourceId;
