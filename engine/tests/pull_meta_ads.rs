@@ -11,9 +11,10 @@ use common::{
 };
 use engine::{
     etl::{Outcome, Trigger},
+    kpi::{KpiQuery, Period, report},
     pull::{Endpoints, Secrets, Window},
 };
-use model::SourceId;
+use model::{KpiId, KpiValue, SourceId};
 use serde_json::{Value, json};
 use wiremock::{
     Mock, MockServer, Request, ResponseTemplate,
@@ -158,6 +159,18 @@ async fn insights_are_pulled_page_by_page_and_land_as_the_exports_facts() {
             .await
             .expect("entity");
     assert_eq!(name.as_deref(), Some("Campaign 111"));
+    // The advertising KPIs read them like an export's.
+    let query = KpiQuery {
+        period: Period::new(today() - chrono::Duration::days(27), today()).expect("period"),
+        artist: None,
+        today: today(),
+        sparklines: false,
+        store: None,
+        platform: None,
+    };
+    let kpis = report(&env.env.db, &query).await.expect("report");
+    assert_eq!(kpis.value(KpiId::AdImpressions), Some(&KpiValue::Count(1250)));
+    assert_eq!(kpis.value(KpiId::AdClicks), Some(&KpiValue::Count(33)));
 
     // The next pull asks for Meta's 28 restated days again and updates instead of adding.
     let again = env.run(SourceId::MetaAds).await;

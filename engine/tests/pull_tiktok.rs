@@ -12,9 +12,10 @@ use common::{
 };
 use engine::{
     etl::Outcome,
+    kpi::{KpiQuery, Period, report},
     pull::{Endpoints, Secrets},
 };
-use model::SourceId;
+use model::{KpiId, SourceId};
 use serde_json::{Value, json};
 use wiremock::{
     Mock, MockServer, ResponseTemplate,
@@ -147,6 +148,19 @@ async fn the_account_and_every_video_page_land_as_todays_snapshot() {
     }
     // Nothing lands in the daily metrics the KPIs add up over days.
     assert!(!got.iter().any(|r| ["likes", "video_views", "comments", "shares"].contains(&r.0.as_str())));
+    // …so the social KPIs, sums of daily figures, stay empty: no lifetime total counted as a day.
+    let query = KpiQuery {
+        period: Period::new(today() - chrono::Duration::days(27), today()).expect("period"),
+        artist: None,
+        today: today(),
+        sparklines: false,
+        store: None,
+        platform: None,
+    };
+    let kpis = report(&env.env.db, &query).await.expect("report");
+    for id in [KpiId::TiktokViews, KpiId::TiktokEngagementRate, KpiId::TiktokFollowersGained] {
+        assert_eq!(kpis.value(id), None, "{id}");
+    }
     assert_eq!(env.last_day(SourceId::Tiktok).await, Some(today()));
 
     // Pulled again the same day: the snapshot is replaced, not added.
