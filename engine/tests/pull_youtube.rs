@@ -96,7 +96,7 @@ async fn a_backfill_pages_through_the_report_and_lands_every_day_and_the_channel
         .await;
     mount_channels(&server).await;
     let env = env_for(&server).await;
-    env.connect_oauth(SourceId::Youtube, "access-1", "refresh-1", fresh()).await;
+    env.connect_tokens(SourceId::Youtube, "access-1", "refresh-1", fresh()).await;
 
     let run = env
         .jobs
@@ -155,7 +155,7 @@ async fn an_expired_access_token_is_refreshed_once_and_the_pull_goes_on() {
     mount_channels(&server).await;
     let env = env_for(&server).await;
     // The stored token looks valid; YouTube says otherwise.
-    env.connect_oauth(SourceId::Youtube, "stale", "refresh-1", fresh()).await;
+    env.connect_tokens(SourceId::Youtube, "stale", "refresh-1", fresh()).await;
 
     let run = env.run(SourceId::Youtube).await;
     assert_eq!(run.status, "succeeded", "{:?}", run.files);
@@ -179,7 +179,7 @@ async fn a_revoked_refresh_token_needs_a_reconnect_and_stops_the_pulls() {
         .await;
     Mock::given(method("GET")).respond_with(ResponseTemplate::new(200)).expect(0).mount(&server).await;
     let env = env_for(&server).await;
-    env.connect_oauth(SourceId::Youtube, "old", "revoked", Some(Utc::now() - Days::hours(1))).await;
+    env.connect_tokens(SourceId::Youtube, "old", "revoked", Some(Utc::now() - Days::hours(1))).await;
 
     let run = env.run(SourceId::Youtube).await;
     assert_eq!(run.status, "failed");
@@ -206,7 +206,7 @@ async fn a_report_without_rows_loads_the_channel_totals_only() {
         .await;
     mount_channels(&server).await;
     let env = env_for(&server).await;
-    env.connect_oauth(SourceId::Youtube, "access-1", "refresh-1", fresh()).await;
+    env.connect_tokens(SourceId::Youtube, "access-1", "refresh-1", fresh()).await;
 
     let run = env.run(SourceId::Youtube).await;
     assert_eq!(run.status, "succeeded", "{:?}", run.files);
@@ -239,7 +239,7 @@ async fn a_429_waits_for_retry_after_and_a_500_is_retried() {
         .await;
     mount_channels(&server).await;
     let env = env_for(&server).await;
-    env.connect_oauth(SourceId::Youtube, "access-1", "refresh-1", fresh()).await;
+    env.connect_tokens(SourceId::Youtube, "access-1", "refresh-1", fresh()).await;
 
     let started = Instant::now();
     let run = env.run(SourceId::Youtube).await;
@@ -263,7 +263,7 @@ async fn a_dropped_column_rejects_the_pull_and_keeps_what_was_stored() {
         .await;
     mount_channels(&server).await;
     let env = env_for(&server).await;
-    env.connect_oauth(SourceId::Youtube, "access-1", "refresh-1", fresh()).await;
+    env.connect_tokens(SourceId::Youtube, "access-1", "refresh-1", fresh()).await;
 
     let run = env.run(SourceId::Youtube).await;
     assert_eq!(run.files[0].outcome, Outcome::Rejected);
@@ -283,7 +283,7 @@ async fn an_exhausted_quota_stops_the_pull_until_the_next_run_without_a_reconnec
         .mount(&server)
         .await;
     let env = env_for(&server).await;
-    env.connect_oauth(SourceId::Youtube, "access-1", "refresh-1", fresh()).await;
+    env.connect_tokens(SourceId::Youtube, "access-1", "refresh-1", fresh()).await;
 
     let run = env.run(SourceId::Youtube).await;
     assert_eq!(run.status, "failed");

@@ -21,6 +21,10 @@
 //! google_authorize = "https://accounts.google.com/o/oauth2/v2/auth"
 //! spotify_api = "https://api.spotify.com"
 //! spotify_accounts = "https://accounts.spotify.com"
+//! meta_graph = "https://graph.facebook.com/v21.0"
+//! tiktok = "https://open.tiktokapis.com"
+//! tiktok_token = "https://open.tiktokapis.com/v2/oauth/token/"
+//! tiktok_authorize = "https://www.tiktok.com/v2/auth/authorize/"
 //! ```
 
 use std::{
@@ -78,6 +82,10 @@ pub struct ApiFile {
     pub google_authorize: Option<String>,
     pub spotify_api: Option<String>,
     pub spotify_accounts: Option<String>,
+    pub meta_graph: Option<String>,
+    pub tiktok: Option<String>,
+    pub tiktok_token: Option<String>,
+    pub tiktok_authorize: Option<String>,
 }
 
 impl ConfigFile {
@@ -245,9 +253,19 @@ impl Settings {
                 (api.google_authorize, &mut e.google_authorize),
                 (api.spotify_api, &mut e.spotify_api),
                 (api.spotify_accounts, &mut e.spotify_accounts),
+                (api.meta_graph, &mut e.meta_graph),
+                (api.tiktok, &mut e.tiktok),
             ] {
                 if let Some(url) = given {
                     *slot = url.trim_end_matches('/').to_string();
+                }
+            }
+            // Full URLs, not bases: TikTok's endpoints end in a slash they need.
+            for (given, slot) in
+                [(api.tiktok_token, &mut e.tiktok_token), (api.tiktok_authorize, &mut e.tiktok_authorize)]
+            {
+                if let Some(url) = given {
+                    *slot = url.trim().to_string();
                 }
             }
         }
@@ -396,6 +414,24 @@ mod tests {
         let flags = Flags { data_dir: Some("/nonexistent-dir".into()), ..Flags::default() };
         let s = Settings::resolve(&flags, env_of(&[("SOUNDCHECK_TODAY", "2025-06-30")])).expect("settings");
         assert_eq!(s.today, NaiveDate::from_ymd_opt(2025, 6, 30));
+    }
+
+    #[test]
+    fn api_endpoints_come_from_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join(CONFIG_FILE_NAME),
+            "[api]\nmeta_graph = \"http://127.0.0.1:9/v21.0/\"\ntiktok = \"http://127.0.0.1:9/\"\n\
+             tiktok_token = \"http://127.0.0.1:9/v2/oauth/token/\"\n",
+        )
+        .expect("write");
+        let flags = Flags { data_dir: Some(dir.path().to_path_buf()), ..Flags::default() };
+        let e = Settings::resolve(&flags, env_of(&[])).expect("settings").endpoints;
+        assert_eq!(e.meta_graph, "http://127.0.0.1:9/v21.0");
+        assert_eq!(e.tiktok, "http://127.0.0.1:9");
+        // A full URL: TikTok's token endpoint keeps its trailing slash.
+        assert_eq!(e.tiktok_token, "http://127.0.0.1:9/v2/oauth/token/");
+        assert_eq!(e.mailchimp, engine::pull::Endpoints::default().mailchimp);
     }
 
     #[test]

@@ -70,6 +70,18 @@ pub fn provider(source: SourceId, endpoints: &Endpoints) -> Option<Provider> {
             client_field: "client_id",
             extra: &[("access_type", "offline"), ("prompt", "consent"), ("include_granted_scopes", "true")],
         }),
+        // Login Kit for Web: https://developers.tiktok.com/doc/login-kit-web (scopes comma-separated,
+        // the client id is `client_key`, redirect URIs must be https and registered with the app);
+        // token exchange: https://developers.tiktok.com/doc/oauth-user-access-token-management
+        SourceId::Tiktok => Some(Provider {
+            source,
+            name: "TikTok",
+            authorize_url: endpoints.tiktok_authorize.clone(),
+            token_url: endpoints.tiktok_token.clone(),
+            scopes: "user.info.basic,user.info.stats,video.list",
+            client_field: "client_key",
+            extra: &[],
+        }),
         _ => None,
     }
 }
@@ -249,7 +261,9 @@ pub async fn finish(
         refresh_token: Some(refresh),
         api_key: None,
     };
-    store.connect(source, Some(&client_id), text("open_id").as_deref(), &secrets, expires_at, by).await?;
+    // The account stays unset: connectors read who the user is from the API (TikTok's
+    // display name), and a handle given later keeps its meaning as the artist.
+    store.connect(source, Some(&client_id), None, &secrets, expires_at, by).await?;
     Ok(source)
 }
 

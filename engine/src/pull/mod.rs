@@ -11,9 +11,11 @@ pub mod connections;
 pub mod envelope;
 pub mod http;
 pub mod mailchimp;
+pub mod meta_ads;
 pub mod oauth;
 pub mod secrets;
 pub mod spotify;
+pub mod tiktok;
 pub mod youtube;
 
 use std::{future::Future, path::Path};
@@ -105,6 +107,14 @@ pub struct Endpoints {
     pub spotify_api: String,
     /// Spotify accounts service (`/api/token`).
     pub spotify_accounts: String,
+    /// Meta's Graph API, with its version (`/act_{id}/insights`).
+    pub meta_graph: String,
+    /// TikTok's Open API (`/v2/user/info/`, `/v2/video/list/`).
+    pub tiktok: String,
+    /// TikTok's OAuth 2.0 token endpoint.
+    pub tiktok_token: String,
+    /// TikTok's authorization page (Login Kit for Web).
+    pub tiktok_authorize: String,
 }
 
 impl Default for Endpoints {
@@ -117,6 +127,10 @@ impl Default for Endpoints {
             google_authorize: "https://accounts.google.com/o/oauth2/v2/auth".into(),
             spotify_api: "https://api.spotify.com".into(),
             spotify_accounts: "https://accounts.spotify.com".into(),
+            meta_graph: "https://graph.facebook.com/v21.0".into(),
+            tiktok: "https://open.tiktokapis.com".into(),
+            tiktok_token: "https://open.tiktokapis.com/v2/oauth/token/".into(),
+            tiktok_authorize: "https://www.tiktok.com/v2/auth/authorize/".into(),
         }
     }
 }
@@ -149,6 +163,8 @@ pub fn connect_method(source: SourceId) -> Option<model::ConnectMethod> {
         SourceId::Mailchimp => Some(ConnectMethod::ApiKey),
         SourceId::Youtube => Some(ConnectMethod::OAuth),
         SourceId::Spotify => Some(ConnectMethod::ClientCredentials),
+        SourceId::MetaAds => Some(ConnectMethod::AccessToken),
+        SourceId::Tiktok => Some(ConnectMethod::OAuth),
         _ => None,
     }
 }
@@ -159,6 +175,8 @@ pub fn api_limits(source: SourceId) -> Option<Limits> {
         SourceId::Mailchimp => Some(mailchimp::Mailchimp.limits()),
         SourceId::Youtube => Some(youtube::Youtube.limits()),
         SourceId::Spotify => Some(spotify::Spotify.limits()),
+        SourceId::MetaAds => Some(meta_ads::MetaAds.limits()),
+        SourceId::Tiktok => Some(tiktok::Tiktok.limits()),
         _ => None,
     }
 }
@@ -245,6 +263,8 @@ impl Pulls {
             SourceId::Mailchimp => mailchimp::Mailchimp.pull(&ctx, window).await,
             SourceId::Youtube => youtube::Youtube.pull(&ctx, window).await,
             SourceId::Spotify => spotify::Spotify.pull(&ctx, window).await,
+            SourceId::MetaAds => meta_ads::MetaAds.pull(&ctx, window).await,
+            SourceId::Tiktok => tiktok::Tiktok.pull(&ctx, window).await,
             other => Err(PullError::Http(format!("{other} has no API connector"))),
         };
         let pulled = match result {

@@ -8,6 +8,9 @@
 //! Facts are per campaign and day. The money columns are in the ad account's currency, which only
 //! the header suffix tells (`Amount spent (EUR)`); days are the ad account's own and are stored as
 //! given. Ratios (frequency, CPM, CPC, CTR, cost per result) are derived and not stored.
+//!
+//! A pull of the Marketing API (`crate::pull::meta_ads`) is recognised by its header line and
+//! read there, into the same facts: a campaign-day from the API replaces the export's, and back.
 
 use std::{
     collections::BTreeMap,
@@ -31,6 +34,8 @@ pub struct MetaAds;
 
 const CSV: &str = "meta_ads.ads_manager_csv";
 const XLSX: &str = "meta_ads.ads_manager_xlsx";
+/// A pull from the Marketing API (see `crate::pull::meta_ads`).
+const API_FORMAT: &str = "meta_ads.api_insights";
 const KIND: &str = "Meta Ads Manager export";
 
 const DAY: &str = "Day";
@@ -57,10 +62,13 @@ impl Connector for MetaAds {
 
     fn expects(&self) -> &'static str {
         "Meta Ads Manager export, CSV or XLSX, broken down by day (Campaign name, Day, Amount spent (…), \
-         Impressions, Reach, Link clicks…)"
+         Impressions, Reach, Link clicks…), or a Soundcheck pull of the Marketing API"
     }
 
     fn detect(&self, sample: &Sample<'_>) -> Option<Detection> {
+        if crate::pull::envelope::detect(sample, SourceId::MetaAds).is_some() {
+            return Some(Detection { format: API_FORMAT, confidence: Confidence::Certain });
+        }
         if zipped::is_zip(sample.head) {
             // The sheet itself is compressed, so only the package tells: an XLSX has `xl/` members.
             // A writer that streams its members hides all but the first name; the file name then
@@ -81,6 +89,9 @@ impl Connector for MetaAds {
     }
 
     fn parse(&self, format: &'static str, input: &Input, sink: &mut dyn RecordSink) -> Result<(), FileError> {
+        if format == API_FORMAT {
+            return crate::pull::meta_ads::parse(input, sink);
+        }
         if format == XLSX {
             let mut sheet = XlsxSheet::open(input)?;
             import(&mut sheet, input, sink)
@@ -372,7 +383,7 @@ impl Columns {
 
 /// A Meta id: digits only. A spreadsheet that re-saved the CSV writes 18-digit ids as `1.20215E+17`,
 /// which no longer names one campaign.
-fn campaign_id(raw: &str) -> Result<String, String> {
+pub(crate) fn campaign_id(raw: &str) -> Result<String, String> {
     if raw.bytes().all(|b| b.is_ascii_digit()) {
         Ok(raw.to_string())
     } else if raw.contains(['E', 'e', '.']) && values::decimal(raw).is_ok() {

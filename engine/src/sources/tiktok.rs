@@ -8,6 +8,9 @@
 //! `Date` is like `May 28`, without a year: the year comes from the export date (the name's
 //! Unix time, or `--export-date`), walking back through the rows. `Followers` is cumulative (a
 //! snapshot per day), the rest are daily. An empty cell means "not reported" and stores nothing.
+//!
+//! A pull of the Display API (`crate::pull::tiktok`: today's totals of the account and of each
+//! video) is recognised by its header line and read there.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate};
 use model::SourceId;
@@ -26,6 +29,8 @@ const OVERVIEW: &str = "tiktok.overview";
 const FOLLOWER_HISTORY: &str = "tiktok.follower_history";
 const VIEWERS: &str = "tiktok.viewers";
 const ZIP: &str = "tiktok.zip";
+/// A pull from the Display API (see `crate::pull::tiktok`).
+const API_FORMAT: &str = "tiktok.api_display";
 
 const KIND: &str = "TikTok Studio export";
 const DATE: &str = "Date";
@@ -134,10 +139,14 @@ impl Connector for Tiktok {
 
     fn expects(&self) -> &'static str {
         "TikTok Studio export: Overview.csv (Date,Video Views,Profile Views,Likes,Comments,Shares), \
-         FollowerHistory.csv (Date,Followers,…), Viewers.csv (Date,Total Viewers,…), or their zip"
+         FollowerHistory.csv (Date,Followers,…), Viewers.csv (Date,Total Viewers,…), or their zip, \
+         or a Soundcheck pull of the Display API"
     }
 
     fn detect(&self, sample: &Sample<'_>) -> Option<Detection> {
+        if crate::pull::envelope::detect(sample, SourceId::Tiktok).is_some() {
+            return Some(Detection { format: API_FORMAT, confidence: Confidence::Certain });
+        }
         if zipped::is_zip(sample.head) {
             let confidence = if zipped::member_names(sample.head).iter().any(|m| is_tiktok_member(m)) {
                 Confidence::Certain
@@ -163,6 +172,10 @@ impl Connector for Tiktok {
     }
 
     fn parse(&self, format: &'static str, input: &Input, sink: &mut dyn RecordSink) -> Result<(), FileError> {
+        if format == API_FORMAT {
+            // Dated by the pull itself: no export date needed.
+            return crate::pull::tiktok::parse(input, sink);
+        }
         let export_date = input.facts.export_date.ok_or_else(|| {
             FileError::NeedsInput(
                 "TikTok dates have no year: give --export-date (the day the export was made), or keep \

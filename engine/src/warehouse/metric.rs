@@ -27,6 +27,14 @@ pub const FOLLOWERS_GAINED: &str = "followers_gained";
 pub const VIEWERS: &str = "viewers";
 pub const NEW_VIEWERS: &str = "new_viewers";
 pub const RETURNING_VIEWERS: &str = "returning_viewers";
+// Lifetime totals as of a day (TikTok's Display API gives no daily figures): snapshots, kept
+// apart from the daily `likes`, `video_views`… above, which the KPIs add up over days. On the
+// account (likes received, videos posted) and per video (entity kind "video").
+pub const LIKES_TOTAL: &str = "likes_total";
+pub const VIDEO_VIEWS_TOTAL: &str = "video_views_total";
+pub const COMMENTS_TOTAL: &str = "comments_total";
+pub const SHARES_TOTAL: &str = "shares_total";
+pub const VIDEO_COUNT: &str = "video_count";
 
 // YouTube.
 pub const VIEWS: &str = "views";
@@ -75,5 +83,10 @@ pub fn is_snapshot(metric: &str) -> bool {
             | CHANNEL_SUBSCRIBERS
             | CHANNEL_VIEWS
             | CHANNEL_VIDEOS
+            | LIKES_TOTAL
+            | VIDEO_VIEWS_TOTAL
+            | COMMENTS_TOTAL
+            | SHARES_TOTAL
+            | VIDEO_COUNT
     )
 }

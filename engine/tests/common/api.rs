@@ -41,8 +41,8 @@ impl ApiEnv {
         self.store.connect(source, None, account, &secrets, None, Some("test")).await.expect("connect");
     }
 
-    /// An OAuth connection: client id and secret, tokens, and when the access token expires.
-    pub async fn connect_oauth(
+    /// An OAuth connection with a client secret and both tokens (`client-id`, `client-secret`).
+    pub async fn connect_tokens(
         &self,
         source: SourceId,
         access: &str,
@@ -57,6 +57,22 @@ impl ApiEnv {
         };
         self.store
             .connect(source, Some("client-id"), None, &secrets, expires_at, Some("test"))
+            .await
+            .expect("connect");
+    }
+
+    /// An OAuth connection: a client id (TikTok's client key) and an access token valid until
+    /// `access_expires_at`.
+    pub async fn connect_oauth(
+        &self,
+        source: SourceId,
+        client_id: &str,
+        account: Option<&str>,
+        secrets: Secrets,
+        access_expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    ) {
+        self.store
+            .connect(source, Some(client_id), account, &secrets, access_expires_at, Some("test"))
             .await
             .expect("connect");
     }

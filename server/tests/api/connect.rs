@@ -175,3 +175,46 @@ async fn only_admins_may_connect_sources() {
     assert_eq!(anonymous.status(), 303);
     assert!(location(&anonymous).starts_with("/login"));
 }
+
+#[tokio::test]
+async fn tiktok_is_asked_with_its_client_key_and_scopes() {
+    let tiktok = MockServer::start().await;
+    let uri = tiktok.uri();
+    let app = spawn_app_with(|s| {
+        s.endpoints.tiktok_authorize = format!("{uri}/v2/auth/authorize/");
+        s.endpoints.tiktok_token = format!("{uri}/v2/oauth/token/");
+    })
+    .await;
+    let c = admin_client(&app).await;
+    let resp = c
+        .post(app.url("/admin/connect/tiktok"))
+        .form(&[("client_id", "aw-client-key"), ("client_secret", "tt-secret")])
+        .send()
+        .await
+        .expect("start");
+    let consent = Url::parse(&location(&resp)).expect("provider url");
+    assert_eq!(consent.path(), "/v2/auth/authorize/");
+    assert_eq!(param(&consent, "client_key"), "aw-client-key");
+    assert_eq!(param(&consent, "scope"), "user.info.basic,user.info.stats,video.list");
+
+    Mock::given(method("POST"))
+        .and(path("/v2/oauth/token/"))
+        .and(body_string_contains("client_key=aw-client-key"))
+        .and(body_string_contains("grant_type=authorization_code"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": "act.tiktok-access", "expires_in": 86400, "open_id": "open-123",
+            "refresh_token": "rft.tiktok-refresh", "refresh_expires_in": 31536000, "scope": "user.info.basic", "token_type": "Bearer"
+        })))
+        .expect(1)
+        .mount(&tiktok)
+        .await;
+    let back = c
+        .get(app.url(&format!("/admin/connect/callback?state={}&code=tt-code", param(&consent, "state"))))
+        .send()
+        .await
+        .expect("callback");
+    assert_eq!(location(&back), "/admin?connected=tiktok#connections");
+    let stored = store(&app).await.load(SourceId::Tiktok).await.expect("load").expect("connected");
+    assert_eq!(stored.secrets.refresh_token.as_deref(), Some("rft.tiktok-refresh"));
+    assert_eq!(stored.client_id.as_deref(), Some("aw-client-key"));
+}

@@ -65,7 +65,7 @@ pub async fn connect_with_key(
     account: Option<String>,
     secret: String,
 ) -> Result<String, ServerFnError> {
-    use engine::pull::{Secrets, connect_method, mailchimp, spotify};
+    use engine::pull::{Secrets, connect_method, mailchimp, meta_ads, spotify};
 
     use super::ssr::{audit, jobs};
     use crate::auth::ssr::{bad_request, internal_error, require};
@@ -88,9 +88,12 @@ pub async fn connect_with_key(
             Secrets { api_key: Some(secret), ..Secrets::default() }
         }
         Some(ConnectMethod::AccessToken) => {
-            if account.is_none() {
-                return Err(bad_request("the account id is needed with an access token"));
-            }
+            let Some(ad_account) = account.as_deref().and_then(meta_ads::account_id) else {
+                return Err(bad_request(
+                    "the ad account id is needed: act_ followed by digits, as in Ads Manager",
+                ));
+            };
+            account = Some(ad_account.to_string());
             Secrets { access_token: Some(secret), ..Secrets::default() }
         }
         Some(ConnectMethod::ClientCredentials) => {
@@ -367,6 +370,7 @@ fn api_note(source: SourceId) -> Option<&'static str> {
 fn provider_name(source: SourceId) -> &'static str {
     match source {
         SourceId::Youtube => "Google",
+        SourceId::Tiktok => "TikTok",
         other => other.display_name(),
     }
 }
