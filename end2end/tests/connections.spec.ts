@@ -64,6 +64,29 @@ test('a Mailchimp key is checked, stored without being shown again, and removed'
   await expect(card.getByTestId('connection-status')).toHaveText('Not connected');
 });
 
+test('Meta takes an ad account and a token; TikTok and Spotify say how they connect', async ({ page }) => {
+  await signIn(page, admin);
+  await page.goto('/admin');
+  await waitForHydration(page);
+
+  const meta = page.locator('[data-connection="meta_ads"]');
+  await meta.getByLabel('Ad account ID').fill('my ad account');
+  await meta.getByLabel('Access token').fill('EAAB-e2e-token');
+  await meta.getByRole('button', { name: 'Connect' }).click();
+  await expect(page.getByTestId('connect-feedback')).toContainText('act_ followed by digits');
+  await meta.getByLabel('Ad account ID').fill('act_1234567890');
+  await meta.getByRole('button', { name: 'Connect' }).click();
+  await expect(meta.getByTestId('connection-status')).toHaveText('Connected');
+  await expect(meta).toContainText('account 1234567890');
+  await meta.getByRole('button', { name: 'Disconnect' }).click();
+  await expect(meta.getByTestId('connection-status')).toHaveText('Not connected');
+
+  await expect(page.locator('[data-connection="tiktok"]').getByRole('button', { name: 'Connect with TikTok' })).toBeVisible();
+  const spotify = page.locator('[data-connection="spotify"]');
+  await expect(spotify).toContainText('no longer gives apps like this follower counts');
+  await expect(spotify.getByLabel('Artist IDs or links (comma-separated)')).toBeVisible();
+});
+
 test('a viewer can neither see nor use the connections', async ({ page }) => {
   await signIn(page, viewer);
   await page.goto('/admin');

@@ -235,7 +235,7 @@ fn ConnectionCard(
     key: ServerAction<ConnectWithKey>,
     disconnect: ServerAction<DisconnectSource>,
     backfill: ServerAction<BackfillSource>,
-) -> impl IntoView {
+) -> AnyView {
     let id = s.source.as_str();
     let name = s.source.display_name();
     let (pill, status) = if s.needs_reconnect {
@@ -254,9 +254,10 @@ fn ConnectionCard(
             .map_or_else(|| "nothing pulled yet".to_string(), |d| format!("pulled up to {d}"));
         let account = s.account.clone().map(|a| format!(" · account {a}")).unwrap_or_default();
         view! { <p class="muted small">{format!("Connected{by} on {since} · {pulled}{account}")}</p> }
+            .into_any()
     });
     let form = connect_form(&s, redirect, can_store, key);
-    let note = api_note(s.source).map(|n| view! { <p class="muted small">{n}</p> });
+    let note = api_note(s.source).map(|n| view! { <p class="muted small">{n}</p> }.into_any());
     let catalogue = (!s.catalogue.is_empty()).then(|| {
         let artists = s
             .catalogue
@@ -272,7 +273,7 @@ fn ConnectionCard(
                 }
             })
             .collect_view();
-        view! { <ul class="catalogue" data-testid="catalogue">{artists}</ul> }
+        view! { <ul class="catalogue" data-testid="catalogue">{artists}</ul> }.into_any()
     });
     let connected = s.connected;
     let (oldest, today) = (s.oldest_day.clone(), s.today.clone());
@@ -308,6 +309,8 @@ fn ConnectionCard(
             }}
         </article>
     }
+    // Erased: the page's whole view type is otherwise too deep for the WASM build.
+    .into_any()
 }
 
 fn connect_form(
