@@ -324,7 +324,8 @@ fn connect_form(
         ConnectMethod::OAuth => view! {
             // A plain form: the browser leaves for the provider's consent screen and comes back.
             <form method="post" action=format!("/admin/connect/{id}") class="connect-form">
-                <label>"Client ID" <input name="client_id" required autocomplete="off" /></label>
+                // TikTok's portal calls the client id the "client key".
+                <label>{if s.source == SourceId::Tiktok { "Client key" } else { "Client ID" }} <input name="client_id" required autocomplete="off" /></label>
                 <label>"Client secret" <input name="client_secret" type="password" required autocomplete="off" /></label>
                 {redirect.map(|r| view! {
                     <p class="muted small">"Register this redirect URI with the provider: " <code>{r}</code></p>
