@@ -10,6 +10,7 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use super::{
     DailyFact, EmailCampaign, EntityRef, ExchangeRate, Measure, Record, StatementLine, WindowFact, alias_key,
+    batch::{self, Cell},
     daily_series, money, rollup,
 };
 use crate::{
@@ -388,31 +389,41 @@ impl<'c> Loader<'c> {
                 (p.key, prepared)
             })
             .collect();
-        qb.push_values(self.pending.drain(..), |mut b, p| {
-            let (r, split) = (p.record, p.split);
-            b.push_bind(r.source.as_str())
-                .push_bind(p.key)
-                .push_bind(raw_file_id)
-                .push_bind(i64::try_from(p.line).unwrap_or(i64::MAX))
-                .push_bind(date_int(r.reporting_date))
-                .push_bind(month_int(r.sale_month))
-                .push_bind(r.sale_date.map(date_int))
-                .push_bind(p.store_id)
-                .push_bind(p.artist_id)
-                .push_bind(p.track_id)
-                .push_bind(if p.track_id.is_none() { Some(r.title) } else { None })
-                .push_bind(r.upc)
-                .push_bind(r.country)
-                .push_bind(r.quantity)
-                .push_bind(r.team_percentage.map(|d| d.to_string()))
-                .push_bind(r.earnings.to_string())
-                .push_bind(split.whole)
-                .push_bind(split.pico)
-                .push_bind(split.rest.map(|d| d.to_string()))
-                .push_bind(r.currency)
-                .push_bind(r.withheld.map(|d| d.to_string()))
-                .push_bind(r.recoup.map(|d| d.to_string()));
-        });
+        let cells: Vec<[Cell; 22]> = self
+            .pending
+            .drain(..)
+            .map(|p| {
+                let (r, split) = (p.record, p.split);
+                [
+                    r.source.as_str().into(),
+                    p.key.into(),
+                    raw_file_id.into(),
+                    i64::try_from(p.line).unwrap_or(i64::MAX).into(),
+                    date_int(r.reporting_date).into(),
+                    month_int(r.sale_month).into(),
+                    r.sale_date.map(date_int).into(),
+                    p.store_id.into(),
+                    p.artist_id.into(),
+                    p.track_id.into(),
+                    if p.track_id.is_none() { Some(r.title) } else { None }.into(),
+                    r.upc.into(),
+                    r.country.into(),
+                    r.quantity.into(),
+                    r.team_percentage.map(|d| d.to_string()).into(),
+                    r.earnings.to_string().into(),
+                    split.whole.into(),
+                    split.pico.into(),
+                    split.rest.map(|d| d.to_string()).into(),
+                    r.currency.into(),
+                    r.withheld.map(|d| d.to_string()).into(),
+                    r.recoup.map(|d| d.to_string()).into(),
+                ]
+            })
+            .collect();
+        // Columns that mostly repeat within a file (source, sale date, title, team percentage,
+        // rest, currency, withheld, recoup) may be written as literals.
+        let (y, n) = (true, false);
+        batch::push_rows(&mut qb, cells, [y, n, n, n, n, n, y, n, n, n, y, n, n, n, y, n, n, n, y, y, y, y]);
         let done = qb.build().execute(&mut *self.conn).await?;
         let inserted = done.rows_affected();
         self.stats.rows_loaded += inserted;

@@ -4,6 +4,8 @@
 
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
+use super::batch::{Cell, push_rows};
+
 /// Tables derived from `statement_lines`, emptied and refilled with it.
 pub const ROLLUP_TABLES: &[&str] =
     &["revenue_by_store", "revenue_by_track", "revenue_by_country", "revenue_by_track_country"];
@@ -288,55 +290,112 @@ impl Accumulator {
             let mut qb = QueryBuilder::<Sqlite>::new(format!(
                 "INSERT INTO {table} ({keys}, earnings_whole, earnings_pico, rest_lines, quantity, lines) "
             ));
-            qb.push_values(chunk, |mut b, (k, s)| {
-                let source = self.sources.get(usize::from(k.source)).map_or("", |s| s.as_str());
-                let currency = self.currencies.get(k.currency as usize).map_or("", String::as_str);
-                let country = self.countries.get(k.country as usize).map_or("", String::as_str);
-                // The columns of each table's `keys`, in order.
-                match rollup {
-                    0 => {
-                        b.push_bind(k.sale_month)
-                            .push_bind(source)
-                            .push_bind(k.artist_id)
-                            .push_bind(k.store_id)
-                            .push_bind(currency)
-                            .push_bind(k.rate_day)
-                            .push_bind(k.reporting_date);
-                    }
-                    1 => {
-                        b.push_bind(k.sale_month)
-                            .push_bind(source)
-                            .push_bind(k.artist_id)
-                            .push_bind(k.store_id)
-                            .push_bind(k.track_id)
-                            .push_bind(currency)
-                            .push_bind(k.rate_day);
-                    }
-                    2 => {
-                        b.push_bind(k.sale_month)
-                            .push_bind(source)
-                            .push_bind(k.artist_id)
-                            .push_bind(country)
-                            .push_bind(currency)
-                            .push_bind(k.rate_day);
-                    }
-                    _ => {
-                        b.push_bind(k.track_id)
-                            .push_bind(k.sale_month)
-                            .push_bind(source)
-                            .push_bind(k.artist_id)
-                            .push_bind(k.store_id)
-                            .push_bind(country)
-                            .push_bind(currency)
-                            .push_bind(k.rate_day);
-                    }
-                }
-                b.push_bind(s.earnings_whole)
-                    .push_bind(s.earnings_pico)
-                    .push_bind(s.rest_lines)
-                    .push_bind(s.quantity)
-                    .push_bind(s.lines);
-            });
+            let (y, n) = (true, false);
+            let source = |k: &Key| -> Cell {
+                self.sources.get(usize::from(k.source)).map_or("", |s| s.as_str()).into()
+            };
+            let currency = |k: &Key| -> Cell {
+                self.currencies.get(k.currency as usize).map_or("", String::as_str).into()
+            };
+            let country = |k: &Key| -> Cell {
+                self.countries.get(k.country as usize).map_or("", String::as_str).into()
+            };
+            // The columns of each table's `keys`, in order, then the sums; the source and the
+            // currency usually repeat and may be written as literals.
+            match rollup {
+                0 => push_rows(
+                    &mut qb,
+                    chunk
+                        .iter()
+                        .map(|(k, s)| {
+                            [
+                                k.sale_month.into(),
+                                source(k),
+                                k.artist_id.into(),
+                                k.store_id.into(),
+                                currency(k),
+                                k.rate_day.into(),
+                                k.reporting_date.into(),
+                                s.earnings_whole.into(),
+                                s.earnings_pico.into(),
+                                s.rest_lines.into(),
+                                s.quantity.into(),
+                                s.lines.into(),
+                            ]
+                        })
+                        .collect(),
+                    [n, y, n, n, y, n, n, n, n, n, n, n],
+                ),
+                1 => push_rows(
+                    &mut qb,
+                    chunk
+                        .iter()
+                        .map(|(k, s)| {
+                            [
+                                k.sale_month.into(),
+                                source(k),
+                                k.artist_id.into(),
+                                k.store_id.into(),
+                                k.track_id.into(),
+                                currency(k),
+                                k.rate_day.into(),
+                                s.earnings_whole.into(),
+                                s.earnings_pico.into(),
+                                s.rest_lines.into(),
+                                s.quantity.into(),
+                                s.lines.into(),
+                            ]
+                        })
+                        .collect(),
+                    [n, y, n, n, n, y, n, n, n, n, n, n],
+                ),
+                2 => push_rows(
+                    &mut qb,
+                    chunk
+                        .iter()
+                        .map(|(k, s)| {
+                            [
+                                k.sale_month.into(),
+                                source(k),
+                                k.artist_id.into(),
+                                country(k),
+                                currency(k),
+                                k.rate_day.into(),
+                                s.earnings_whole.into(),
+                                s.earnings_pico.into(),
+                                s.rest_lines.into(),
+                                s.quantity.into(),
+                                s.lines.into(),
+                            ]
+                        })
+                        .collect(),
+                    [n, y, n, n, y, n, n, n, n, n, n],
+                ),
+                _ => push_rows(
+                    &mut qb,
+                    chunk
+                        .iter()
+                        .map(|(k, s)| {
+                            [
+                                k.track_id.into(),
+                                k.sale_month.into(),
+                                source(k),
+                                k.artist_id.into(),
+                                k.store_id.into(),
+                                country(k),
+                                currency(k),
+                                k.rate_day.into(),
+                                s.earnings_whole.into(),
+                                s.earnings_pico.into(),
+                                s.rest_lines.into(),
+                                s.quantity.into(),
+                                s.lines.into(),
+                            ]
+                        })
+                        .collect(),
+                    [n, n, y, n, n, n, y, n, n, n, n, n, n],
+                ),
+            }
             qb.push(format!(
                 " ON CONFLICT ({keys}) DO UPDATE SET earnings_whole = earnings_whole + excluded.earnings_whole, \
                  earnings_pico = earnings_pico + excluded.earnings_pico, rest_lines = rest_lines + excluded.rest_lines, \
