@@ -103,21 +103,21 @@ pub async fn needs_refresh(conn: &mut SqliteConnection) -> Result<bool, sqlx::Er
     Ok(in_lines > 0 && in_rollup == 0)
 }
 
-/// A rollup row's grouping columns as integers (currency and country are interned per load);
-/// columns a rollup does not group by are 0.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A rollup row's grouping columns, each interned per load as a 32-bit index (a file has a few
+/// hundred distinct values of each): half the size of the values themselves, so twice as many
+/// groups fit in the same memory before they must be written out. Columns a rollup does not
+/// group by are 0.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 struct Key {
-    // In the order of `revenue_by_track_country`'s primary key (and, track_id being 0, of
-    // `revenue_by_country`'s): sorting by the key walks their B-trees from left to right.
-    track_id: i64,
-    sale_month: i64,
-    source: u8,
-    artist_id: i64,
-    store_id: i64,
+    track_id: u32,
+    sale_month: u32,
+    source: u32,
+    artist_id: u32,
+    store_id: u32,
     country: u32,
     currency: u32,
-    rate_day: i64,
-    reporting_date: i64,
+    rate_day: u32,
+    reporting_date: u32,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -164,7 +164,9 @@ pub struct Prepared {
 /// Groups held in memory per rollup before they are written: bounds the memory of a file whose
 /// lines rarely share a group (every flush upserts into the rollup table, so the result is the
 /// same whatever the bound).
-const MAX_GROUPS: usize = 100_000;
+/// 200,000 holds every group of `revenue_by_track` on the 1M-line benchmark (173,000): at
+/// 100,000 it was written out seven times, 677,000 upserts instead of 172,000.
+const MAX_GROUPS: usize = 200_000;
 /// Rows per upsert: 13 bound values each at most.
 const FLUSH_ROWS: usize = 1_000;
 
@@ -176,6 +178,9 @@ pub struct Accumulator {
     /// Index 0 is "no country" (stored as '').
     countries: Vec<String>,
     sources: Vec<model::SourceId>,
+    /// Ids, months and days, by their index in `Key`.
+    ints: Vec<i64>,
+    int_index: std::collections::HashMap<i64, u32, super::IntBuildHasher>,
     groups: [std::collections::HashMap<Key, Sums, super::IntBuildHasher>; 4],
     max_groups: usize,
 }
@@ -186,6 +191,8 @@ impl Default for Accumulator {
             currencies: Vec::new(),
             countries: Vec::new(),
             sources: Vec::new(),
+            ints: Vec::new(),
+            int_index: Default::default(),
             groups: Default::default(),
             max_groups: MAX_GROUPS,
         }
@@ -207,6 +214,13 @@ impl Accumulator {
         u32::try_from(at).unwrap_or(u32::MAX)
     }
 
+    fn int(&mut self, value: i64) -> u32 {
+        *self.int_index.entry(value).or_insert_with(|| {
+            self.ints.push(value);
+            u32::try_from(self.ints.len() - 1).unwrap_or(u32::MAX)
+        })
+    }
+
     /// A line's groups in the four rollups and its figures, ready for [`Accumulator::add`].
     pub fn prepare(&mut self, line: &LineFigures<'_>) -> Prepared {
         if self.countries.is_empty() {
@@ -224,19 +238,21 @@ impl Accumulator {
             line.sale_date.unwrap_or(line.sale_month * 100 + 1)
         };
         let common = Key {
-            sale_month: line.sale_month,
-            source: u8::try_from(source).unwrap_or(u8::MAX),
-            artist_id: line.artist_id.unwrap_or(0),
+            sale_month: self.int(line.sale_month),
+            source,
+            artist_id: self.int(line.artist_id.unwrap_or(0)),
             currency,
-            rate_day,
+            rate_day: self.int(rate_day),
             ..Key::default()
         };
-        let track_id = line.track_id.unwrap_or(0);
+        let track_id = self.int(line.track_id.unwrap_or(0));
+        let store_id = self.int(line.store_id);
+        let reporting_date = self.int(line.reporting_date);
         let keys = [
-            Key { store_id: line.store_id, reporting_date: line.reporting_date, ..common },
-            Key { store_id: line.store_id, track_id, ..common },
+            Key { store_id, reporting_date, ..common },
+            Key { store_id, track_id, ..common },
             Key { country, ..common },
-            Key { track_id, store_id: line.store_id, country, ..common },
+            Key { track_id, store_id, country, ..common },
         ];
         let sums = Sums {
             earnings_whole: line.split.whole,
@@ -275,25 +291,55 @@ impl Accumulator {
         let (table, keys, _) = ROLLUPS[rollup];
         let mut groups: Vec<(Key, Sums)> = self.groups[rollup].drain().collect();
         self.groups[rollup].shrink_to_fit();
-        // In primary-key order (the interned currency and country aside), so the upserts walk the
-        // table's B-tree from left to right.
+        // In primary-key order (the interned source, currency and country aside), so the upserts
+        // walk the table's B-tree from left to right.
+        let int = |i: u32| self.ints.get(i as usize).copied().unwrap_or(0);
         match rollup {
             0 => groups.sort_unstable_by_key(|(k, _)| {
-                (k.sale_month, k.source, k.artist_id, k.store_id, k.currency, k.rate_day, k.reporting_date)
+                (
+                    int(k.sale_month),
+                    k.source,
+                    int(k.artist_id),
+                    int(k.store_id),
+                    k.currency,
+                    int(k.rate_day),
+                    int(k.reporting_date),
+                )
             }),
             1 => groups.sort_unstable_by_key(|(k, _)| {
-                (k.sale_month, k.source, k.artist_id, k.store_id, k.track_id, k.currency, k.rate_day)
+                (
+                    int(k.sale_month),
+                    k.source,
+                    int(k.artist_id),
+                    int(k.store_id),
+                    int(k.track_id),
+                    k.currency,
+                    int(k.rate_day),
+                )
             }),
-            _ => groups.sort_unstable_by_key(|(k, _)| *k),
+            2 => groups.sort_unstable_by_key(|(k, _)| {
+                (int(k.sale_month), k.source, int(k.artist_id), k.country, k.currency, int(k.rate_day))
+            }),
+            _ => groups.sort_unstable_by_key(|(k, _)| {
+                (
+                    int(k.track_id),
+                    int(k.sale_month),
+                    k.source,
+                    int(k.artist_id),
+                    int(k.store_id),
+                    k.country,
+                    k.currency,
+                    int(k.rate_day),
+                )
+            }),
         }
         for chunk in groups.chunks(FLUSH_ROWS) {
             let mut qb = QueryBuilder::<Sqlite>::new(format!(
                 "INSERT INTO {table} ({keys}, earnings_whole, earnings_pico, rest_lines, quantity, lines) "
             ));
             let (y, n) = (true, false);
-            let source = |k: &Key| -> Cell {
-                self.sources.get(usize::from(k.source)).map_or("", |s| s.as_str()).into()
-            };
+            let source =
+                |k: &Key| -> Cell { self.sources.get(k.source as usize).map_or("", |s| s.as_str()).into() };
             let currency = |k: &Key| -> Cell {
                 self.currencies.get(k.currency as usize).map_or("", String::as_str).into()
             };
@@ -309,13 +355,13 @@ impl Accumulator {
                         .iter()
                         .map(|(k, s)| {
                             [
-                                k.sale_month.into(),
+                                int(k.sale_month).into(),
                                 source(k),
-                                k.artist_id.into(),
-                                k.store_id.into(),
+                                int(k.artist_id).into(),
+                                int(k.store_id).into(),
                                 currency(k),
-                                k.rate_day.into(),
-                                k.reporting_date.into(),
+                                int(k.rate_day).into(),
+                                int(k.reporting_date).into(),
                                 s.earnings_whole.into(),
                                 s.earnings_pico.into(),
                                 s.rest_lines.into(),
@@ -332,13 +378,13 @@ impl Accumulator {
                         .iter()
                         .map(|(k, s)| {
                             [
-                                k.sale_month.into(),
+                                int(k.sale_month).into(),
                                 source(k),
-                                k.artist_id.into(),
-                                k.store_id.into(),
-                                k.track_id.into(),
+                                int(k.artist_id).into(),
+                                int(k.store_id).into(),
+                                int(k.track_id).into(),
                                 currency(k),
-                                k.rate_day.into(),
+                                int(k.rate_day).into(),
                                 s.earnings_whole.into(),
                                 s.earnings_pico.into(),
                                 s.rest_lines.into(),
@@ -355,12 +401,12 @@ impl Accumulator {
                         .iter()
                         .map(|(k, s)| {
                             [
-                                k.sale_month.into(),
+                                int(k.sale_month).into(),
                                 source(k),
-                                k.artist_id.into(),
+                                int(k.artist_id).into(),
                                 country(k),
                                 currency(k),
-                                k.rate_day.into(),
+                                int(k.rate_day).into(),
                                 s.earnings_whole.into(),
                                 s.earnings_pico.into(),
                                 s.rest_lines.into(),
@@ -377,14 +423,14 @@ impl Accumulator {
                         .iter()
                         .map(|(k, s)| {
                             [
-                                k.track_id.into(),
-                                k.sale_month.into(),
+                                int(k.track_id).into(),
+                                int(k.sale_month).into(),
                                 source(k),
-                                k.artist_id.into(),
-                                k.store_id.into(),
+                                int(k.artist_id).into(),
+                                int(k.store_id).into(),
                                 country(k),
                                 currency(k),
-                                k.rate_day.into(),
+                                int(k.rate_day).into(),
                                 s.earnings_whole.into(),
                                 s.earnings_pico.into(),
                                 s.rest_lines.into(),
