@@ -80,6 +80,8 @@ pub struct Loader<'c> {
     /// batch not all inserted are found above it.
     last_line_id: Option<i64>,
     rollups: rollup::Accumulator,
+    /// The inserted lines of the last batch, added to the rollups while the next one is inserted.
+    rollup_backlog: Vec<rollup::Prepared>,
     daily: Vec<PendingFact>,
     window: Vec<PendingFact>,
     /// Sources whose daily facts this file wrote: their `daily_series` are rebuilt at the end.
@@ -104,6 +106,7 @@ impl<'c> Loader<'c> {
             pending: Vec::with_capacity(BATCH_ROWS),
             last_line_id: None,
             rollups: rollup::Accumulator::default(),
+            rollup_backlog: Vec::new(),
             daily: Vec::new(),
             window: Vec::new(),
             daily_sources: BTreeSet::new(),
@@ -182,6 +185,7 @@ impl<'c> Loader<'c> {
         self.flush_lines().await?;
         self.flush_facts(false).await?;
         self.flush_facts(true).await?;
+        self.rollups.add(std::mem::take(&mut self.rollup_backlog))?;
         self.rollups.finish(self.conn).await?;
         if self.rates_changed {
             daily_series::refresh_all(self.conn).await?;
@@ -424,7 +428,22 @@ impl<'c> Loader<'c> {
         // rest, currency, withheld, recoup) may be written as literals.
         let (y, n) = (true, false);
         batch::push_rows(&mut qb, cells, [y, n, n, n, n, n, y, n, n, n, y, n, n, n, y, n, n, n, y, y, y, y]);
-        let done = qb.build().execute(&mut *self.conn).await?;
+        // The previous batch's lines go into the rollups on this thread while SQLite's thread
+        // inserts this batch: awaited in turn, the two took their sum.
+        let backlog = std::mem::take(&mut self.rollup_backlog);
+        let done = {
+            let mut insert = std::pin::pin!(qb.build().execute(&mut *self.conn));
+            // One poll hands the statement to SQLite's thread.
+            let started = std::future::poll_fn(|cx| std::task::Poll::Ready(insert.as_mut().poll(cx))).await;
+            let added = self.rollups.add(backlog);
+            let done = match started {
+                std::task::Poll::Ready(done) => done?,
+                std::task::Poll::Pending => insert.await?,
+            };
+            added?;
+            done
+        };
+        self.rollups.write_full(self.conn).await?;
         let inserted = done.rows_affected();
         self.stats.rows_loaded += inserted;
         self.stats.rows_skipped += rows - inserted;
@@ -447,12 +466,11 @@ impl<'c> Loader<'c> {
         } else {
             rollup::last_line_id(self.conn).await?
         });
-        for (key, prepared) in figures {
-            if new_keys.as_ref().is_some_and(|keys| !keys.contains(&key)) {
-                continue;
-            }
-            self.rollups.add(&mut *self.conn, prepared).await?;
-        }
+        self.rollup_backlog = figures
+            .into_iter()
+            .filter(|(key, _)| new_keys.as_ref().is_none_or(|keys| keys.contains(key)))
+            .map(|(_, prepared)| prepared)
+            .collect();
         Ok(())
     }
 

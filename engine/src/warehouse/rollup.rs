@@ -264,14 +264,24 @@ impl Accumulator {
         Prepared { keys, sums }
     }
 
-    /// Adds a prepared line; writes a rollup's groups out when it holds too many.
-    pub async fn add(&mut self, conn: &mut SqliteConnection, line: Prepared) -> Result<(), sqlx::Error> {
-        for (i, key) in line.keys.into_iter().enumerate() {
-            self.groups[i]
-                .entry(key)
-                .or_default()
-                .add(&line.sums)
-                .ok_or_else(|| sqlx::Error::Protocol("integer overflow in a revenue rollup".into()))?;
+    /// Adds prepared lines to the groups in memory (no database work, so it can run while a
+    /// statement does); [`Accumulator::write_full`] then writes out the rollups grown too big.
+    pub fn add(&mut self, lines: Vec<Prepared>) -> Result<(), sqlx::Error> {
+        for line in lines {
+            for (groups, key) in self.groups.iter_mut().zip(line.keys) {
+                groups
+                    .entry(key)
+                    .or_default()
+                    .add(&line.sums)
+                    .ok_or_else(|| sqlx::Error::Protocol("integer overflow in a revenue rollup".into()))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes out every rollup holding its maximum of groups or more.
+    pub async fn write_full(&mut self, conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+        for i in 0..self.groups.len() {
             if self.groups[i].len() >= self.max_groups {
                 self.flush(conn, i).await?;
             }
@@ -512,7 +522,8 @@ mod tests {
             let mut acc = Accumulator { max_groups, ..Accumulator::default() };
             for line in &lines {
                 let prepared = acc.prepare(line);
-                acc.add(&mut conn, prepared).await.expect("add");
+                acc.add(vec![prepared]).expect("add");
+                acc.write_full(&mut conn).await.expect("write");
             }
             acc.finish(&mut conn).await.expect("finish");
             seen.push(snapshot(&mut conn).await);
