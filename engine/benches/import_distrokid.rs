@@ -105,6 +105,24 @@ fn parse_only(file: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// CPU seconds (user + system) per thread of this process, busiest first. On a shared machine
+/// the wall time varies with the other load; the loading thread's CPU time much less.
+fn thread_cpu() -> Vec<(String, f64)> {
+    let mut out = Vec::new();
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return out };
+    for task in tasks.flatten() {
+        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        let stat = std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
+        // Fields after the parenthesised name: utime and stime are the 12th and 13th, in ticks.
+        let fields: Vec<&str> =
+            stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().collect();
+        let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+        out.push((comm.trim().to_string(), (ticks(11) + ticks(12)) / 100.0));
+    }
+    out.sort_by(|a, b| b.1.total_cmp(&a.1));
+    out
+}
+
 fn peak_rss_mb() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
@@ -146,6 +164,12 @@ async fn main() -> anyhow::Result<()> {
         peak_rss_mb().unwrap_or(0.0),
         rss_before
     );
+    let busy: Vec<String> = thread_cpu()
+        .into_iter()
+        .filter(|(_, secs)| *secs >= 0.1)
+        .map(|(name, secs)| format!("{name} {secs:.1} s"))
+        .collect();
+    println!("CPU time by thread since start (the main thread also generated the file): {}", busy.join(", "));
     let db_size = std::fs::metadata(data.join("soundcheck.db"))?.len()
         + std::fs::metadata(data.join("soundcheck.db-wal")).map(|m| m.len()).unwrap_or(0);
     println!("database size: {:.1} MB", db_size as f64 / 1e6);

@@ -7,6 +7,8 @@
 //! Earnings are kept as given (up to 12 fraction digits, negative corrections included); withheld
 //! and recoup amounts are stored beside them, never subtracted.
 
+use std::cell::RefCell;
+
 use model::SourceId;
 use rust_decimal::Decimal;
 
@@ -15,7 +17,7 @@ use super::{
     tabular::{Row, Table, sniff_headers},
     values,
 };
-use crate::warehouse::{Record, StatementLine, alias_key, title_key};
+use crate::warehouse::{IdentityKey, Record, StatementLine};
 
 pub struct DistroKid;
 
@@ -79,6 +81,7 @@ impl Connector for DistroKid {
             country: table.column(COUNTRY),
             withheld: table.column(WITHHELD),
             recoup: table.column(RECOUP),
+            key: RefCell::default(),
         };
         table.send_rows(sink, |row| cols.line(row).map(|line| vec![Record::StatementLine(Box::new(line))]))
     }
@@ -98,6 +101,8 @@ struct Columns {
     country: Option<usize>,
     withheld: Option<usize>,
     recoup: Option<usize>,
+    /// Reused for every row's identity.
+    key: RefCell<IdentityKey>,
 }
 
 fn optional_text(row: &Row<'_>, col: Option<usize>) -> Option<String> {
@@ -117,6 +122,9 @@ fn optional_decimal(
 
 /// An ISRC: 12 letters and digits (hyphens and spaces, sometimes added for reading, dropped).
 pub fn parse_isrc(raw: &str) -> Result<Option<String>, String> {
+    if raw.len() == 12 && raw.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Ok(Some(raw.to_ascii_uppercase()));
+    }
     let cleaned: String = raw.chars().filter(|c| !matches!(c, '-' | ' ')).collect::<String>().to_uppercase();
     if cleaned.is_empty() {
         return Ok(None);
@@ -144,26 +152,36 @@ impl Columns {
         let artist = optional_text(row, self.artist);
         let title = optional_text(row, self.title).unwrap_or_default();
         let upc = optional_text(row, self.upc);
-        let country = optional_text(row, self.country).map(|c| c.to_uppercase());
+        let country = optional_text(row, self.country).map(|mut c| {
+            if c.is_ascii() {
+                c.make_ascii_uppercase();
+                c
+            } else {
+                c.to_uppercase()
+            }
+        });
         let team_percentage = optional_decimal(row, self.team_percentage, "Team Percentage")?;
         let withheld = optional_decimal(row, self.withheld, "Songwriter Royalties Withheld")?;
         let recoup = optional_decimal(row, self.recoup, "Recoup (USD)")?;
 
         // The identity of a line across re-downloads: the fields both layouts share, normalised
         // (numbers by value, names by their letters and digits). See `statement_lines.line_key`.
-        let identity = crate::warehouse::identity_hash(&[
-            &reporting_date.to_string(),
-            &sale_month.to_string(),
-            &store.to_lowercase(),
-            &artist.as_deref().map(alias_key).unwrap_or_default(),
-            &title_key(&title),
-            isrc.as_deref().unwrap_or_default(),
-            upc.as_deref().unwrap_or_default(),
-            &quantity.to_string(),
-            &team_percentage.map(|d| d.normalize().to_string()).unwrap_or_default(),
-            country.as_deref().unwrap_or_default(),
-            &earnings.normalize().to_string(),
-        ]);
+        let mut key = self.key.borrow_mut();
+        key.start()
+            .display(reporting_date)
+            .display(sale_month)
+            .lower(&store)
+            .alias(artist.as_deref().unwrap_or_default())
+            .alias(&title)
+            .text(isrc.as_deref().unwrap_or_default())
+            .text(upc.as_deref().unwrap_or_default())
+            .display(quantity);
+        match team_percentage {
+            Some(d) => key.display(d.normalize()),
+            None => key.text(""),
+        };
+        let identity =
+            key.text(country.as_deref().unwrap_or_default()).display(earnings.normalize()).finish();
 
         Ok(StatementLine {
             source: SourceId::Distrokid,

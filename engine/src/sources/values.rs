@@ -9,6 +9,10 @@ use crate::time::YearMonth;
 
 /// A count such as `1095`, `"12,345"` or `1 234`. Empty → `None`.
 pub fn count(raw: &str) -> Result<Option<i64>, String> {
+    // Most cells are plain digits: parse them without building a cleaned copy.
+    if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()) {
+        return raw.parse::<i64>().map(Some).map_err(|_| format!("{raw:?} is not a whole number"));
+    }
     let cleaned: String =
         raw.chars().filter(|c| !matches!(c, ',' | ' ' | '\u{a0}' | '\u{202f}' | '_')).collect();
     if cleaned.is_empty() {
@@ -28,6 +32,11 @@ pub fn decimal(raw: &str) -> Result<Option<Decimal>, String> {
         Some(rest) => (true, rest.trim_start_matches(['$', '€', '£'])),
         None => (false, unsigned),
     };
+    // Most cells are plain digits and a point: parse them without building a cleaned copy.
+    if !body.is_empty() && body.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        let value = Decimal::from_str_exact(body).map_err(|_| format!("{raw:?} is not a number"))?;
+        return Ok(Some(if negative { -value } else { value }));
+    }
     let cleaned: String = body.chars().filter(|c| !matches!(c, ',' | ' ' | '\u{a0}' | '_')).collect();
     if cleaned.is_empty() {
         return Ok(None);
@@ -43,8 +52,24 @@ pub fn decimal(raw: &str) -> Result<Option<Decimal>, String> {
 
 /// An ISO date `YYYY-MM-DD`.
 pub fn iso_date(raw: &str) -> Result<NaiveDate, String> {
+    if let Some(date) = plain_iso_date(raw.trim().as_bytes()) {
+        return Ok(date);
+    }
     NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
         .map_err(|_| format!("{raw:?} is not a date (YYYY-MM-DD)"))
+}
+
+/// `YYYY-MM-DD` in exactly ten bytes, read without the general date parser (millions of
+/// statement lines have one); anything else, or an impossible date, is left to that parser.
+fn plain_iso_date(b: &[u8]) -> Option<NaiveDate> {
+    let digits = |r: std::ops::Range<usize>| {
+        b[r].iter().try_fold(0u32, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0')))
+    };
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let year = i32::try_from(digits(0..4)?).ok()?;
+    NaiveDate::from_ymd_opt(year, digits(5..7)?, digits(8..10)?)
 }
 
 /// A month `YYYY-MM`.
@@ -95,6 +120,9 @@ mod tests {
     fn dates_and_months() {
         assert_eq!(iso_date("2024-10-24"), Ok(NaiveDate::from_ymd_opt(2024, 10, 24).expect("date")));
         assert!(iso_date("2024-02-30").is_err());
+        assert_eq!(iso_date(" 2024-02-29 "), Ok(NaiveDate::from_ymd_opt(2024, 2, 29).expect("date")));
+        assert_eq!(iso_date("2024-2-9").is_ok(), NaiveDate::parse_from_str("2024-2-9", "%Y-%m-%d").is_ok());
+        assert!(iso_date("2024-0a-01").is_err());
         assert_eq!(year_month("2024-08").map(|m| m.as_int()), Ok(202408));
         assert!(year_month("2024-13").is_err());
         assert!(year_month("08/2024").is_err());
