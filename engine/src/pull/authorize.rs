@@ -12,6 +12,7 @@ use super::{
     ConnectionStore, Endpoints, Secrets,
     connections::ConnectionError,
     http::{ApiClient, Classify, Reply, RetryPolicy, Verdict, classify_common},
+    percent_encode,
 };
 
 /// Whether the server is reached over https (its cookies are `Secure`): the web layer provides
@@ -117,19 +118,11 @@ fn random_state() -> String {
 }
 
 fn form_encode(pairs: &[(&str, &str)]) -> String {
-    pairs.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&")
-}
-
-fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 /// Step 1: remembers a state for this attempt and returns the provider's consent URL.

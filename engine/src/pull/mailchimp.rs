@@ -18,6 +18,7 @@ use super::{
     ApiConnector, Limits, PullContext, PullError, Pulled, Window,
     envelope::{self, PullHeader, PullWriter, json},
     http::{Classify, Reply, Verdict, classify_common},
+    percent_encode,
 };
 use crate::{
     sources::{FileError, Flow, Input, RecordSink, RowError},
@@ -97,8 +98,8 @@ impl ApiConnector for Mailchimp {
         loop {
             let path = format!(
                 "/reports?count={PAGE}&offset={offset}&since_send_time={}&before_send_time={}",
-                urlencode(&since),
-                urlencode(&before)
+                percent_encode(&since),
+                percent_encode(&before)
             );
             let page = get(path.clone(), "Mailchimp reports").await?;
             let reports = page.get("reports").and_then(Value::as_array).map(Vec::len).unwrap_or(0);
@@ -113,24 +114,12 @@ impl ApiConnector for Mailchimp {
             }
         }
         for list in lists {
-            let path = format!("/lists/{}", urlencode(&list));
+            let path = format!("/lists/{}", percent_encode(&list));
             let body = get(path.clone(), "Mailchimp audience").await?;
             out.push(&format!("GET {path}"), body);
         }
         Ok(vec![out.finish()])
     }
-}
-
-fn urlencode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// Reads a pulled file: one campaign per report, and each audience's member count on the day

@@ -27,6 +27,7 @@ use super::{
     ApiConnector, Limits, PullContext, PullError, Pulled, Window,
     envelope::{self, PullHeader, PullWriter, json},
     http::{Classify, Reply, Verdict, classify_common},
+    percent_encode,
 };
 use crate::{
     sources::{FileError, Flow, Input, RecordSink, RowError, exchange_rates::currency_code, values},
@@ -172,7 +173,7 @@ impl ApiConnector for MetaAds {
         let range = format!(r#"{{"since":"{}","until":"{}"}}"#, window.from, window.to);
         let first = format!(
             "/act_{account}/insights?fields={FIELDS}&level=campaign&time_increment=1&time_range={}&limit={PAGE}",
-            urlencode(&range)
+            percent_encode(&range)
         );
         let mut path = first.clone();
         let mut seen = BTreeSet::new();
@@ -187,7 +188,7 @@ impl ApiConnector for MetaAds {
                 )));
             }
             // The cursor, not the `next` URL: the token is only ever sent to the configured host.
-            path = format!("{first}&after={}", urlencode(&after));
+            path = format!("{first}&after={}", percent_encode(&after));
         }
         Ok(vec![out.finish()])
     }
@@ -206,18 +207,6 @@ fn next_cursor(page: &Value) -> Result<Option<String>, PullError> {
         .filter(|a| !a.is_empty())
         .map(Some)
         .ok_or_else(|| PullError::Malformed("Meta insights: a next page without an \"after\" cursor".into()))
-}
-
-fn urlencode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// Reads a pulled file: every insights row is one campaign's day, with the same metrics and

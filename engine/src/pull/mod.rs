@@ -51,6 +51,19 @@ pub enum PullError {
     Lake(#[from] LakeError),
 }
 
+/// Percent-encodes everything but RFC 3986's unreserved characters, for query values and paths.
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// An inclusive range of days, in the platform's own time zone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Window {

@@ -39,20 +39,8 @@ pub struct CallbackQuery {
 
 /// Back to the Admin page's connections, with what happened.
 fn back(outcome: &str, value: &str) -> Response {
-    let value: String = url_escape(value);
+    let value = engine::pull::percent_encode(value);
     Redirect::to(&format!("/admin?{outcome}={value}#connections")).into_response()
-}
-
-fn url_escape(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.') {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 /// The callback URL as the browser reaches this server (the provider must list it exactly).
