@@ -31,7 +31,7 @@ use super::{
 };
 use crate::{
     sources::{FileError, Flow, Input, RecordSink, RowError, exchange_rates::currency_code, values},
-    warehouse::{DailyFact, EntityRef, Measure, Record, metric},
+    warehouse::{EntityRef, Measure, Record, metric},
 };
 
 pub struct MetaAds;
@@ -302,21 +302,7 @@ fn insight(row: &Value, currency: &str, artist: &Option<String>) -> Result<Vec<R
         // alone and an imported export's results stay.
     ];
     let entity = EntityRef { kind: "campaign", key, name: json::string(row, "campaign_name") };
-    Ok(measures
-        .into_iter()
-        .filter_map(|(metric, measure)| {
-            measure.map(|measure| {
-                Record::Daily(Box::new(DailyFact {
-                    source: SourceId::MetaAds,
-                    metric,
-                    artist: artist.clone(),
-                    entity: Some(entity.clone()),
-                    day,
-                    measure,
-                }))
-            })
-        })
-        .collect())
+    Ok(crate::sources::meta_ads::campaign_day(measures, &entity, day, artist))
 }
 
 /// Link clicks: the `link_click` entry of `actions`. Meta lists only the action types that

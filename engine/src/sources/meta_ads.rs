@@ -498,22 +498,33 @@ impl Group {
             (metric::AD_CLICKS_ALL, self.clicks_all.map(Measure::Count)),
             (metric::AD_RESULTS, results.map(Measure::Count)),
         ];
-        measures
-            .into_iter()
-            .filter_map(|(metric, measure)| {
-                measure.map(|measure| {
-                    Record::Daily(Box::new(DailyFact {
-                        source: SourceId::MetaAds,
-                        metric,
-                        artist: artist.clone(),
-                        entity: Some(entity.clone()),
-                        day,
-                        measure,
-                    }))
-                })
-            })
-            .collect()
+        campaign_day(measures, &entity, day, artist)
     }
+}
+
+/// A campaign-day's facts, the measures that were reported (exports and API pulls alike, so both
+/// upsert the same facts).
+pub(crate) fn campaign_day<const N: usize>(
+    measures: [(&'static str, Option<Measure>); N],
+    entity: &EntityRef,
+    day: NaiveDate,
+    artist: &Option<String>,
+) -> Vec<Record> {
+    measures
+        .into_iter()
+        .filter_map(|(metric, measure)| {
+            measure.map(|measure| {
+                Record::Daily(Box::new(DailyFact {
+                    source: SourceId::MetaAds,
+                    metric,
+                    artist: artist.clone(),
+                    entity: Some(entity.clone()),
+                    day,
+                    measure,
+                }))
+            })
+        })
+        .collect()
 }
 
 /// Reads every row, adds up the rows of each campaign and day, then sends the facts. Rows may be
