@@ -37,10 +37,11 @@ const ARTISTS: [&str; 2] = ["ZONE A0", "Night Owls"];
 
 /// A statement in layout A with realistic spread: 2 artists, 400 tracks, 12 stores, 16
 /// countries, 36 sale months, earnings with 8–12 fraction digits, some negative corrections.
-fn generate(path: &Path, lines: u64) -> std::io::Result<u64> {
+/// `seed` picks the lines: two seeds give two statements with (almost) no line in common.
+fn generate(path: &Path, lines: u64, seed: u64) -> std::io::Result<u64> {
     let mut out = BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
     out.write_all(b"Reporting Date\tSale Month\tStore\tArtist\tTitle\tISRC\tUPC\tQuantity\tTeam Percentage\tSong/Album\tCountry of Sale\tSongwriter Royalties Withheld\tEarnings (USD)\r\n")?;
-    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15 ^ seed;
     let mut next = || {
         state ^= state << 13;
         state ^= state >> 7;
@@ -105,9 +106,10 @@ fn parse_only(file: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// CPU seconds (user + system) per thread of this process, busiest first. On a shared machine
-/// the wall time varies with the other load; the loading thread's CPU time much less.
-fn thread_cpu() -> Vec<(String, f64)> {
+/// CPU seconds (user + system) of each thread of this process: (thread id, name, seconds). On
+/// a shared machine the wall time varies with the other load; the loading thread's CPU time much
+/// less.
+fn thread_cpu() -> Vec<(String, String, f64)> {
     let mut out = Vec::new();
     let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return out };
     for task in tasks.flatten() {
@@ -117,10 +119,49 @@ fn thread_cpu() -> Vec<(String, f64)> {
         let fields: Vec<&str> =
             stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().collect();
         let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-        out.push((comm.trim().to_string(), (ticks(11) + ticks(12)) / 100.0));
+        let tid = task.file_name().to_string_lossy().into_owned();
+        out.push((tid, comm.trim().to_string(), (ticks(11) + ticks(12)) / 100.0));
     }
-    out.sort_by(|a, b| b.1.total_cmp(&a.1));
     out
+}
+
+/// CPU seconds spent since `before`, by thread name, busiest first (the parser runs on a
+/// blocking-pool thread, named like the runtime's workers).
+fn cpu_since(before: &[(String, String, f64)]) -> String {
+    let mut by_name: Vec<(String, f64)> = Vec::new();
+    for (tid, name, secs) in thread_cpu() {
+        let earlier = before.iter().find(|(t, _, _)| *t == tid).map_or(0.0, |(_, _, s)| *s);
+        match by_name.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, total)) => *total += secs - earlier,
+            None => by_name.push((name, secs - earlier)),
+        }
+    }
+    by_name.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let busy: Vec<String> = by_name
+        .into_iter()
+        .filter(|(_, secs)| *secs >= 0.1)
+        .map(|(name, secs)| format!("{name} {secs:.1} s"))
+        .collect();
+    busy.join(", ")
+}
+
+/// Imports one statement and prints its time, throughput and CPU time by thread.
+async fn import(etl: &Etl, label: &str, file: &Path, lines: u64) -> anyhow::Result<()> {
+    let cpu_before = thread_cpu();
+    let started = Instant::now();
+    let report = etl.import(&[file.to_path_buf()], &ImportOptions::default(), Trigger::Cli, &Quiet).await?;
+    let elapsed = started.elapsed();
+    let f = &report.files[0];
+    anyhow::ensure!(f.outcome == Outcome::Loaded, "the import failed: {:?}", f.message);
+    anyhow::ensure!(f.rows_loaded == lines, "loaded {} of {lines} rows", f.rows_loaded);
+    println!(
+        "{label}: {:.2} s for {} rows ({:.0} rows/s)",
+        elapsed.as_secs_f64(),
+        f.rows_loaded,
+        lines as f64 / elapsed.as_secs_f64()
+    );
+    println!("  CPU time by thread: {}", cpu_since(&cpu_before));
+    Ok(())
 }
 
 fn peak_rss_mb() -> Option<f64> {
@@ -135,7 +176,7 @@ async fn main() -> anyhow::Result<()> {
     let lines: u64 = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(1_000_000);
     let work = tempfile::tempdir()?;
     let file = work.path().join("distrokid_bank_details.tsv");
-    let size = generate(&file, lines)?;
+    let size = generate(&file, lines, 0)?;
     println!("generated {lines} lines, {:.1} MB", size as f64 / 1e6);
     let rss_before = peak_rss_mb().unwrap_or(0.0);
     parse_only(&file)?;
@@ -145,37 +186,26 @@ async fn main() -> anyhow::Result<()> {
     let db = Database::open(&data.join("soundcheck.db")).await?;
     let etl = Etl::open(db.clone(), &data).await?;
 
-    let started = Instant::now();
-    let report =
-        etl.import(std::slice::from_ref(&file), &ImportOptions::default(), Trigger::Cli, &Quiet).await?;
-    let elapsed = started.elapsed();
-    let f = &report.files[0];
-    anyhow::ensure!(f.outcome == Outcome::Loaded, "the import failed: {:?}", f.message);
-    anyhow::ensure!(f.rows_loaded == lines, "loaded {} of {lines} rows", f.rows_loaded);
-
-    println!(
-        "import: {:.2} s for {} rows ({:.0} rows/s)",
-        elapsed.as_secs_f64(),
-        f.rows_loaded,
-        lines as f64 / elapsed.as_secs_f64()
-    );
+    import(&etl, "import", &file, lines).await?;
     println!(
         "peak resident memory: {:.0} MB (before the import: {:.0} MB)",
         peak_rss_mb().unwrap_or(0.0),
         rss_before
     );
-    let busy: Vec<String> = thread_cpu()
-        .into_iter()
-        .filter(|(_, secs)| *secs >= 0.1)
-        .map(|(name, secs)| format!("{name} {secs:.1} s"))
-        .collect();
-    println!("CPU time by thread since start (the main thread also generated the file): {}", busy.join(", "));
     let db_size = std::fs::metadata(data.join("soundcheck.db"))?.len()
         + std::fs::metadata(data.join("soundcheck.db-wal")).map(|m| m.len()).unwrap_or(0);
     println!("database size: {:.1} MB", db_size as f64 / 1e6);
 
     let started = Instant::now();
-    let again = etl.import(&[file], &ImportOptions::default(), Trigger::Cli, &Quiet).await?;
+    let again =
+        etl.import(std::slice::from_ref(&file), &ImportOptions::default(), Trigger::Cli, &Quiet).await?;
     println!("same file again: {:.2} s ({:?})", started.elapsed().as_secs_f64(), again.files[0].outcome);
+
+    // A second statement into the warehouse the first one filled: every line's key is looked up
+    // among the stored ones, and its new keys go into a table that already holds a million.
+    std::fs::remove_file(&file)?;
+    let second = work.path().join("distrokid_bank_details_2.tsv");
+    generate(&second, lines, 1)?;
+    import(&etl, "another statement into the full warehouse", &second, lines).await?;
     Ok(())
 }

@@ -107,7 +107,9 @@ mod tests {
         assert_eq!(n, 1);
     }
 
-    /// Statement lines stored before migration 0004 get their split earnings and the rollups.
+    /// Statement lines stored before migration 0004 get their split earnings and the rollups,
+    /// and (migration 0010) their keys in the key table, so a re-downloaded statement still
+    /// finds them.
     #[tokio::test]
     async fn upgrading_splits_old_earnings_and_fills_the_rollups() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -169,5 +171,11 @@ mod tests {
         .await
         .expect("rollup");
         assert_eq!((whole, pico, rest, lines), (14, -404_321_098_765, 1, 5));
+        let keys: Vec<(i64, String)> =
+            sqlx::query_as("SELECT line_key, source FROM statement_line_keys ORDER BY line_key")
+                .fetch_all(db.pool())
+                .await
+                .expect("keys");
+        assert_eq!(keys, (0..5).map(|k| (k, "distrokid".to_string())).collect::<Vec<_>>());
     }
 }

@@ -363,9 +363,7 @@ async fn parse_and_load(
             match msg {
                 Msg::Record(line, record) => {
                     if parsed.rows_rejected == 0 {
-                        loader.add(line, record).await.map_err(|e| match e {
-                            crate::warehouse::LoadError::Db(db) => EtlError::Sqlx(db),
-                        })?;
+                        loader.add(line, record).await?;
                     }
                 }
                 Msg::Reject(err) => {
@@ -378,9 +376,7 @@ async fn parse_and_load(
         }
         on_progress(bytes_read.load(Ordering::Relaxed), parsed.rows_read);
     }
-    parsed.stats = loader.finish().await.map_err(|e| match e {
-        crate::warehouse::LoadError::Db(db) => EtlError::Sqlx(db),
-    })?;
+    parsed.stats = loader.finish().await?;
     match parser.await {
         Ok(Ok(())) => {}
         Ok(Err(file_error)) => parsed.file_error = Some(file_error),

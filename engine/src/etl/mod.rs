@@ -31,6 +31,8 @@ pub enum EtlError {
     Db(#[from] DbError),
     #[error("database error: {0}")]
     Sqlx(#[from] sqlx::Error),
+    #[error(transparent)]
+    Load(#[from] crate::warehouse::LoadError),
     #[error("rebuild failed on {file}: {reason}; the warehouse was left as it was")]
     Rebuild { file: String, reason: String },
 }

@@ -6,6 +6,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use model::SourceId;
+use rust_decimal::Decimal;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use super::{
@@ -13,6 +14,7 @@ use super::{
     WindowFact, alias_key,
     batch::{self, Cell},
     daily_series, money, rollup,
+    writer::Writer,
 };
 use crate::{
     kpi::currency::Rates,
@@ -21,6 +23,8 @@ use crate::{
 
 /// Rows per INSERT: at 22 bound values each, far below SQLite's 32,766-variable limit.
 const BATCH_ROWS: usize = 1000;
+/// Keys per INSERT into the key table (one bound value each).
+const KEY_ROWS: usize = 2000;
 
 /// A daily or window fact with its dimension ids resolved.
 struct PendingFact {
@@ -47,6 +51,8 @@ impl PendingFact {
 pub enum LoadError {
     #[error("database error while loading: {0}")]
     Db(#[from] sqlx::Error),
+    #[error("the warehouse did not store what was loaded: {0}")]
+    Inconsistent(String),
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -68,21 +74,22 @@ struct PendingLine {
 }
 
 pub struct Loader<'c> {
-    conn: &'c mut SqliteConnection,
+    db: Writer<'c>,
     raw_file_id: i64,
     artist_override: Option<String>,
     artists: HashMap<String, i64>,
-    stores: HashMap<String, i64>,
-    tracks: HashMap<String, i64>,
+    artist_names: HashMap<String, Option<i64>, super::IntBuildHasher>,
+    stores: HashMap<String, i64, super::IntBuildHasher>,
+    tracks: HashMap<String, i64, super::IntBuildHasher>,
+    /// The text of the last team percentage, withheld and recoup amount: they repeat line after
+    /// line, and formatting a decimal is slow.
+    decimal_texts: [LastText; 3],
     entities: HashMap<(SourceId, &'static str, String), i64>,
     occurrences: HashMap<SourceId, Occurrences>,
     pending: Vec<PendingLine>,
-    /// The largest statement line id so far (read before the file's first line): the lines of a
-    /// batch not all inserted are found above it.
-    last_line_id: Option<i64>,
+    /// The keys of the lines this file stored, by source: written to the key table at the end.
+    new_keys: HashMap<SourceId, Vec<i64>>,
     rollups: rollup::Accumulator,
-    /// The inserted lines of the last batch, added to the rollups while the next one is inserted.
-    rollup_backlog: Vec<rollup::Prepared>,
     daily: Vec<PendingFact>,
     window: Vec<PendingFact>,
     /// Sources whose daily facts this file wrote: their `daily_series` are rebuilt at the end.
@@ -96,18 +103,19 @@ impl<'c> Loader<'c> {
     /// `artist_override`: the artist named at import, which beats what the file says.
     pub fn new(conn: &'c mut SqliteConnection, raw_file_id: i64, artist_override: Option<String>) -> Self {
         Self {
-            conn,
+            db: Writer::new(conn),
             raw_file_id,
             artist_override,
             artists: HashMap::new(),
-            stores: HashMap::new(),
-            tracks: HashMap::new(),
+            artist_names: HashMap::default(),
+            stores: HashMap::default(),
+            tracks: HashMap::default(),
+            decimal_texts: Default::default(),
             entities: HashMap::new(),
             occurrences: HashMap::new(),
             pending: Vec::with_capacity(BATCH_ROWS),
-            last_line_id: None,
+            new_keys: HashMap::new(),
             rollups: rollup::Accumulator::default(),
-            rollup_backlog: Vec::new(),
             daily: Vec::new(),
             window: Vec::new(),
             daily_sources: BTreeSet::new(),
@@ -187,14 +195,14 @@ impl<'c> Loader<'c> {
         self.flush_lines().await?;
         self.flush_facts(false).await?;
         self.flush_facts(true).await?;
-        self.rollups.add(std::mem::take(&mut self.rollup_backlog))?;
-        self.rollups.finish(self.conn).await?;
+        self.write_keys().await?;
+        self.rollups.finish(&mut self.db).await?;
         if self.rates_changed {
-            daily_series::refresh_all(self.conn).await?;
+            daily_series::refresh_all(self.db.conn().await?).await?;
         } else if !self.daily_sources.is_empty() {
-            let rates = Rates::load_on(self.conn).await?;
+            let rates = Rates::load_on(self.db.conn().await?).await?;
             for source in &self.daily_sources {
-                daily_series::refresh(self.conn, *source, &rates).await?;
+                daily_series::refresh(self.db.conn().await?, *source, &rates).await?;
             }
         }
         Ok(self.stats)
@@ -261,7 +269,7 @@ impl<'c> Loader<'c> {
             "value = excluded.value, amount = excluded.amount, currency = excluded.currency, \
              raw_file_id = excluded.raw_file_id, line = excluded.line",
         );
-        let done = qb.build().execute(&mut *self.conn).await?;
+        let done = qb.build().execute(self.db.conn().await?).await?;
         self.stats.rows_loaded += done.rows_affected();
         Ok(())
     }
@@ -276,7 +284,7 @@ impl<'c> Loader<'c> {
         sqlx::query("INSERT INTO artist_aliases (alias_key, artist_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
             .bind(alias_key(&p.spotify_id))
             .bind(artist_id)
-            .execute(&mut *self.conn)
+            .execute(self.db.conn().await?)
             .await?;
         sqlx::query(
             "INSERT INTO artist_profiles (spotify_id, artist_id, name, genres, image_url, raw_file_id, line) \
@@ -291,7 +299,7 @@ impl<'c> Loader<'c> {
         .bind(&p.image_url)
         .bind(self.raw_file_id)
         .bind(i64::try_from(line).unwrap_or(i64::MAX))
-        .execute(&mut *self.conn)
+        .execute(self.db.conn().await?)
         .await?;
         self.stats.rows_loaded += 1;
         Ok(())
@@ -337,7 +345,7 @@ impl<'c> Loader<'c> {
         .bind(c.abuse_reports)
         .bind(self.raw_file_id)
         .bind(i64::try_from(line).unwrap_or(i64::MAX))
-        .execute(&mut *self.conn)
+        .execute(self.db.conn().await?)
         .await?;
         self.stats.rows_loaded += 1;
         Ok(())
@@ -355,7 +363,7 @@ impl<'c> Loader<'c> {
         .bind(rate.usd_per_unit.to_string())
         .bind(self.raw_file_id)
         .bind(i64::try_from(line).unwrap_or(i64::MAX))
-        .execute(&mut *self.conn)
+        .execute(self.db.conn().await?)
         .await?;
         self.stats.rows_loaded += 1;
         Ok(())
@@ -375,7 +383,7 @@ impl<'c> Loader<'c> {
         .bind(e.kind)
         .bind(&e.key)
         .bind(&e.name)
-        .fetch_one(&mut *self.conn)
+        .fetch_one(self.db.conn().await?)
         .await?;
         self.entities.insert(cache_key, id);
         Ok(id)
@@ -385,30 +393,24 @@ impl<'c> Loader<'c> {
         if self.pending.is_empty() {
             return Ok(());
         }
-        let last_line_id = match self.last_line_id {
-            Some(id) => id,
-            None => rollup::last_line_id(self.conn).await?,
-        };
-        let rows = self.pending.len() as u64;
+        let batch = std::mem::replace(&mut self.pending, Vec::with_capacity(BATCH_ROWS));
+        let known = self.known_keys(&batch).await?;
         let raw_file_id = self.raw_file_id;
+        let rows = batch.len() as u64;
         // A line already stored (same identity and occurrence) came from an earlier download of
-        // the same cumulative statement: it keeps its original lineage. `OR IGNORE` rather than
-        // `ON CONFLICT (source, line_key) DO NOTHING`: the identity index is the only constraint
-        // these rows can meet (every NOT NULL value is set above, foreign keys are resolved by
-        // this loader), and a statement that cannot abort needs no statement journal — writing
-        // it took 4 s of system time on the 1M-line benchmark.
-        let mut qb = QueryBuilder::<Sqlite>::new(
-            "INSERT OR IGNORE INTO statement_lines (source, line_key, raw_file_id, line, reporting_date, sale_month, \
-             sale_date, store_id, artist_id, track_id, title, upc, country, quantity, team_percentage, \
-             earnings, earnings_whole, earnings_pico, earnings_rest, currency, withheld, recoup) ",
-        );
+        // the same cumulative statement: it keeps its original lineage and is not counted again.
+        let new: Vec<PendingLine> =
+            batch.into_iter().filter(|p| !known.contains(&(p.record.source, p.key))).collect();
+        self.stats.rows_skipped += rows - new.len() as u64;
+        if new.is_empty() {
+            return Ok(());
+        }
         // What the rollups need of each line, taken before the lines move into the query.
-        let figures: Vec<(i64, rollup::Prepared)> = self
-            .pending
+        let figures: Vec<rollup::Prepared> = new
             .iter()
             .map(|p| {
                 let r = &p.record;
-                let prepared = self.rollups.prepare(&rollup::LineFigures {
+                self.rollups.prepare(&rollup::LineFigures {
                     source: r.source,
                     sale_month: month_int(r.sale_month),
                     sale_date: r.sale_date.map(date_int),
@@ -420,13 +422,19 @@ impl<'c> Loader<'c> {
                     currency: &r.currency,
                     quantity: r.quantity,
                     split: p.split,
-                });
-                (p.key, prepared)
+                })
             })
             .collect();
-        let cells: Vec<[Cell; 22]> = self
-            .pending
-            .drain(..)
+        for p in &new {
+            self.new_keys.entry(p.record.source).or_default().push(p.key);
+        }
+        let expected = new.len() as u64;
+        // `OR IGNORE`: no constraint can fail here (every NOT NULL value is set, foreign keys are
+        // resolved by this loader), and a statement that cannot abort needs no statement
+        // journal — writing it took 4 s of system time on the 1M-line benchmark.
+        let [team, withheld, recoup] = &mut self.decimal_texts;
+        let cells: Vec<[Cell; 22]> = new
+            .into_iter()
             .map(|p| {
                 let (r, split) = (p.record, p.split);
                 [
@@ -444,64 +452,73 @@ impl<'c> Loader<'c> {
                     r.upc.into(),
                     r.country.into(),
                     r.quantity.into(),
-                    r.team_percentage.map(|d| d.to_string()).into(),
+                    r.team_percentage.map(|d| team.text(d)).into(),
                     r.earnings.to_string().into(),
                     split.whole.into(),
                     split.pico.into(),
                     split.rest.map(|d| d.to_string()).into(),
                     r.currency.into(),
-                    r.withheld.map(|d| d.to_string()).into(),
-                    r.recoup.map(|d| d.to_string()).into(),
+                    r.withheld.map(|d| withheld.text(d)).into(),
+                    r.recoup.map(|d| recoup.text(d)).into(),
                 ]
             })
             .collect();
         // Columns that mostly repeat within a file (source, sale date, title, team percentage,
         // rest, currency, withheld, recoup) may be written as literals.
         let (y, n) = (true, false);
-        batch::push_rows(&mut qb, cells, [y, n, n, n, n, n, y, n, n, n, y, n, n, n, y, n, n, n, y, y, y, y]);
-        // The previous batch's lines go into the rollups on this thread while SQLite's thread
-        // inserts this batch: awaited in turn, the two took their sum.
-        let backlog = std::mem::take(&mut self.rollup_backlog);
-        let done = {
-            let mut insert = std::pin::pin!(qb.build().execute(&mut *self.conn));
-            // One poll hands the statement to SQLite's thread.
-            let started = std::future::poll_fn(|cx| std::task::Poll::Ready(insert.as_mut().poll(cx))).await;
-            let added = self.rollups.add(backlog);
-            let done = match started {
-                std::task::Poll::Ready(done) => done?,
-                std::task::Poll::Pending => insert.await?,
-            };
-            added?;
-            done
-        };
-        self.rollups.write_full(self.conn).await?;
-        let inserted = done.rows_affected();
-        self.stats.rows_loaded += inserted;
-        self.stats.rows_skipped += rows - inserted;
+        let insert = batch::insert(
+            "INSERT OR IGNORE INTO statement_lines (source, line_key, raw_file_id, line, reporting_date, sale_month, \
+             sale_date, store_id, artist_id, track_id, title, upc, country, quantity, team_percentage, \
+             earnings, earnings_whole, earnings_pico, earnings_rest, currency, withheld, recoup)",
+            cells,
+            [y, n, n, n, n, n, y, n, n, n, y, n, n, n, y, n, n, n, y, y, y, y],
+            "",
+        )?;
+        // SQLite stores the lines while this thread adds them to the rollups and goes on with
+        // the next batch.
+        self.db.start(insert).await?;
+        self.stats.rows_loaded += expected;
+        self.rollups.add(figures)?;
+        self.rollups.write_full(&mut self.db).await?;
+        Ok(())
+    }
 
-        // Only the inserted lines count in the rollups. Usually that is every line of the
-        // batch; otherwise the new ones are those above the last id (ids only grow here).
-        let new_keys: Option<HashSet<i64>> = if inserted == rows {
-            None
-        } else {
-            let found: Vec<i64> = sqlx::query_scalar("SELECT line_key FROM statement_lines WHERE id > ?")
-                .bind(last_line_id)
-                .fetch_all(&mut *self.conn)
-                .await?;
-            Some(found.into_iter().collect())
-        };
-        self.last_line_id = Some(if inserted == 0 {
-            last_line_id
-        } else if inserted == rows {
-            done.last_insert_rowid()
-        } else {
-            rollup::last_line_id(self.conn).await?
-        });
-        self.rollup_backlog = figures
-            .into_iter()
-            .filter(|(key, _)| new_keys.as_ref().is_none_or(|keys| keys.contains(key)))
-            .map(|(_, prepared)| prepared)
-            .collect();
+    /// The keys of `batch` stored by earlier files, by source (a file is usually one source).
+    /// The batch's keys go in one `IN` list, which SQLite sorts and probes in key order.
+    async fn known_keys(&mut self, batch: &[PendingLine]) -> Result<HashSet<(SourceId, i64)>, LoadError> {
+        let mut known = HashSet::new();
+        let sources: BTreeSet<SourceId> = batch.iter().map(|p| p.record.source).collect();
+        for source in sources {
+            let mut qb = QueryBuilder::<Sqlite>::new(format!(
+                "SELECT line_key FROM statement_line_keys WHERE source = '{}' AND line_key IN (",
+                source.as_str()
+            ));
+            let mut list = qb.separated(", ");
+            for p in batch.iter().filter(|p| p.record.source == source) {
+                list.push_bind(p.key);
+            }
+            qb.push(")");
+            let found: Vec<i64> = qb.build_query_scalar().fetch_all(self.db.conn().await?).await?;
+            known.extend(found.into_iter().map(|key| (source, key)));
+        }
+        Ok(known)
+    }
+
+    /// Records the file's new line keys, sorted, so they enter the key table's B-tree in order.
+    async fn write_keys(&mut self) -> Result<(), LoadError> {
+        for (source, mut keys) in std::mem::take(&mut self.new_keys) {
+            keys.sort_unstable();
+            keys.dedup();
+            for chunk in keys.chunks(KEY_ROWS) {
+                let mut qb = QueryBuilder::<Sqlite>::new(
+                    "INSERT OR IGNORE INTO statement_line_keys (line_key, source) ",
+                );
+                qb.push_values(chunk, |mut b, key| {
+                    b.push_bind(*key).push(format!("'{}'", source.as_str()));
+                });
+                qb.build().execute(self.db.conn().await?).await?;
+            }
+        }
         Ok(())
     }
 
@@ -513,13 +530,24 @@ impl<'c> Loader<'c> {
             "INSERT INTO stores (name) VALUES (?) ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id",
         )
         .bind(name)
-        .fetch_one(&mut *self.conn)
+        .fetch_one(self.db.conn().await?)
         .await?;
         self.stores.insert(name.to_string(), id);
         Ok(id)
     }
 
+    /// The artist a name stands for, by its spelling as written first (a statement repeats the
+    /// same few spellings on every line), then by its alias key.
     async fn artist(&mut self, name: &str) -> Result<Option<i64>, LoadError> {
+        if let Some(&id) = self.artist_names.get(name) {
+            return Ok(id);
+        }
+        let id = self.artist_by_key(name).await?;
+        self.artist_names.insert(name.to_string(), id);
+        Ok(id)
+    }
+
+    async fn artist_by_key(&mut self, name: &str) -> Result<Option<i64>, LoadError> {
         let key = alias_key(name);
         if key.is_empty() {
             return Ok(None);
@@ -530,7 +558,7 @@ impl<'c> Loader<'c> {
         let known: Option<i64> =
             sqlx::query_scalar("SELECT artist_id FROM artist_aliases WHERE alias_key = ?")
                 .bind(&key)
-                .fetch_optional(&mut *self.conn)
+                .fetch_optional(self.db.conn().await?)
                 .await?;
         let id = match known {
             Some(id) => id,
@@ -540,14 +568,14 @@ impl<'c> Loader<'c> {
                      ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id",
                 )
                 .bind(name.trim())
-                .fetch_one(&mut *self.conn)
+                .fetch_one(self.db.conn().await?)
                 .await?;
                 sqlx::query(
                     "INSERT INTO artist_aliases (alias_key, artist_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
                 )
                 .bind(&key)
                 .bind(id)
-                .execute(&mut *self.conn)
+                .execute(self.db.conn().await?)
                 .await?;
                 id
             }
@@ -567,7 +595,7 @@ impl<'c> Loader<'c> {
         )
         .bind(isrc)
         .bind(title)
-        .fetch_one(&mut *self.conn)
+        .fetch_one(self.db.conn().await?)
         .await?;
         self.tracks.insert(isrc.to_string(), id);
         Ok(id)
@@ -592,6 +620,24 @@ impl Occurrences {
         let n = self.repeated.entry(identity).or_insert(1);
         *n += 1;
         *n
+    }
+}
+
+/// A decimal's text, kept for the next value when it is the same (same digits and scale).
+#[derive(Default)]
+struct LastText(Option<([u8; 16], String)>);
+
+impl LastText {
+    fn text(&mut self, value: Decimal) -> String {
+        let bytes = value.serialize();
+        match &self.0 {
+            Some((last, text)) if *last == bytes => text.clone(),
+            _ => {
+                let text = value.to_string();
+                self.0 = Some((bytes, text.clone()));
+                text
+            }
+        }
     }
 }
 

@@ -9,6 +9,7 @@ pub mod money;
 mod records;
 pub mod rollup;
 pub mod summary;
+mod writer;
 
 pub use loader::{LoadError, LoadStats, Loader};
 pub use records::{
@@ -19,6 +20,7 @@ pub use records::{
 /// Tables rebuilt from raw by `etl rebuild` (dimensions and aliases are kept).
 pub const FACT_TABLES: &[&str] = &[
     "statement_lines",
+    "statement_line_keys",
     "revenue_by_store",
     "revenue_by_track",
     "revenue_by_country",

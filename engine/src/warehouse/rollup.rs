@@ -2,9 +2,13 @@
 //! country, and track × country. Lines are only ever added (a known line is skipped, never
 //! changed), so a file's rollup update is "add the lines this file inserted", in its transaction.
 
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::SqliteConnection;
 
-use super::batch::{Cell, push_rows};
+use super::{
+    LoadError,
+    batch::{Cell, insert},
+    writer::Writer,
+};
 
 /// Tables derived from `statement_lines`, emptied and refilled with it.
 pub const ROLLUP_TABLES: &[&str] =
@@ -280,24 +284,25 @@ impl Accumulator {
     }
 
     /// Writes out every rollup holding its maximum of groups or more.
-    pub async fn write_full(&mut self, conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+    pub(super) async fn write_full(&mut self, db: &mut Writer<'_>) -> Result<(), LoadError> {
         for i in 0..self.groups.len() {
             if self.groups[i].len() >= self.max_groups {
-                self.flush(conn, i).await?;
+                self.flush(db, i).await?;
             }
         }
         Ok(())
     }
 
     /// Writes every group still in memory.
-    pub async fn finish(&mut self, conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+    pub(super) async fn finish(&mut self, db: &mut Writer<'_>) -> Result<(), LoadError> {
         for i in 0..self.groups.len() {
-            self.flush(conn, i).await?;
+            self.flush(db, i).await?;
         }
         Ok(())
     }
 
-    async fn flush(&mut self, conn: &mut SqliteConnection, rollup: usize) -> Result<(), sqlx::Error> {
+    /// Upserts one rollup's groups, each chunk built while SQLite writes the one before.
+    async fn flush(&mut self, db: &mut Writer<'_>, rollup: usize) -> Result<(), LoadError> {
         let (table, keys, _) = ROLLUPS[rollup];
         let mut groups: Vec<(Key, Sums)> = self.groups[rollup].drain().collect();
         self.groups[rollup].shrink_to_fit();
@@ -344,9 +349,14 @@ impl Accumulator {
             }),
         }
         for chunk in groups.chunks(FLUSH_ROWS) {
-            let mut qb = QueryBuilder::<Sqlite>::new(format!(
-                "INSERT INTO {table} ({keys}, earnings_whole, earnings_pico, rest_lines, quantity, lines) "
-            ));
+            let head = format!(
+                "INSERT INTO {table} ({keys}, earnings_whole, earnings_pico, rest_lines, quantity, lines)"
+            );
+            let tail = format!(
+                " ON CONFLICT ({keys}) DO UPDATE SET earnings_whole = earnings_whole + excluded.earnings_whole, \
+                 earnings_pico = earnings_pico + excluded.earnings_pico, rest_lines = rest_lines + excluded.rest_lines, \
+                 quantity = quantity + excluded.quantity, lines = lines + excluded.lines"
+            );
             let (y, n) = (true, false);
             let source =
                 |k: &Key| -> Cell { self.sources.get(k.source as usize).map_or("", |s| s.as_str()).into() };
@@ -358,9 +368,9 @@ impl Accumulator {
             };
             // The columns of each table's `keys`, in order, then the sums; the source and the
             // currency usually repeat and may be written as literals.
-            match rollup {
-                0 => push_rows(
-                    &mut qb,
+            let upsert = match rollup {
+                0 => insert(
+                    &head,
                     chunk
                         .iter()
                         .map(|(k, s)| {
@@ -381,9 +391,10 @@ impl Accumulator {
                         })
                         .collect(),
                     [n, y, n, n, y, n, n, n, n, n, n, n],
+                    &tail,
                 ),
-                1 => push_rows(
-                    &mut qb,
+                1 => insert(
+                    &head,
                     chunk
                         .iter()
                         .map(|(k, s)| {
@@ -404,9 +415,10 @@ impl Accumulator {
                         })
                         .collect(),
                     [n, y, n, n, n, y, n, n, n, n, n, n],
+                    &tail,
                 ),
-                2 => push_rows(
-                    &mut qb,
+                2 => insert(
+                    &head,
                     chunk
                         .iter()
                         .map(|(k, s)| {
@@ -426,9 +438,10 @@ impl Accumulator {
                         })
                         .collect(),
                     [n, y, n, n, y, n, n, n, n, n, n],
+                    &tail,
                 ),
-                _ => push_rows(
-                    &mut qb,
+                _ => insert(
+                    &head,
                     chunk
                         .iter()
                         .map(|(k, s)| {
@@ -450,14 +463,10 @@ impl Accumulator {
                         })
                         .collect(),
                     [n, n, y, n, n, n, y, n, n, n, n, n, n],
+                    &tail,
                 ),
-            }
-            qb.push(format!(
-                " ON CONFLICT ({keys}) DO UPDATE SET earnings_whole = earnings_whole + excluded.earnings_whole, \
-                 earnings_pico = earnings_pico + excluded.earnings_pico, rest_lines = rest_lines + excluded.rest_lines, \
-                 quantity = quantity + excluded.quantity, lines = lines + excluded.lines"
-            ));
-            qb.build().execute(&mut *conn).await?;
+            }?;
+            db.start(upsert).await?;
         }
         Ok(())
     }
@@ -520,12 +529,15 @@ mod tests {
                 sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *conn).await.expect("delete");
             }
             let mut acc = Accumulator { max_groups, ..Accumulator::default() };
+            let mut db = Writer::new(&mut conn);
             for line in &lines {
                 let prepared = acc.prepare(line);
                 acc.add(vec![prepared]).expect("add");
-                acc.write_full(&mut conn).await.expect("write");
+                acc.write_full(&mut db).await.expect("write");
             }
-            acc.finish(&mut conn).await.expect("finish");
+            acc.finish(&mut db).await.expect("finish");
+            db.conn().await.expect("the last upsert");
+            drop(db);
             seen.push(snapshot(&mut conn).await);
         }
         assert!(seen[0].iter().all(|rows| rows.len() > 1));
