@@ -30,7 +30,7 @@ const REPORT_KEEP: usize = 20;
 const CHUNK: usize = 2_000;
 /// Page cache of the loading connection (KiB). Measured on the 1M-line benchmark: 16 MiB was
 /// slower (23.8 s), 64 MiB no faster than 32 MiB (23.1 s vs 20.9 s) and 34 MB heavier.
-const IMPORT_CACHE_KIB: i64 = 32 * 1024;
+const IMPORT_CACHE_KIB: i64 = 8 * 1024;
 
 fn read_head(path: &Path) -> Result<Vec<u8>, EtlError> {
     let mut head = Vec::with_capacity(SAMPLE_BYTES);
@@ -228,8 +228,8 @@ async fn load_in_transaction(
     Ok(parsed)
 }
 
-/// Settings of the connection that loads a file. While loading: a bigger page cache (the identity
-/// index's random inserts stay in memory) and no foreign-key checks (the loader itself resolved
+/// Settings of the connection that loads a file. While loading: a bigger page cache (the key
+/// lookups and rollup upserts stay in memory) and no foreign-key checks (the loader itself resolved
 /// every dimension id it writes; the checks cost a quarter of the load time). Restored afterwards,
 /// since the connection goes back to the pool. `foreign_keys` only changes outside a transaction.
 async fn bulk_load_settings(conn: &mut SqliteConnection, loading: bool) -> Result<(), sqlx::Error> {

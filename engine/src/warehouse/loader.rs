@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use model::SourceId;
 use rust_decimal::Decimal;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::{Arguments, QueryBuilder, Sqlite, SqliteConnection, sqlite::SqliteArguments};
 
 use super::{
     ArtistProfile, DailyFact, EmailCampaign, EntityRef, ExchangeRate, Measure, Record, StatementLine,
@@ -394,19 +394,12 @@ impl<'c> Loader<'c> {
             return Ok(());
         }
         let batch = std::mem::replace(&mut self.pending, Vec::with_capacity(BATCH_ROWS));
-        let known = self.known_keys(&batch).await?;
-        let raw_file_id = self.raw_file_id;
-        let rows = batch.len() as u64;
-        // A line already stored (same identity and occurrence) came from an earlier download of
-        // the same cumulative statement: it keeps its original lineage and is not counted again.
-        let new: Vec<PendingLine> =
-            batch.into_iter().filter(|p| !known.contains(&(p.record.source, p.key))).collect();
-        self.stats.rows_skipped += rows - new.len() as u64;
-        if new.is_empty() {
-            return Ok(());
-        }
+        // Everything is built before the lookup, which waits for the previous batch's insert:
+        // the work overlaps it. (Lines found already stored are built for nothing; a
+        // re-downloaded statement is the rare case where that is most of them.)
+        let keys: Vec<(SourceId, i64)> = batch.iter().map(|p| (p.record.source, p.key)).collect();
         // What the rollups need of each line, taken before the lines move into the query.
-        let figures: Vec<rollup::Prepared> = new
+        let figures: Vec<rollup::Prepared> = batch
             .iter()
             .map(|p| {
                 let r = &p.record;
@@ -425,15 +418,9 @@ impl<'c> Loader<'c> {
                 })
             })
             .collect();
-        for p in &new {
-            self.new_keys.entry(p.record.source).or_default().push(p.key);
-        }
-        let expected = new.len() as u64;
-        // `OR IGNORE`: no constraint can fail here (every NOT NULL value is set, foreign keys are
-        // resolved by this loader), and a statement that cannot abort needs no statement
-        // journal — writing it took 4 s of system time on the 1M-line benchmark.
+        let raw_file_id = self.raw_file_id;
         let [team, withheld, recoup] = &mut self.decimal_texts;
-        let cells: Vec<[Cell; 22]> = new
+        let mut cells: Vec<[Cell; 22]> = batch
             .into_iter()
             .map(|p| {
                 let (r, split) = (p.record, p.split);
@@ -463,8 +450,31 @@ impl<'c> Loader<'c> {
                 ]
             })
             .collect();
+
+        // A line already stored (same identity and occurrence) came from an earlier download of
+        // the same cumulative statement: it keeps its original lineage and is not counted again.
+        let known = self.known_keys(&keys).await?;
+        let (mut figures, mut keys) = (figures, keys);
+        let rows = keys.len();
+        if !known.is_empty() {
+            let new: Vec<bool> = keys.iter().map(|k| !known.contains(k)).collect();
+            keep(&mut cells, &new);
+            keep(&mut figures, &new);
+            keep(&mut keys, &new);
+        }
+        self.stats.rows_skipped += (rows - cells.len()) as u64;
+        if cells.is_empty() {
+            return Ok(());
+        }
+        for (source, key) in keys {
+            self.new_keys.entry(source).or_default().push(key);
+        }
+        let expected = cells.len() as u64;
         // Columns that mostly repeat within a file (source, sale date, title, team percentage,
-        // rest, currency, withheld, recoup) may be written as literals.
+        // rest, currency, withheld, recoup) may be written as literals. `OR IGNORE`: no
+        // constraint can fail here (every NOT NULL value is set, foreign keys are resolved by this
+        // loader), and a statement that cannot abort needs no statement journal — writing it took
+        // 4 s of system time on the 1M-line benchmark.
         let (y, n) = (true, false);
         let insert = batch::insert(
             "INSERT OR IGNORE INTO statement_lines (source, line_key, raw_file_id, line, reporting_date, sale_month, \
@@ -485,20 +495,22 @@ impl<'c> Loader<'c> {
 
     /// The keys of `batch` stored by earlier files, by source (a file is usually one source).
     /// The batch's keys go in one `IN` list, which SQLite sorts and probes in key order.
-    async fn known_keys(&mut self, batch: &[PendingLine]) -> Result<HashSet<(SourceId, i64)>, LoadError> {
+    async fn known_keys(&mut self, keys: &[(SourceId, i64)]) -> Result<HashSet<(SourceId, i64)>, LoadError> {
         let mut known = HashSet::new();
-        let sources: BTreeSet<SourceId> = batch.iter().map(|p| p.record.source).collect();
+        let sources: BTreeSet<SourceId> = keys.iter().map(|(source, _)| *source).collect();
         for source in sources {
-            let mut qb = QueryBuilder::<Sqlite>::new(format!(
+            let mut sql = format!(
                 "SELECT line_key FROM statement_line_keys WHERE source = '{}' AND line_key IN (",
                 source.as_str()
-            ));
-            let mut list = qb.separated(", ");
-            for p in batch.iter().filter(|p| p.record.source == source) {
-                list.push_bind(p.key);
+            );
+            let mut args = SqliteArguments::default();
+            for (i, (_, key)) in keys.iter().filter(|(s, _)| *s == source).enumerate() {
+                sql.push_str(if i == 0 { "?" } else { ", ?" });
+                args.add(*key).map_err(sqlx::Error::Encode)?;
             }
-            qb.push(")");
-            let found: Vec<i64> = qb.build_query_scalar().fetch_all(self.db.conn().await?).await?;
+            sql.push(')');
+            let found: Vec<i64> =
+                sqlx::query_scalar_with(&sql, args).fetch_all(self.db.conn().await?).await?;
             known.extend(found.into_iter().map(|key| (source, key)));
         }
         Ok(known)
@@ -621,6 +633,12 @@ impl Occurrences {
         *n += 1;
         *n
     }
+}
+
+/// Keeps the items whose flag is set (`flags` in the same order as `items`).
+fn keep<T>(items: &mut Vec<T>, flags: &[bool]) {
+    let mut flags = flags.iter();
+    items.retain(|_| flags.next().copied().unwrap_or(false));
 }
 
 /// A decimal's text, kept for the next value when it is the same (same digits and scale).
