@@ -21,7 +21,7 @@ use crate::{
     time::{YearMonth, date_int},
 };
 
-/// Rows per INSERT: at 22 bound values each, far below SQLite's 32,766-variable limit.
+/// Rows per INSERT: at 21 bound values each, far below SQLite's 32,766-variable limit.
 const BATCH_ROWS: usize = 1000;
 /// Keys per INSERT into the key table (one bound value each).
 const KEY_ROWS: usize = 2000;
@@ -420,7 +420,7 @@ impl<'c> Loader<'c> {
             .collect();
         let raw_file_id = self.raw_file_id;
         let [team, withheld, recoup] = &mut self.decimal_texts;
-        let mut cells: Vec<[Cell; 22]> = batch
+        let mut cells: Vec<[Cell; 21]> = batch
             .into_iter()
             .map(|p| {
                 let (r, split) = (p.record, p.split);
@@ -440,7 +440,6 @@ impl<'c> Loader<'c> {
                     r.country.into(),
                     r.quantity.into(),
                     r.team_percentage.map(|d| team.text(d)).into(),
-                    r.earnings.to_string().into(),
                     split.whole.into(),
                     split.pico.into(),
                     split.rest.map(|d| d.to_string()).into(),
@@ -479,9 +478,9 @@ impl<'c> Loader<'c> {
         let insert = batch::insert(
             "INSERT OR IGNORE INTO statement_lines (source, line_key, raw_file_id, line, reporting_date, sale_month, \
              sale_date, store_id, artist_id, track_id, title, upc, country, quantity, team_percentage, \
-             earnings, earnings_whole, earnings_pico, earnings_rest, currency, withheld, recoup)",
+             earnings_whole, earnings_pico, earnings_rest, currency, withheld, recoup)",
             cells,
-            [y, n, n, n, n, n, y, n, n, n, y, n, n, n, y, n, n, n, y, y, y, y],
+            [y, n, n, n, n, n, y, n, n, n, y, n, n, n, y, n, n, y, y, y, y],
             "",
         )?;
         // SQLite stores the lines while this thread adds them to the rollups and goes on with
