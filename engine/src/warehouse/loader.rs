@@ -205,6 +205,8 @@ impl<'c> Loader<'c> {
                 daily_series::refresh(self.db.conn().await?, *source, &rates).await?;
             }
         }
+        // The last upsert may still be running: its result decides whether the file commits.
+        self.db.finish().await?;
         Ok(self.stats)
     }
 
@@ -516,18 +518,21 @@ impl<'c> Loader<'c> {
     }
 
     /// Records the file's new line keys, sorted, so they enter the key table's B-tree in order.
+    /// Every one must be new: the batch lookups left out the keys already stored, so a key the
+    /// table refuses means a line was counted twice, and the file fails.
     async fn write_keys(&mut self) -> Result<(), LoadError> {
         for (source, mut keys) in std::mem::take(&mut self.new_keys) {
             keys.sort_unstable();
             keys.dedup();
             for chunk in keys.chunks(KEY_ROWS) {
-                let mut qb = QueryBuilder::<Sqlite>::new(
-                    "INSERT OR IGNORE INTO statement_line_keys (line_key, source) ",
-                );
-                qb.push_values(chunk, |mut b, key| {
-                    b.push_bind(*key).push(format!("'{}'", source.as_str()));
-                });
-                qb.build().execute(self.db.conn().await?).await?;
+                let rows = chunk.iter().map(|key| [Cell::Int(*key), source.as_str().into()]).collect();
+                let insert = batch::insert(
+                    "INSERT OR IGNORE INTO statement_line_keys (line_key, source)",
+                    rows,
+                    [false, true],
+                    "",
+                )?;
+                self.db.start(insert).await?;
             }
         }
         Ok(())

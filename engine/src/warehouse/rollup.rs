@@ -67,11 +67,6 @@ const ROLLUPS: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// The largest statement line id, so the lines a load inserts are those above it.
-pub async fn last_line_id(conn: &mut SqliteConnection) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM statement_lines").fetch_one(conn).await
-}
-
 /// Adds the statement lines with an id above `after` to every rollup.
 pub async fn add_lines_after(conn: &mut SqliteConnection, after: i64) -> Result<(), sqlx::Error> {
     for (table, keys, from_line) in ROLLUPS {

@@ -44,6 +44,11 @@ impl<'c> Writer<'c> {
             .ok_or_else(|| LoadError::Inconsistent("the connection was not returned".into()))
     }
 
+    /// Waits for the statement in flight, if any, and checks it: the caller commits only after.
+    pub(super) async fn finish(mut self) -> Result<(), LoadError> {
+        self.conn().await.map(|_| ())
+    }
+
     /// Hands an INSERT to SQLite's thread and returns without waiting for it. Each of its rows
     /// must be stored (inserted or, by an upsert, updated).
     pub(super) async fn start(&mut self, insert: Insert) -> Result<(), LoadError> {
@@ -127,8 +132,12 @@ mod tests {
         assert!(matches!(err, LoadError::Db(_)), "{err}");
 
         db.start(rows(1, 10)).await.expect("ten rows");
-        // Five of these are already there: `OR IGNORE` skips them, which the writer notices.
-        let short = db.start(rows(6, 10)).await.and(db.conn().await.map(|_| ()));
+        // Five of these are already there: `OR IGNORE` skips them, which the writer notices,
+        // at the latest when the load finishes.
+        let short = match db.start(rows(6, 10)).await {
+            Ok(()) => db.finish().await,
+            Err(err) => Err(err),
+        };
         assert!(matches!(short, Err(LoadError::Inconsistent(_))), "{short:?}");
     }
 }
