@@ -200,6 +200,7 @@ async fn main() -> anyhow::Result<()> {
         + std::fs::metadata(data.join("soundcheck.db-wal")).map(|m| m.len()).unwrap_or(0);
     println!("database size: {:.1} MB", db_size as f64 / 1e6);
 
+    if std::env::var_os("BENCH_FIRST").is_some() { if std::env::var_os("BENCH_KEEP").is_some() { println!("kept: {}", work.keep().display()); } return Ok(()); }
     let started = Instant::now();
     let again =
         etl.import(std::slice::from_ref(&file), &ImportOptions::default(), Trigger::Cli, &Quiet).await?;
@@ -211,5 +212,9 @@ async fn main() -> anyhow::Result<()> {
     let second = work.path().join("distrokid_bank_details_2.tsv");
     generate(&second, lines, 1)?;
     import(&etl, "another statement into the full warehouse", &second, lines).await?;
+    // To look inside the warehouse afterwards (e.g. `sqlite3 DIR/data/soundcheck.db`).
+    if std::env::var_os("BENCH_KEEP").is_some() {
+        println!("kept: {}", work.keep().display());
+    }
     Ok(())
 }

@@ -171,22 +171,32 @@ mod tests {
         .await
         .expect("rollup");
         assert_eq!((whole, pico, rest, lines), (14, -404_321_098_765, 1, 5));
+        // Migration 0012 refilled the rollups it reshaped from the same lines.
+        for table in ["revenue_by_country", "revenue_by_track_country"] {
+            let sums: (i64, i64, i64, i64) = sqlx::query_as(&format!(
+                "SELECT SUM(earnings_whole), SUM(earnings_pico), SUM(rest_lines), SUM(lines) FROM {table}"
+            ))
+            .fetch_one(db.pool())
+            .await
+            .expect("reshaped rollup");
+            assert_eq!(sums, (14, -404_321_098_765, 1, 5), "{table}");
+        }
         // Migration 0011: the amount's text is computed from the split, canonical and exact.
-        let texts: Vec<String> = sqlx::query_scalar("SELECT earnings FROM statement_lines ORDER BY line")
+        let texts: Vec<String> = sqlx::query_scalar("SELECT earnings FROM statement_lines_readable ORDER BY line")
             .fetch_all(db.pool())
             .await
             .expect("texts");
         assert_eq!(texts, ["12.345678901234", "-0.5", "3", "0.0000000000015", "-1.25"]);
         // An amount beyond the integer parts is kept whole in the rest, and read back as it is.
         sqlx::query(
-            "INSERT INTO statement_lines (source, line_key, raw_file_id, line, reporting_date, sale_month, \
+            "INSERT INTO statement_lines (source, raw_file_id, line, reporting_date, sale_month, \
              store_id, quantity, earnings_rest, currency) \
-             VALUES ('distrokid', 9, 1, 9, 20250301, 202501, 1, 1, '-98765432109876543210.25', 'USD')",
+             VALUES ('distrokid', 1, 9, 20250301, 202501, 1, 1, '-98765432109876543210.25', 'USD')",
         )
         .execute(db.pool())
         .await
         .expect("large line");
-        let large: String = sqlx::query_scalar("SELECT earnings FROM statement_lines WHERE line = 9")
+        let large: String = sqlx::query_scalar("SELECT earnings FROM statement_lines_readable WHERE line = 9")
             .fetch_one(db.pool())
             .await
             .expect("large");

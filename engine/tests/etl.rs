@@ -25,7 +25,7 @@ impl Lines for Env {
     async fn lines(&self) -> Vec<LineRow> {
         sqlx::query_as(
             "SELECT s.name, a.name, COALESCE(t.isrc, l.title), l.sale_month, l.quantity, l.earnings, l.line, r.original_name \
-             FROM statement_lines l JOIN stores s ON s.id = l.store_id \
+             FROM statement_lines_readable l JOIN stores s ON s.id = l.store_id \
              LEFT JOIN artists a ON a.id = l.artist_id LEFT JOIN tracks t ON t.id = l.track_id \
              JOIN raw_files r ON r.id = l.raw_file_id ORDER BY r.id, l.line",
         )
@@ -119,7 +119,7 @@ async fn layout_b_quoted_with_bom_keeps_withheld_and_recoup_apart() {
     let report = env.import(&["distrokid/bank_details_layout_b.csv"]).await;
     assert_eq!(report.files[0].outcome, Outcome::Loaded, "{:?}", report.files[0].message);
     let rows: Vec<AmountRow> = sqlx::query_as(
-        "SELECT quantity, earnings, withheld, recoup, country, team_percentage FROM statement_lines ORDER BY line",
+        "SELECT quantity, earnings, withheld, recoup, country, team_percentage FROM statement_lines_readable ORDER BY line",
     )
     .fetch_all(env.db.pool())
     .await
@@ -341,10 +341,13 @@ async fn the_revenue_rollups_match_a_recount_from_the_lines() {
                 "revenue_by_track",
                 "sale_month || '/' || artist_id || '/' || store_id || '/' || track_id || '/' || rate_day",
             ),
-            ("revenue_by_country", "sale_month || '/' || artist_id || '/' || country || '/' || rate_day"),
+            (
+                "revenue_by_country",
+                "sale_month || '/' || artist_id || '/' || store_id || '/' || country || '/' || rate_day",
+            ),
             (
                 "revenue_by_track_country",
-                "track_id || '/' || sale_month || '/' || artist_id || '/' || store_id || '/' || country || '/' || rate_day",
+                "track_id || '/' || sale_month || '/' || artist_id || '/' || country || '/' || rate_day",
             ),
         ] {
             let rows = sqlx::query_as(&format!(

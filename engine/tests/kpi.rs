@@ -450,6 +450,8 @@ mod charts {
         )
         .await;
         assert_eq!(on_spotify.categories, ["US"]);
+        // No rollup has track, store and country together: these are summed from the lines.
+        assert_eq!(values(&on_spotify, 0), some(&["3"]));
 
         let months =
             get(&env, ChartId::TrackMonths, "2024-12-01", "2025-02-28", None, Some("QZTB92494812")).await;

@@ -12,9 +12,10 @@ use engine::{
 /// Every fact table, as text, in key order (lineage included).
 async fn snapshot(env: &Env) -> Vec<String> {
     let queries = [
-        "SELECT source, line_key, raw_file_id, line, reporting_date, sale_month, sale_date, store_id, artist_id, \
+        "SELECT source, raw_file_id, line, reporting_date, sale_month, sale_date, store_id, artist_id, \
          track_id, title, upc, country, quantity, team_percentage, earnings, currency, withheld, recoup \
-         FROM statement_lines ORDER BY source, line_key",
+         FROM statement_lines_readable ORDER BY source, raw_file_id, line",
+        "SELECT source, line_key FROM statement_line_keys ORDER BY source, line_key",
         "SELECT source, metric, artist_id, entity_id, day, value, amount, currency, raw_file_id, line \
          FROM daily_facts ORDER BY source, metric, artist_id, entity_id, day",
         "SELECT source, metric, artist_id, entity_id, first_day, last_day, value, amount, currency, raw_file_id, line \

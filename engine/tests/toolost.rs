@@ -12,7 +12,7 @@ type LineRow = (String, Option<String>, Option<String>, i64, Option<i64>, i64, i
 async fn lines(env: &Env) -> Vec<LineRow> {
     sqlx::query_as(
         "SELECT s.name, a.name, t.isrc, l.sale_month, l.sale_date, l.reporting_date, l.quantity, l.earnings, \
-         l.currency, l.line FROM statement_lines l JOIN stores s ON s.id = l.store_id \
+         l.currency, l.line FROM statement_lines_readable l JOIN stores s ON s.id = l.store_id \
          LEFT JOIN artists a ON a.id = l.artist_id LEFT JOIN tracks t ON t.id = l.track_id \
          WHERE l.source = 'toolost' ORDER BY l.raw_file_id, l.line",
     )

@@ -21,7 +21,7 @@ use crate::{
     time::{YearMonth, date_int},
 };
 
-/// Rows per INSERT: at 21 bound values each, far below SQLite's 32,766-variable limit.
+/// Rows per INSERT: at 20 bound values each, far below SQLite's 32,766-variable limit.
 const BATCH_ROWS: usize = 1000;
 /// Keys per INSERT into the key table (one bound value each).
 const KEY_ROWS: usize = 2000;
@@ -422,13 +422,12 @@ impl<'c> Loader<'c> {
             .collect();
         let raw_file_id = self.raw_file_id;
         let [team, withheld, recoup] = &mut self.decimal_texts;
-        let mut cells: Vec<[Cell; 21]> = batch
+        let mut cells: Vec<[Cell; 20]> = batch
             .into_iter()
             .map(|p| {
                 let (r, split) = (p.record, p.split);
                 [
                     r.source.as_str().into(),
-                    p.key.into(),
                     raw_file_id.into(),
                     i64::try_from(p.line).unwrap_or(i64::MAX).into(),
                     date_int(r.reporting_date).into(),
@@ -478,11 +477,11 @@ impl<'c> Loader<'c> {
         // 4 s of system time on the 1M-line benchmark.
         let (y, n) = (true, false);
         let insert = batch::insert(
-            "INSERT OR IGNORE INTO statement_lines (source, line_key, raw_file_id, line, reporting_date, sale_month, \
+            "INSERT OR IGNORE INTO statement_lines (source, raw_file_id, line, reporting_date, sale_month, \
              sale_date, store_id, artist_id, track_id, title, upc, country, quantity, team_percentage, \
              earnings_whole, earnings_pico, earnings_rest, currency, withheld, recoup)",
             cells,
-            [y, n, n, n, n, n, y, n, n, n, y, n, n, n, y, n, n, y, y, y, y],
+            [y, n, n, n, n, y, n, n, n, y, n, n, n, y, n, n, y, y, y, y],
             "",
         )?;
         // SQLite stores the lines while this thread adds them to the rollups and goes on with

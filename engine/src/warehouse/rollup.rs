@@ -1,5 +1,5 @@
-//! The revenue rollups (migration 0004): statement lines summed by month and store, track,
-//! country, and track × country. Lines are only ever added (a known line is skipped, never
+//! The revenue rollups (migrations 0004 and 0012): statement lines summed by month and store,
+//! track, store × country, and track × country. Lines are only ever added (a known line is skipped, never
 //! changed), so a file's rollup update is "add the lines this file inserted", in its transaction.
 
 use sqlx::SqliteConnection;
@@ -21,6 +21,7 @@ macro_rules! rate_day {
         "CASE WHEN currency = 'USD' THEN sale_month * 100 + 1 ELSE COALESCE(sale_date, sale_month * 100 + 1) END"
     };
 }
+pub(crate) use rate_day;
 pub(crate) const RATE_DAY: &str = rate_day!();
 
 /// (table, its grouping columns as stored, the same columns computed from a line).
@@ -47,22 +48,18 @@ const ROLLUPS: &[(&str, &str, &str)] = &[
     ),
     (
         "revenue_by_country",
-        "sale_month, source, artist_id, country, currency, rate_day",
+        "sale_month, source, artist_id, store_id, country, currency, rate_day",
         concat!(
-            "sale_month, source, COALESCE(artist_id, 0), COALESCE(country, ''), currency, \
-         ",
+            "sale_month, source, COALESCE(artist_id, 0), store_id, COALESCE(country, ''), currency, ",
             rate_day!(),
-            ""
         ),
     ),
     (
         "revenue_by_track_country",
-        "track_id, sale_month, source, artist_id, store_id, country, currency, rate_day",
+        "track_id, sale_month, source, artist_id, country, currency, rate_day",
         concat!(
-            "COALESCE(track_id, 0), sale_month, source, COALESCE(artist_id, 0), store_id, COALESCE(country, ''), \
-         currency, ",
+            "COALESCE(track_id, 0), sale_month, source, COALESCE(artist_id, 0), COALESCE(country, ''), currency, ",
             rate_day!(),
-            ""
         ),
     ),
 ];
@@ -250,8 +247,8 @@ impl Accumulator {
         let keys = [
             Key { store_id, reporting_date, ..common },
             Key { store_id, track_id, ..common },
-            Key { country, ..common },
-            Key { track_id, store_id, country, ..common },
+            Key { store_id, country, ..common },
+            Key { track_id, country, ..common },
         ];
         let sums = Sums {
             earnings_whole: line.split.whole,
@@ -328,11 +325,7 @@ impl Accumulator {
                 )
             }),
             2 => groups.sort_unstable_by_key(|(k, _)| {
-                (int(k.sale_month), k.source, int(k.artist_id), k.country, k.currency, int(k.rate_day))
-            }),
-            _ => groups.sort_unstable_by_key(|(k, _)| {
                 (
-                    int(k.track_id),
                     int(k.sale_month),
                     k.source,
                     int(k.artist_id),
@@ -341,6 +334,9 @@ impl Accumulator {
                     k.currency,
                     int(k.rate_day),
                 )
+            }),
+            _ => groups.sort_unstable_by_key(|(k, _)| {
+                (int(k.track_id), int(k.sale_month), k.source, int(k.artist_id), k.country, k.currency, int(k.rate_day))
             }),
         }
         for chunk in groups.chunks(FLUSH_ROWS) {
@@ -421,30 +417,6 @@ impl Accumulator {
                                 int(k.sale_month).into(),
                                 source(k),
                                 int(k.artist_id).into(),
-                                country(k),
-                                currency(k),
-                                int(k.rate_day).into(),
-                                s.earnings_whole.into(),
-                                s.earnings_pico.into(),
-                                s.rest_lines.into(),
-                                s.quantity.into(),
-                                s.lines.into(),
-                            ]
-                        })
-                        .collect(),
-                    [n, y, n, n, y, n, n, n, n, n, n],
-                    &tail,
-                ),
-                _ => insert(
-                    &head,
-                    chunk
-                        .iter()
-                        .map(|(k, s)| {
-                            [
-                                int(k.track_id).into(),
-                                int(k.sale_month).into(),
-                                source(k),
-                                int(k.artist_id).into(),
                                 int(k.store_id).into(),
                                 country(k),
                                 currency(k),
@@ -457,7 +429,31 @@ impl Accumulator {
                             ]
                         })
                         .collect(),
-                    [n, n, y, n, n, n, y, n, n, n, n, n, n],
+                    [n, y, n, n, n, y, n, n, n, n, n, n],
+                    &tail,
+                ),
+                _ => insert(
+                    &head,
+                    chunk
+                        .iter()
+                        .map(|(k, s)| {
+                            [
+                                int(k.track_id).into(),
+                                int(k.sale_month).into(),
+                                source(k),
+                                int(k.artist_id).into(),
+                                country(k),
+                                currency(k),
+                                int(k.rate_day).into(),
+                                s.earnings_whole.into(),
+                                s.earnings_pico.into(),
+                                s.rest_lines.into(),
+                                s.quantity.into(),
+                                s.lines.into(),
+                            ]
+                        })
+                        .collect(),
+                    [n, n, y, n, n, y, n, n, n, n, n, n],
                     &tail,
                 ),
             }?;
