@@ -6,15 +6,27 @@
 --    The view `statement_lines_readable` shows the same exact amount text to whoever reads it.
 -- 2. `statement_lines.line_key` goes: the key lives in `statement_line_keys` (migration 0010), and
 --    a line's lineage is its raw file and line number.
--- 3. `revenue_by_track_country` held about one row per line (a real statement has one line per
+-- 3. A line's UPC becomes a release id (a statement repeats a few hundred UPCs, 13 characters
+--    on every line: a fifth of the row). The view shows the UPC.
+-- 4. `revenue_by_track_country` held about one row per line (a real statement has one line per
 --    track, store, country and month, and so had this rollup): it loses the store. The country
 --    rollup gains it, so a store's territories stay a rollup read; one track in one store by
 --    territory (the dashboard's deepest drill) sums that track's lines instead.
 ALTER TABLE statement_lines DROP COLUMN earnings;
 ALTER TABLE statement_lines DROP COLUMN line_key;
 
+CREATE TABLE releases (
+    id  INTEGER PRIMARY KEY,
+    upc TEXT NOT NULL UNIQUE
+) STRICT;
+INSERT INTO releases (upc) SELECT DISTINCT upc FROM statement_lines WHERE upc IS NOT NULL ORDER BY upc;
+ALTER TABLE statement_lines ADD COLUMN release_id INTEGER REFERENCES releases (id);
+UPDATE statement_lines SET release_id = (SELECT id FROM releases WHERE releases.upc = statement_lines.upc)
+WHERE upc IS NOT NULL;
+ALTER TABLE statement_lines DROP COLUMN upc;
+
 CREATE VIEW statement_lines_readable AS
-SELECT *,
+SELECT statement_lines.*, releases.upc,
     CASE
         -- An amount too large for the integer parts is kept whole in the rest.
         WHEN earnings_whole = 0 AND earnings_pico = 0 AND earnings_rest IS NOT NULL
@@ -26,7 +38,7 @@ SELECT *,
             || rtrim('.' || rtrim(printf('%012d', abs(earnings_pico))
                                   || COALESCE(substr(ltrim(earnings_rest, '-'), 15), ''), '0'), '.')
     END AS earnings
-FROM statement_lines;
+FROM statement_lines LEFT JOIN releases ON releases.id = statement_lines.release_id;
 
 DROP TABLE revenue_by_country;
 CREATE TABLE revenue_by_country (

@@ -137,11 +137,13 @@ mod tests {
             {
                 sqlx::query(
                     "INSERT INTO statement_lines (source, line_key, raw_file_id, line, reporting_date, sale_month, \
-                     store_id, quantity, earnings, currency) VALUES ('distrokid', ?, 1, ?, 20250301, 202501, 1, 1, ?, 'USD')",
+                     store_id, quantity, earnings, currency, upc) \
+                     VALUES ('distrokid', ?, 1, ?, 20250301, 202501, 1, 1, ?, 'USD', ?)",
                 )
                 .bind(i as i64)
                 .bind(i as i64 + 2)
                 .bind(earnings)
+                .bind((i % 2 == 0).then(|| format!("19889150006{}", i / 2)))
                 .execute(&pool)
                 .await
                 .expect("line");
@@ -182,11 +184,20 @@ mod tests {
             assert_eq!(sums, (14, -404_321_098_765, 1, 5), "{table}");
         }
         // Migration 0011: the amount's text is computed from the split, canonical and exact.
-        let texts: Vec<String> = sqlx::query_scalar("SELECT earnings FROM statement_lines_readable ORDER BY line")
-            .fetch_all(db.pool())
-            .await
-            .expect("texts");
+        let texts: Vec<String> =
+            sqlx::query_scalar("SELECT earnings FROM statement_lines_readable ORDER BY line")
+                .fetch_all(db.pool())
+                .await
+                .expect("texts");
         assert_eq!(texts, ["12.345678901234", "-0.5", "3", "0.0000000000015", "-1.25"]);
+        // Migration 0012: UPCs became release ids, and read back the same.
+        let upcs: Vec<Option<String>> =
+            sqlx::query_scalar("SELECT upc FROM statement_lines_readable ORDER BY line")
+                .fetch_all(db.pool())
+                .await
+                .expect("upcs");
+        let expected = ["198891500060", "", "198891500061", "", "198891500062"];
+        assert_eq!(upcs, expected.map(|u| (!u.is_empty()).then(|| u.to_string())));
         // An amount beyond the integer parts is kept whole in the rest, and read back as it is.
         sqlx::query(
             "INSERT INTO statement_lines (source, raw_file_id, line, reporting_date, sale_month, \
@@ -196,10 +207,11 @@ mod tests {
         .execute(db.pool())
         .await
         .expect("large line");
-        let large: String = sqlx::query_scalar("SELECT earnings FROM statement_lines_readable WHERE line = 9")
-            .fetch_one(db.pool())
-            .await
-            .expect("large");
+        let large: String =
+            sqlx::query_scalar("SELECT earnings FROM statement_lines_readable WHERE line = 9")
+                .fetch_one(db.pool())
+                .await
+                .expect("large");
         assert_eq!(large, "-98765432109876543210.25");
         let keys: Vec<(i64, String)> =
             sqlx::query_as("SELECT line_key, source FROM statement_line_keys ORDER BY line_key")

@@ -92,7 +92,7 @@ async fn sales_report_loads_lines_in_their_own_currency() {
         ]
     );
     let extra: Vec<(Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT country, upc, team_percentage FROM statement_lines WHERE source = 'toolost' ORDER BY line",
+        "SELECT country, upc, team_percentage FROM statement_lines_readable WHERE source = 'toolost' ORDER BY line",
     )
     .fetch_all(env.db.pool())
     .await

@@ -53,6 +53,8 @@ pub enum LoadError {
     Db(#[from] sqlx::Error),
     #[error("the warehouse did not store what was loaded: {0}")]
     Inconsistent(String),
+    #[error("the file is too large to load at once: {0}")]
+    TooLarge(String),
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -69,6 +71,7 @@ struct PendingLine {
     store_id: i64,
     artist_id: Option<i64>,
     track_id: Option<i64>,
+    release_id: Option<i64>,
     split: money::Split,
     record: Box<StatementLine>,
 }
@@ -81,6 +84,7 @@ pub struct Loader<'c> {
     artist_names: HashMap<String, Option<i64>, super::IntBuildHasher>,
     stores: HashMap<String, i64, super::IntBuildHasher>,
     tracks: HashMap<String, i64, super::IntBuildHasher>,
+    releases: HashMap<String, i64, super::IntBuildHasher>,
     /// The text of the last team percentage, withheld and recoup amount: they repeat line after
     /// line, and formatting a decimal is slow.
     decimal_texts: [LastText; 3],
@@ -110,6 +114,7 @@ impl<'c> Loader<'c> {
             artist_names: HashMap::default(),
             stores: HashMap::default(),
             tracks: HashMap::default(),
+            releases: HashMap::default(),
             decimal_texts: Default::default(),
             entities: HashMap::new(),
             occurrences: HashMap::new(),
@@ -141,6 +146,10 @@ impl<'c> Loader<'c> {
                     Some(isrc) => Some(self.track(isrc, &rec.title).await?),
                     None => None,
                 };
+                let release_id = match rec.upc.as_deref() {
+                    Some(upc) => Some(self.release(upc).await?),
+                    None => None,
+                };
                 let split = money::split(rec.earnings);
                 self.pending.push(PendingLine {
                     line,
@@ -148,6 +157,7 @@ impl<'c> Loader<'c> {
                     store_id,
                     artist_id,
                     track_id,
+                    release_id,
                     split,
                     record: rec,
                 });
@@ -401,7 +411,7 @@ impl<'c> Loader<'c> {
         // re-downloaded statement is the rare case where that is most of them.)
         let keys: Vec<(SourceId, i64)> = batch.iter().map(|p| (p.record.source, p.key)).collect();
         // What the rollups need of each line, taken before the lines move into the query.
-        let figures: Vec<rollup::Prepared> = batch
+        let figures = batch
             .iter()
             .map(|p| {
                 let r = &p.record;
@@ -419,7 +429,7 @@ impl<'c> Loader<'c> {
                     split: p.split,
                 })
             })
-            .collect();
+            .collect::<Result<Vec<rollup::Prepared>, LoadError>>()?;
         let raw_file_id = self.raw_file_id;
         let [team, withheld, recoup] = &mut self.decimal_texts;
         let mut cells: Vec<[Cell; 20]> = batch
@@ -427,7 +437,7 @@ impl<'c> Loader<'c> {
             .map(|p| {
                 let (r, split) = (p.record, p.split);
                 [
-                    r.source.as_str().into(),
+                    Cell::Static(r.source.as_str()),
                     raw_file_id.into(),
                     i64::try_from(p.line).unwrap_or(i64::MAX).into(),
                     date_int(r.reporting_date).into(),
@@ -437,16 +447,16 @@ impl<'c> Loader<'c> {
                     p.artist_id.into(),
                     p.track_id.into(),
                     if p.track_id.is_none() { Some(r.title) } else { None }.into(),
-                    r.upc.into(),
+                    p.release_id.into(),
                     r.country.into(),
                     r.quantity.into(),
-                    r.team_percentage.map(|d| team.text(d)).into(),
+                    r.team_percentage.map_or(Cell::Null, |d| team.text(d)),
                     split.whole.into(),
                     split.pico.into(),
                     split.rest.map(|d| d.to_string()).into(),
                     r.currency.into(),
-                    r.withheld.map(|d| withheld.text(d)).into(),
-                    r.recoup.map(|d| recoup.text(d)).into(),
+                    r.withheld.map_or(Cell::Null, |d| withheld.text(d)),
+                    r.recoup.map_or(Cell::Null, |d| recoup.text(d)),
                 ]
             })
             .collect();
@@ -478,7 +488,7 @@ impl<'c> Loader<'c> {
         let (y, n) = (true, false);
         let insert = batch::insert(
             "INSERT OR IGNORE INTO statement_lines (source, raw_file_id, line, reporting_date, sale_month, \
-             sale_date, store_id, artist_id, track_id, title, upc, country, quantity, team_percentage, \
+             sale_date, store_id, artist_id, track_id, title, release_id, country, quantity, team_percentage, \
              earnings_whole, earnings_pico, earnings_rest, currency, withheld, recoup)",
             cells,
             [y, n, n, n, n, y, n, n, n, y, n, n, n, y, n, n, y, y, y, y],
@@ -599,6 +609,20 @@ impl<'c> Loader<'c> {
         Ok(Some(id))
     }
 
+    async fn release(&mut self, upc: &str) -> Result<i64, LoadError> {
+        if let Some(&id) = self.releases.get(upc) {
+            return Ok(id);
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO releases (upc) VALUES (?) ON CONFLICT (upc) DO UPDATE SET upc = excluded.upc RETURNING id",
+        )
+        .bind(upc)
+        .fetch_one(self.db.conn().await?)
+        .await?;
+        self.releases.insert(upc.to_string(), id);
+        Ok(id)
+    }
+
     async fn track(&mut self, isrc: &str, title: &str) -> Result<i64, LoadError> {
         if let Some(&id) = self.tracks.get(isrc) {
             return Ok(id);
@@ -646,17 +670,17 @@ fn keep<T>(items: &mut Vec<T>, flags: &[bool]) {
 
 /// A decimal's text, kept for the next value when it is the same (same digits and scale).
 #[derive(Default)]
-struct LastText(Option<([u8; 16], String)>);
+struct LastText(Option<([u8; 16], std::sync::Arc<str>)>);
 
 impl LastText {
-    fn text(&mut self, value: Decimal) -> String {
+    fn text(&mut self, value: Decimal) -> Cell {
         let bytes = value.serialize();
         match &self.0 {
-            Some((last, text)) if *last == bytes => text.clone(),
+            Some((last, text)) if *last == bytes => Cell::Shared(text.clone()),
             _ => {
-                let text = value.to_string();
+                let text: std::sync::Arc<str> = value.to_string().into();
                 self.0 = Some((bytes, text.clone()));
-                text
+                Cell::Shared(text)
             }
         }
     }

@@ -100,6 +100,11 @@ impl std::hash::Hasher for IntHasher {
     fn write_usize(&mut self, v: usize) {
         self.add(v as u64);
     }
+
+    fn write_u128(&mut self, v: u128) {
+        self.add(v as u64);
+        self.add((v >> 64) as u64);
+    }
 }
 
 pub(crate) type IntBuildHasher = std::hash::BuildHasherDefault<IntHasher>;

@@ -20,13 +20,24 @@ pub struct Split {
 }
 
 pub fn split(amount: Decimal) -> Split {
-    let whole = amount.trunc();
-    let pico_part = ((amount - whole) * Decimal::from(PICO)).trunc();
-    let (Some(w), Some(p)) = (to_i64(whole), to_i64(pico_part)) else {
+    // On the integer behind the decimal (mantissa × 10^-scale): a million-line statement splits a
+    // million amounts, and decimal division was a tenth of the loader's time.
+    let (mantissa, scale) = (amount.mantissa(), amount.scale());
+    let unit = 10i128.pow(scale);
+    let Ok(whole) = i64::try_from(mantissa / unit) else {
         return Split { whole: 0, pico: 0, rest: Some(amount) };
     };
-    let rest = amount - whole - pico_part / Decimal::from(PICO);
-    Split { whole: w, pico: p, rest: (!rest.is_zero()).then_some(rest) }
+    // Truncating division and remainder keep the amount's sign in every part.
+    let fraction = mantissa % unit;
+    let (pico, rest) = if scale <= 12 {
+        (fraction * 10i128.pow(12 - scale), 0)
+    } else {
+        let finer = 10i128.pow(scale - 12);
+        (fraction / finer, fraction % finer)
+    };
+    let pico = i64::try_from(pico).unwrap_or_default(); // |pico| < 1e12 by construction
+    let rest = (rest != 0).then(|| Decimal::from_i128_with_scale(rest, scale));
+    Split { whole, pico, rest }
 }
 
 /// Sums of the whole and pico parts back into one decimal (the rest is added by the caller).
@@ -36,10 +47,6 @@ pub fn join(whole_sum: i64, pico_sum: i64) -> Decimal {
     let pico = pico_sum % PICO;
     let units = Decimal::from(i128::from(whole_sum) + i128::from(carry));
     units + Decimal::new(pico, 12)
-}
-
-fn to_i64(d: Decimal) -> Option<i64> {
-    i64::try_from(d).ok()
 }
 
 #[cfg(test)]
@@ -66,6 +73,30 @@ mod tests {
         assert_eq!((s.whole, s.pico, s.rest), (1, 1, Some(dec("0.0000000000005"))));
         let huge = dec("99999999999999999999.5");
         assert_eq!(split(huge), Split { whole: 0, pico: 0, rest: Some(huge) });
+    }
+
+    /// The parts always add up to the amount, with its sign, whatever its scale.
+    #[test]
+    fn parts_add_up_to_the_amount_at_every_scale() {
+        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+        for _ in 0..20_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let scale = (state % 29) as u32;
+            let mantissa = i128::from(state as i64) * i128::from((state >> 40) as u16);
+            let amount = Decimal::from_i128_with_scale(mantissa, scale);
+            let s = split(amount);
+            let back = Decimal::from(s.whole) + Decimal::new(s.pico, 12) + s.rest.unwrap_or_default();
+            assert_eq!(back, amount, "{amount}");
+            assert!(s.pico.abs() < PICO);
+            for part in [Decimal::from(s.whole), Decimal::from(s.pico), s.rest.unwrap_or_default()] {
+                assert!(part.is_zero() || part.is_sign_negative() == amount.is_sign_negative(), "{amount}");
+            }
+            if s.rest.is_some() {
+                assert!(scale > 12 || s.whole == 0);
+            }
+        }
     }
 
     #[test]

@@ -99,11 +99,12 @@ pub async fn needs_refresh(conn: &mut SqliteConnection) -> Result<bool, sqlx::Er
     Ok(in_lines > 0 && in_rollup == 0)
 }
 
-/// A rollup row's grouping columns, each interned per load as a 32-bit index (a file has a few
-/// hundred distinct values of each): half the size of the values themselves, so twice as many
-/// groups fit in the same memory before they must be written out. Columns a rollup does not
-/// group by are 0.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+/// A rollup row's grouping columns, each interned per load as an index (a file has a few
+/// hundred distinct values of each). Columns a rollup does not group by are 0. In memory a key
+/// is packed into 128 bits ([`pack`]): every line updates a group of each rollup, at a random
+/// place in maps of hundreds of thousands of groups, so the smaller the entry the fewer cache
+/// misses.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct Key {
     track_id: u32,
     sale_month: u32,
@@ -116,22 +117,109 @@ struct Key {
     reporting_date: u32,
 }
 
+/// A grouping column, and the bits its index takes in a packed key.
+#[derive(Clone, Copy)]
+enum Field {
+    Track,
+    Month,
+    Source,
+    Artist,
+    Store,
+    Country,
+    Currency,
+    RateDay,
+    Reporting,
+}
+
+/// Distinct ids, months and days of one file (together), countries, currencies and sources that
+/// a packed key can tell apart: far beyond any statement, and checked when a value is interned.
+const MAX_INTS: usize = 1 << 23;
+const MAX_COUNTRIES: usize = 1 << 10;
+const MAX_CURRENCIES: usize = 1 << 8;
+const MAX_SOURCES: usize = 1 << 4;
+
+impl Field {
+    fn bits(self) -> u32 {
+        let max = match self {
+            Field::Source => MAX_SOURCES,
+            Field::Currency => MAX_CURRENCIES,
+            Field::Country => MAX_COUNTRIES,
+            _ => MAX_INTS,
+        };
+        max.trailing_zeros()
+    }
+
+    fn get(self, k: &Key) -> u32 {
+        match self {
+            Field::Track => k.track_id,
+            Field::Month => k.sale_month,
+            Field::Source => k.source,
+            Field::Artist => k.artist_id,
+            Field::Store => k.store_id,
+            Field::Country => k.country,
+            Field::Currency => k.currency,
+            Field::RateDay => k.rate_day,
+            Field::Reporting => k.reporting_date,
+        }
+    }
+
+    fn set(self, k: &mut Key, v: u32) {
+        *match self {
+            Field::Track => &mut k.track_id,
+            Field::Month => &mut k.sale_month,
+            Field::Source => &mut k.source,
+            Field::Artist => &mut k.artist_id,
+            Field::Store => &mut k.store_id,
+            Field::Country => &mut k.country,
+            Field::Currency => &mut k.currency,
+            Field::RateDay => &mut k.rate_day,
+            Field::Reporting => &mut k.reporting_date,
+        } = v;
+    }
+}
+
+/// The grouping columns of each rollup (as in `ROLLUPS`): at most 127 bits.
+const FIELDS: [&[Field]; 4] = {
+    use Field::*;
+    [
+        &[Month, Source, Artist, Store, Currency, RateDay, Reporting],
+        &[Month, Source, Artist, Store, Track, Currency, RateDay],
+        &[Month, Source, Artist, Store, Country, Currency, RateDay],
+        &[Track, Month, Source, Artist, Country, Currency, RateDay],
+    ]
+};
+
+fn pack(rollup: usize, k: &Key) -> u128 {
+    FIELDS[rollup].iter().fold(0u128, |acc, f| (acc << f.bits()) | u128::from(f.get(k)))
+}
+
+fn unpack(rollup: usize, mut packed: u128) -> Key {
+    let mut k = Key::default();
+    for f in FIELDS[rollup].iter().rev() {
+        let mask = (1u128 << f.bits()) - 1;
+        f.set(&mut k, u32::try_from(packed & mask).unwrap_or_default());
+        packed >>= f.bits();
+    }
+    k
+}
+
+/// A group's sums: 32 bytes, the other half of a map entry.
 #[derive(Clone, Copy, Debug, Default)]
 struct Sums {
     earnings_whole: i64,
     earnings_pico: i64,
-    rest_lines: i64,
     quantity: i64,
-    lines: i64,
+    rest_lines: u32,
+    lines: u32,
 }
 
 impl Sums {
     fn add(&mut self, other: &Sums) -> Option<()> {
         self.earnings_whole = self.earnings_whole.checked_add(other.earnings_whole)?;
         self.earnings_pico = self.earnings_pico.checked_add(other.earnings_pico)?;
-        self.rest_lines += other.rest_lines;
+        self.rest_lines = self.rest_lines.checked_add(other.rest_lines)?;
         self.quantity = self.quantity.checked_add(other.quantity)?;
-        self.lines += other.lines;
+        self.lines = self.lines.checked_add(other.lines)?;
         Some(())
     }
 }
@@ -153,7 +241,7 @@ pub struct LineFigures<'a> {
 
 /// A line's rollup groups and figures.
 pub struct Prepared {
-    keys: [Key; 4],
+    keys: [u128; 4],
     sums: Sums,
 }
 
@@ -173,11 +261,13 @@ pub struct Accumulator {
     currencies: Vec<String>,
     /// Index 0 is "no country" (stored as '').
     countries: Vec<String>,
+    /// Countries by name: a statement may name two hundred, too many to search in a list per line.
+    country_index: std::collections::HashMap<String, u32, super::IntBuildHasher>,
     sources: Vec<model::SourceId>,
     /// Ids, months and days, by their index in `Key`.
     ints: Vec<i64>,
     int_index: std::collections::HashMap<i64, u32, super::IntBuildHasher>,
-    groups: [std::collections::HashMap<Key, Sums, super::IntBuildHasher>; 4],
+    groups: [std::collections::HashMap<u128, Sums, super::IntBuildHasher>; 4],
     max_groups: usize,
 }
 
@@ -186,6 +276,7 @@ impl Default for Accumulator {
         Self {
             currencies: Vec::new(),
             countries: Vec::new(),
+            country_index: Default::default(),
             sources: Vec::new(),
             ints: Vec::new(),
             int_index: Default::default(),
@@ -196,8 +287,8 @@ impl Default for Accumulator {
 }
 
 impl Accumulator {
-    /// The index of `value` in a short list (a file has a handful of currencies and a few
-    /// hundred countries at most), added when new.
+    /// The index of `value` in a short list (a file has a handful of currencies and sources),
+    /// added when new.
     fn intern<T: ?Sized + PartialEq + ToOwned>(list: &mut Vec<T::Owned>, value: &T) -> u32
     where
         T::Owned: std::borrow::Borrow<T>,
@@ -218,13 +309,20 @@ impl Accumulator {
     }
 
     /// A line's groups in the four rollups and its figures, ready for [`Accumulator::add`].
-    pub fn prepare(&mut self, line: &LineFigures<'_>) -> Prepared {
+    pub fn prepare(&mut self, line: &LineFigures<'_>) -> Result<Prepared, LoadError> {
         if self.countries.is_empty() {
             self.countries.push(String::new());
         }
         let currency = Self::intern(&mut self.currencies, line.currency);
         let country = match line.country {
-            Some(c) if !c.is_empty() => Self::intern(&mut self.countries, c),
+            Some(c) if !c.is_empty() => match self.country_index.get(c) {
+                Some(&i) => i,
+                None => {
+                    let i = Self::intern(&mut self.countries, c);
+                    self.country_index.insert(c.to_string(), i);
+                    i
+                }
+            },
             _ => 0,
         };
         let source = Self::intern(&mut self.sources, &line.source);
@@ -244,20 +342,30 @@ impl Accumulator {
         let track_id = self.int(line.track_id.unwrap_or(0));
         let store_id = self.int(line.store_id);
         let reporting_date = self.int(line.reporting_date);
+        if self.ints.len() > MAX_INTS
+            || self.countries.len() > MAX_COUNTRIES
+            || self.currencies.len() > MAX_CURRENCIES
+            || self.sources.len() > MAX_SOURCES
+        {
+            return Err(LoadError::TooLarge(format!(
+                "one file may hold at most {MAX_INTS} distinct ids and dates, {MAX_COUNTRIES} countries and \
+                 {MAX_CURRENCIES} currencies"
+            )));
+        }
         let keys = [
-            Key { store_id, reporting_date, ..common },
-            Key { store_id, track_id, ..common },
-            Key { store_id, country, ..common },
-            Key { track_id, country, ..common },
+            pack(0, &Key { store_id, reporting_date, ..common }),
+            pack(1, &Key { store_id, track_id, ..common }),
+            pack(2, &Key { store_id, country, ..common }),
+            pack(3, &Key { track_id, country, ..common }),
         ];
         let sums = Sums {
             earnings_whole: line.split.whole,
             earnings_pico: line.split.pico,
-            rest_lines: i64::from(line.split.rest.is_some()),
+            rest_lines: u32::from(line.split.rest.is_some()),
             quantity: line.quantity,
             lines: 1,
         };
-        Prepared { keys, sums }
+        Ok(Prepared { keys, sums })
     }
 
     /// Adds prepared lines to the groups in memory (no database work, so it can run while a
@@ -296,7 +404,8 @@ impl Accumulator {
     /// Upserts one rollup's groups, each chunk built while SQLite writes the one before.
     async fn flush(&mut self, db: &mut Writer<'_>, rollup: usize) -> Result<(), LoadError> {
         let (table, keys, _) = ROLLUPS[rollup];
-        let mut groups: Vec<(Key, Sums)> = self.groups[rollup].drain().collect();
+        let mut groups: Vec<(Key, Sums)> =
+            self.groups[rollup].drain().map(|(packed, sums)| (unpack(rollup, packed), sums)).collect();
         self.groups[rollup].shrink_to_fit();
         // In primary-key order (the interned source, currency and country aside), so the upserts
         // walk the table's B-tree from left to right.
@@ -336,7 +445,15 @@ impl Accumulator {
                 )
             }),
             _ => groups.sort_unstable_by_key(|(k, _)| {
-                (int(k.track_id), int(k.sale_month), k.source, int(k.artist_id), k.country, k.currency, int(k.rate_day))
+                (
+                    int(k.track_id),
+                    int(k.sale_month),
+                    k.source,
+                    int(k.artist_id),
+                    k.country,
+                    k.currency,
+                    int(k.rate_day),
+                )
             }),
         }
         for chunk in groups.chunks(FLUSH_ROWS) {
@@ -375,9 +492,9 @@ impl Accumulator {
                                 int(k.reporting_date).into(),
                                 s.earnings_whole.into(),
                                 s.earnings_pico.into(),
-                                s.rest_lines.into(),
+                                i64::from(s.rest_lines).into(),
                                 s.quantity.into(),
-                                s.lines.into(),
+                                i64::from(s.lines).into(),
                             ]
                         })
                         .collect(),
@@ -399,9 +516,9 @@ impl Accumulator {
                                 int(k.rate_day).into(),
                                 s.earnings_whole.into(),
                                 s.earnings_pico.into(),
-                                s.rest_lines.into(),
+                                i64::from(s.rest_lines).into(),
                                 s.quantity.into(),
-                                s.lines.into(),
+                                i64::from(s.lines).into(),
                             ]
                         })
                         .collect(),
@@ -423,9 +540,9 @@ impl Accumulator {
                                 int(k.rate_day).into(),
                                 s.earnings_whole.into(),
                                 s.earnings_pico.into(),
-                                s.rest_lines.into(),
+                                i64::from(s.rest_lines).into(),
                                 s.quantity.into(),
-                                s.lines.into(),
+                                i64::from(s.lines).into(),
                             ]
                         })
                         .collect(),
@@ -447,9 +564,9 @@ impl Accumulator {
                                 int(k.rate_day).into(),
                                 s.earnings_whole.into(),
                                 s.earnings_pico.into(),
-                                s.rest_lines.into(),
+                                i64::from(s.rest_lines).into(),
                                 s.quantity.into(),
-                                s.lines.into(),
+                                i64::from(s.lines).into(),
                             ]
                         })
                         .collect(),
@@ -483,6 +600,30 @@ mod tests {
             out.push(rows);
         }
         out
+    }
+
+    #[test]
+    fn packed_keys_keep_every_column_up_to_its_limit() {
+        for (rollup, fields) in FIELDS.iter().enumerate() {
+            let bits: u32 = fields.iter().map(|f| f.bits()).sum();
+            assert!(bits <= 128, "rollup {rollup} needs {bits} bits");
+            for fill in [0u32, 1, u32::MAX] {
+                let mut key = Key::default();
+                for f in *fields {
+                    f.set(&mut key, fill & ((1 << f.bits()) - 1));
+                }
+                assert_eq!(unpack(rollup, pack(rollup, &key)), key);
+            }
+            // Each column lands in its own bits.
+            for (i, f) in fields.iter().enumerate() {
+                let mut key = Key::default();
+                f.set(&mut key, (1 << f.bits()) - 1);
+                let round = unpack(rollup, pack(rollup, &key));
+                for (j, g) in fields.iter().enumerate() {
+                    assert_eq!(g.get(&round), if i == j { (1 << g.bits()) - 1 } else { 0 });
+                }
+            }
+        }
     }
 
     /// However often the groups are written out, the rollups hold the same sums.
@@ -522,7 +663,7 @@ mod tests {
             let mut acc = Accumulator { max_groups, ..Accumulator::default() };
             let mut db = Writer::new(&mut conn);
             for line in &lines {
-                let prepared = acc.prepare(line);
+                let prepared = acc.prepare(line).expect("prepare");
                 acc.add(vec![prepared]).expect("add");
                 acc.write_full(&mut db).await.expect("write");
             }
