@@ -59,21 +59,22 @@ async fn generate(db: &Database, lines: i64) -> Result<(), sqlx::Error> {
     )
     .execute(&mut *tx)
     .await?;
+    sqlx::query("INSERT INTO releases (id, upc) VALUES (1, '198891507125')").execute(&mut *tx).await?;
     // Month index m = i % 36 from 2023-12; reported two months later; one line in ten from
     // TooLost (with a sale date, one in twenty of those in EUR); one in 97 a negative correction.
     sqlx::query(
         "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ?1 - 1), \
          l AS (SELECT i, i % 36 AS m, 1 + (i / 3) % 300 AS track, (i * 7919) % 1000000000000 AS pico, \
                       CASE WHEN i % 97 = 0 THEN -1 ELSE 1 END AS sign FROM n) \
-         INSERT INTO statement_lines (source, line_key, raw_file_id, line, reporting_date, sale_month, sale_date, \
-           store_id, artist_id, track_id, upc, country, quantity, earnings, earnings_whole, earnings_pico, \
+         INSERT INTO statement_lines (source, raw_file_id, line, reporting_date, sale_month, sale_date, \
+           store_id, artist_id, track_id, release_id, country, quantity, earnings_whole, earnings_pico, \
            currency) \
-         SELECT CASE WHEN i % 10 = 0 THEN 'toolost' ELSE 'distrokid' END, i, 1, i + 2, \
+         SELECT CASE WHEN i % 10 = 0 THEN 'toolost' ELSE 'distrokid' END, 1, i + 2, \
            ((2023 + (m + 13) / 12) * 100 + (m + 13) % 12 + 1) * 100 + 15, \
            (2023 + (m + 11) / 12) * 100 + (m + 11) % 12 + 1, \
            CASE WHEN i % 10 = 0 THEN ((2023 + (m + 11) / 12) * 100 + (m + 11) % 12 + 1) * 100 + 1 + i % 28 END, \
-           1 + (i / 7) % 20, 1 + (track - 1) % 3, track, '198891507125', printf('C%02d', (i / 11) % 60), 1 + i % 50, \
-           (CASE sign WHEN -1 THEN '-' ELSE '' END) || printf('0.%012d', pico), 0, sign * pico, \
+           1 + (i / 7) % 20, 1 + (track - 1) % 3, track, 1, printf('C%02d', (i / 11) % 60), 1 + i % 50, \
+           0, sign * pico, \
            CASE WHEN i % 200 = 0 THEN 'EUR' ELSE 'USD' END \
          FROM l",
     )

@@ -341,13 +341,10 @@ async fn the_revenue_rollups_match_a_recount_from_the_lines() {
                 "revenue_by_track",
                 "sale_month || '/' || artist_id || '/' || store_id || '/' || track_id || '/' || rate_day",
             ),
-            (
-                "revenue_by_country",
-                "sale_month || '/' || artist_id || '/' || store_id || '/' || country || '/' || rate_day",
-            ),
+            ("revenue_by_country", "sale_month || '/' || artist_id || '/' || country || '/' || rate_day"),
             (
                 "revenue_by_track_country",
-                "track_id || '/' || sale_month || '/' || artist_id || '/' || country || '/' || rate_day",
+                "track_id || '/' || sale_month || '/' || artist_id || '/' || store_id || '/' || country || '/' || rate_day",
             ),
         ] {
             let rows = sqlx::query_as(&format!(

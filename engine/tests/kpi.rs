@@ -450,7 +450,6 @@ mod charts {
         )
         .await;
         assert_eq!(on_spotify.categories, ["US"]);
-        // No rollup has track, store and country together: these are summed from the lines.
         assert_eq!(values(&on_spotify, 0), some(&["3"]));
 
         let months =

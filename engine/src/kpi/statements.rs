@@ -66,27 +66,16 @@ impl By {
     }
 }
 
-/// The smallest rollup that has the grouping and the filters; `None` for one track in one store
-/// by country, which no rollup keeps (it would hold about a row per line): that track's lines
-/// are summed instead.
-fn rollup_for(by: By, filter: &LineFilter) -> Option<&'static str> {
-    Some(match (by, filter.track.is_some()) {
-        (By::Country, true) if filter.store.is_some() => return None,
+/// The smallest rollup that has the grouping and the filters.
+fn rollup_for(by: By, filter: &LineFilter) -> &'static str {
+    match (by, filter.track.is_some()) {
         (By::Country, true) => "revenue_by_track_country",
+        (By::Country, false) if filter.store.is_some() => "revenue_by_track_country",
         (By::Country, false) => "revenue_by_country",
         (By::Track, _) | (_, true) => "revenue_by_track",
         _ => "revenue_by_store",
-    })
+    }
 }
-
-/// The statement lines summed like a rollup's rows (same columns, same meaning of 0 and '').
-const LINES_AS_ROLLUP: &str = concat!(
-    "(SELECT sale_month, COALESCE(artist_id, 0) AS artist_id, store_id, COALESCE(track_id, 0) AS track_id, \
-     COALESCE(country, '') AS country, currency, ",
-    crate::warehouse::rollup::rate_day!(),
-    " AS rate_day, earnings_whole, earnings_pico, (earnings_rest IS NOT NULL) AS rest_lines, quantity, \
-     1 AS lines FROM statement_lines)"
-);
 
 fn push_filter(
     qb: &mut QueryBuilder<'_, Sqlite>,
@@ -114,7 +103,7 @@ pub async fn revenue(
 ) -> Result<HashMap<GroupKey, Group>, sqlx::Error> {
     let mut groups: HashMap<GroupKey, Group> = HashMap::new();
     let Some(months) = filter.months else { return Ok(groups) };
-    let table = rollup_for(by, filter).unwrap_or(LINES_AS_ROLLUP);
+    let table = rollup_for(by, filter);
     let mut qb = QueryBuilder::<Sqlite>::new(format!(
         "SELECT {}, currency, rate_day, SUM(earnings_whole), SUM(earnings_pico), SUM(rest_lines), \
          SUM(quantity), SUM(lines) FROM {table}",

@@ -1,5 +1,5 @@
-//! The revenue rollups (migrations 0004 and 0012): statement lines summed by month and store,
-//! track, store × country, and track × country. Lines are only ever added (a known line is skipped, never
+//! The revenue rollups (migration 0004): statement lines summed by month and store, track,
+//! country, and track × store × country. Lines are only ever added (a known line is skipped, never
 //! changed), so a file's rollup update is "add the lines this file inserted", in its transaction.
 
 use sqlx::SqliteConnection;
@@ -21,7 +21,6 @@ macro_rules! rate_day {
         "CASE WHEN currency = 'USD' THEN sale_month * 100 + 1 ELSE COALESCE(sale_date, sale_month * 100 + 1) END"
     };
 }
-pub(crate) use rate_day;
 pub(crate) const RATE_DAY: &str = rate_day!();
 
 /// (table, its grouping columns as stored, the same columns computed from a line).
@@ -48,17 +47,15 @@ const ROLLUPS: &[(&str, &str, &str)] = &[
     ),
     (
         "revenue_by_country",
-        "sale_month, source, artist_id, store_id, country, currency, rate_day",
-        concat!(
-            "sale_month, source, COALESCE(artist_id, 0), store_id, COALESCE(country, ''), currency, ",
-            rate_day!(),
-        ),
+        "sale_month, source, artist_id, country, currency, rate_day",
+        concat!("sale_month, source, COALESCE(artist_id, 0), COALESCE(country, ''), currency, ", rate_day!()),
     ),
     (
         "revenue_by_track_country",
-        "track_id, sale_month, source, artist_id, country, currency, rate_day",
+        "track_id, sale_month, source, artist_id, store_id, country, currency, rate_day",
         concat!(
-            "COALESCE(track_id, 0), sale_month, source, COALESCE(artist_id, 0), COALESCE(country, ''), currency, ",
+            "COALESCE(track_id, 0), sale_month, source, COALESCE(artist_id, 0), store_id, COALESCE(country, ''), \
+             currency, ",
             rate_day!(),
         ),
     ),
@@ -133,7 +130,7 @@ enum Field {
 
 /// Distinct ids, months and days of one file (together), countries, currencies and sources that
 /// a packed key can tell apart: far beyond any statement, and checked when a value is interned.
-const MAX_INTS: usize = 1 << 23;
+const MAX_INTS: usize = 1 << 21;
 const MAX_COUNTRIES: usize = 1 << 10;
 const MAX_CURRENCIES: usize = 1 << 8;
 const MAX_SOURCES: usize = 1 << 4;
@@ -178,14 +175,14 @@ impl Field {
     }
 }
 
-/// The grouping columns of each rollup (as in `ROLLUPS`): at most 127 bits.
+/// The grouping columns of each rollup (as in `ROLLUPS`): at most 128 bits.
 const FIELDS: [&[Field]; 4] = {
     use Field::*;
     [
         &[Month, Source, Artist, Store, Currency, RateDay, Reporting],
         &[Month, Source, Artist, Store, Track, Currency, RateDay],
-        &[Month, Source, Artist, Store, Country, Currency, RateDay],
-        &[Track, Month, Source, Artist, Country, Currency, RateDay],
+        &[Month, Source, Artist, Country, Currency, RateDay],
+        &[Track, Month, Source, Artist, Store, Country, Currency, RateDay],
     ]
 };
 
@@ -355,8 +352,8 @@ impl Accumulator {
         let keys = [
             pack(0, &Key { store_id, reporting_date, ..common }),
             pack(1, &Key { store_id, track_id, ..common }),
-            pack(2, &Key { store_id, country, ..common }),
-            pack(3, &Key { track_id, country, ..common }),
+            pack(2, &Key { country, ..common }),
+            pack(3, &Key { track_id, store_id, country, ..common }),
         ];
         let sums = Sums {
             earnings_whole: line.split.whole,
@@ -434,15 +431,7 @@ impl Accumulator {
                 )
             }),
             2 => groups.sort_unstable_by_key(|(k, _)| {
-                (
-                    int(k.sale_month),
-                    k.source,
-                    int(k.artist_id),
-                    int(k.store_id),
-                    k.country,
-                    k.currency,
-                    int(k.rate_day),
-                )
+                (int(k.sale_month), k.source, int(k.artist_id), k.country, k.currency, int(k.rate_day))
             }),
             _ => groups.sort_unstable_by_key(|(k, _)| {
                 (
@@ -450,6 +439,7 @@ impl Accumulator {
                     int(k.sale_month),
                     k.source,
                     int(k.artist_id),
+                    int(k.store_id),
                     k.country,
                     k.currency,
                     int(k.rate_day),
@@ -534,7 +524,6 @@ impl Accumulator {
                                 int(k.sale_month).into(),
                                 source(k),
                                 int(k.artist_id).into(),
-                                int(k.store_id).into(),
                                 country(k),
                                 currency(k),
                                 int(k.rate_day).into(),
@@ -546,7 +535,7 @@ impl Accumulator {
                             ]
                         })
                         .collect(),
-                    [n, y, n, n, n, y, n, n, n, n, n, n],
+                    [n, y, n, n, y, n, n, n, n, n, n],
                     &tail,
                 ),
                 _ => insert(
@@ -559,6 +548,7 @@ impl Accumulator {
                                 int(k.sale_month).into(),
                                 source(k),
                                 int(k.artist_id).into(),
+                                int(k.store_id).into(),
                                 country(k),
                                 currency(k),
                                 int(k.rate_day).into(),
@@ -570,7 +560,7 @@ impl Accumulator {
                             ]
                         })
                         .collect(),
-                    [n, n, y, n, n, y, n, n, n, n, n, n],
+                    [n, n, y, n, n, n, y, n, n, n, n, n, n],
                     &tail,
                 ),
             }?;
