@@ -1,6 +1,6 @@
 //! The SQLite warehouse: one file in the data directory, WAL mode, migrations at start-up.
 
-use std::{path::Path, str::FromStr, time::Duration};
+use std::{path::Path, str::FromStr, sync::Arc, time::Duration};
 
 use sqlx::{
     SqlitePool,
@@ -21,10 +21,55 @@ pub enum DbError {
     Sqlx(#[from] sqlx::Error),
 }
 
+/// How often the WAL is copied back into the database file when nobody asks sooner.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(30);
+
 /// A handle on the warehouse. Cheap to clone (a pool).
 #[derive(Clone, Debug)]
 pub struct Database {
     pool: SqlitePool,
+    checkpoints: Arc<Checkpointer>,
+}
+
+/// Copies the WAL back into the database file in the background. SQLite's own automatic
+/// checkpoint runs inside whichever commit finds the WAL over 1,000 pages: after a large import
+/// that is the import's commit, or the next small write of anyone (a login), which then waits
+/// while some 200 MB are copied (0.7–1 s after a million-line statement). Here it runs on its
+/// own, after imports and every [`CHECKPOINT_EVERY`]; readers and writers go on meanwhile.
+#[derive(Debug)]
+struct Checkpointer {
+    wake: Arc<tokio::sync::Notify>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Checkpointer {
+    fn start(pool: SqlitePool) -> Self {
+        let wake = Arc::new(tokio::sync::Notify::new());
+        let task = tokio::spawn(Self::run(pool, Arc::clone(&wake)));
+        Self { wake, task }
+    }
+
+    async fn run(pool: SqlitePool, wake: Arc<tokio::sync::Notify>) {
+        loop {
+            tokio::select! {
+                () = wake.notified() => {}
+                () = tokio::time::sleep(CHECKPOINT_EVERY) => {}
+            }
+            if pool.is_closed() {
+                return;
+            }
+            // PASSIVE: copies what no reader still needs, never blocks anyone.
+            if let Err(err) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+                tracing::warn!(error = %err, "WAL checkpoint failed; retrying later");
+            }
+        }
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
 
 impl Database {
@@ -41,7 +86,9 @@ impl Database {
             // last commits, never corrupt the file.
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // The checkpointer below does it, so that no commit waits for it.
+            .pragma("wal_autocheckpoint", "0");
         let pool =
             SqlitePoolOptions::new().max_connections(8).connect_with(options).await.map_err(open_err)?;
         MIGRATOR.run(&pool).await?;
@@ -55,11 +102,18 @@ impl Database {
             crate::warehouse::daily_series::refresh_all(&mut tx).await?;
         }
         tx.commit().await?;
-        Ok(Self { pool })
+        let checkpoints = Arc::new(Checkpointer::start(pool.clone()));
+        Ok(Self { pool, checkpoints })
     }
 
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// Asks for the WAL to be copied into the database file now (after a large write), in the
+    /// background.
+    pub fn checkpoint_soon(&self) {
+        self.checkpoints.wake.notify_one();
     }
 
     /// Whether the database answers a query (the readiness probe).
@@ -209,5 +263,67 @@ mod tests {
                 .await
                 .expect("keys");
         assert_eq!(keys, (0..5).map(|k| (k, "distrokid".to_string())).collect::<Vec<_>>());
+    }
+
+    /// Migration 0013: the territory rollups are regrouped (by store and territory, by track and
+    /// territory) from what was stored, and the stored lines get their runs.
+    #[tokio::test]
+    async fn upgrading_regroups_the_territory_rollups_and_finds_the_runs() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("soundcheck.db");
+        {
+            let pool = sqlx::SqlitePool::connect_with(
+                SqliteConnectOptions::new().filename(&path).create_if_missing(true),
+            )
+            .await
+            .expect("connect");
+            let before = Migrator {
+                migrations: std::borrow::Cow::Owned(MIGRATOR.migrations[..12].to_vec()),
+                ..Migrator::DEFAULT
+            };
+            before.run(&pool).await.expect("migrate to 0012");
+            sqlx::query(
+                "INSERT INTO raw_files (id, sha256, size_bytes, original_name, received_at, status) \
+                 VALUES (1, 'x', 1, 'a.tsv', 'now', 'loaded'); \
+                 INSERT INTO stores (id, name) VALUES (1, 'Spotify'), (2, 'Deezer'); \
+                 INSERT INTO tracks (id, isrc, title) VALUES (1, 'QZTB90000001', 'a'), (2, 'QZTB90000002', 'b'); \
+                 INSERT INTO statement_lines (id, source, raw_file_id, line, reporting_date, sale_month, store_id, \
+                   track_id, country, quantity, currency) VALUES \
+                   (1, 'distrokid', 1, 2, 20250301, 202501, 1, 1, 'US', 1, 'USD'), \
+                   (2, 'distrokid', 1, 3, 20250301, 202501, 1, 2, 'DE', 1, 'USD'), \
+                   (3, 'distrokid', 1, 4, 20250301, 202501, 2, 1, 'US', 1, 'USD'), \
+                   (4, 'distrokid', 1, 5, 20250301, 202501, 2, 1, 'US', 1, 'USD'); \
+                 INSERT INTO revenue_by_store VALUES (202501, 'distrokid', 0, 1, 'USD', 20250101, 20250301, 4, 0, 0, 2, 2), \
+                   (202501, 'distrokid', 0, 2, 'USD', 20250101, 20250301, 2, 0, 0, 2, 2); \
+                 INSERT INTO revenue_by_track_country VALUES \
+                   (1, 202501, 'distrokid', 0, 1, 'US', 'USD', 20250101, 1, 0, 0, 1, 1), \
+                   (2, 202501, 'distrokid', 0, 1, 'DE', 'USD', 20250101, 3, 0, 0, 1, 1), \
+                   (1, 202501, 'distrokid', 0, 2, 'US', 'USD', 20250101, 2, 0, 0, 2, 2);",
+            )
+            .execute(&pool)
+            .await
+            .expect("insert");
+        }
+        let db = Database::open(&path).await.expect("upgrade");
+        let by_country: Vec<(i64, String, i64, i64)> = sqlx::query_as(
+            "SELECT store_id, country, earnings_whole, lines FROM revenue_by_store_country ORDER BY 1, 2",
+        )
+        .fetch_all(db.pool())
+        .await
+        .expect("by country");
+        assert_eq!(by_country, [(1, "DE".into(), 3, 1), (1, "US".into(), 1, 1), (2, "US".into(), 2, 2)]);
+        let by_track: Vec<(i64, String, i64, i64)> = sqlx::query_as(
+            "SELECT track_id, country, earnings_whole, lines FROM revenue_by_track_country ORDER BY 1, 2",
+        )
+        .fetch_all(db.pool())
+        .await
+        .expect("by track");
+        assert_eq!(by_track, [(1, "US".into(), 3, 3), (2, "DE".into(), 3, 1)]);
+        let runs: Vec<(i64, i64, i64)> =
+            sqlx::query_as("SELECT track_id, first_id, last_id FROM statement_line_runs ORDER BY 1, 2")
+                .fetch_all(db.pool())
+                .await
+                .expect("runs");
+        assert_eq!(runs, [(1, 1, 1), (1, 3, 4), (2, 2, 2)]);
     }
 }

@@ -344,7 +344,11 @@ async fn the_revenue_rollups_match_a_recount_from_the_lines() {
             ("revenue_by_country", "sale_month || '/' || artist_id || '/' || country || '/' || rate_day"),
             (
                 "revenue_by_track_country",
-                "track_id || '/' || sale_month || '/' || artist_id || '/' || store_id || '/' || country || '/' || rate_day",
+                "track_id || '/' || sale_month || '/' || artist_id || '/' || country || '/' || rate_day",
+            ),
+            (
+                "revenue_by_store_country",
+                "store_id || '/' || sale_month || '/' || artist_id || '/' || country || '/' || rate_day",
             ),
         ] {
             let rows = sqlx::query_as(&format!(
@@ -356,6 +360,16 @@ async fn the_revenue_rollups_match_a_recount_from_the_lines() {
             .expect("rollup");
             out.push(rows);
         }
+        // The runs of lines by track, as the loader wrote them (one per track here: the files
+        // are small), are the ones found in the stored lines.
+        let runs = sqlx::query_as(
+            "SELECT track_id || '/' || first_id || '/' || last_id, '', 0, 0, 0, 0, 0 FROM statement_line_runs \
+             ORDER BY track_id, first_id",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .expect("runs");
+        out.push(runs);
         out
     }
     let mut conn = env.db.pool().acquire().await.expect("conn");

@@ -66,14 +66,24 @@ impl By {
     }
 }
 
-/// The smallest rollup that has the grouping and the filters.
-fn rollup_for(by: By, filter: &LineFilter) -> &'static str {
-    match (by, filter.track.is_some()) {
-        (By::Country, true) => "revenue_by_track_country",
-        (By::Country, false) if filter.store.is_some() => "revenue_by_track_country",
-        (By::Country, false) => "revenue_by_country",
-        (By::Track, _) | (_, true) => "revenue_by_track",
-        _ => "revenue_by_store",
+/// Where a grouping with its filters is summed: the smallest rollup that has both, or the
+/// track's own lines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Sums {
+    Rollup(&'static str),
+    /// One track in one store by territory: no rollup has the three (it would be as big as the
+    /// lines), so the track's runs of lines are read (migration 0013).
+    TrackLines(i64),
+}
+
+fn sums_for(by: By, filter: &LineFilter) -> Sums {
+    match (by, filter.track, filter.store) {
+        (By::Country, Some(track), Some(_)) => Sums::TrackLines(track),
+        (By::Country, Some(_), None) => Sums::Rollup("revenue_by_track_country"),
+        (By::Country, None, Some(_)) => Sums::Rollup("revenue_by_store_country"),
+        (By::Country, None, None) => Sums::Rollup("revenue_by_country"),
+        (By::Track, ..) | (_, Some(_), _) => Sums::Rollup("revenue_by_track"),
+        _ => Sums::Rollup("revenue_by_store"),
     }
 }
 
@@ -103,12 +113,25 @@ pub async fn revenue(
 ) -> Result<HashMap<GroupKey, Group>, sqlx::Error> {
     let mut groups: HashMap<GroupKey, Group> = HashMap::new();
     let Some(months) = filter.months else { return Ok(groups) };
-    let table = rollup_for(by, filter);
-    let mut qb = QueryBuilder::<Sqlite>::new(format!(
-        "SELECT {}, currency, rate_day, SUM(earnings_whole), SUM(earnings_pico), SUM(rest_lines), \
-         SUM(quantity), SUM(lines) FROM {table}",
-        by.key_columns()
-    ));
+    let mut qb = match sums_for(by, filter) {
+        Sums::TrackLines(track) => {
+            let mut qb = QueryBuilder::<Sqlite>::new(format!(
+                "SELECT {}, currency, {}, SUM(earnings_whole), SUM(earnings_pico), COUNT(earnings_rest), \
+                 SUM(quantity), COUNT(*) FROM (SELECT lines.* FROM statement_line_runs AS runs \
+                 JOIN statement_lines AS lines ON lines.id BETWEEN runs.first_id AND runs.last_id \
+                 WHERE runs.track_id = ",
+                by.key_columns().replace("country", "COALESCE(country, '')"),
+                crate::warehouse::rollup::RATE_DAY
+            ));
+            qb.push_bind(track).push(")");
+            qb
+        }
+        Sums::Rollup(table) => QueryBuilder::<Sqlite>::new(format!(
+            "SELECT {}, currency, rate_day, SUM(earnings_whole), SUM(earnings_pico), SUM(rest_lines), \
+             SUM(quantity), SUM(lines) FROM {table}",
+            by.key_columns()
+        )),
+    };
     push_filter(&mut qb, filter, months);
     qb.push(" GROUP BY 1, 2, 3, 4, 5");
     type Row = (i64, i64, String, String, i64, i64, i64, i64, i64, i64);

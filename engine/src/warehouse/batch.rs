@@ -8,31 +8,14 @@
 //! - The SQL text is written with `push_str`: sqlx's `QueryBuilder` formats every separator and
 //!   placeholder through `fmt::write`, which was most of the loader's formatting time.
 
-use std::sync::Arc;
-
 use sqlx::{Arguments, sqlite::SqliteArguments};
 
 /// One value of a row, as bound.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Cell {
     Null,
     Int(i64),
     Text(String),
-    /// A text that repeats from row to row (a currency, a team percentage): shared rather than
-    /// allocated per row, since it usually ends up a literal and is never bound.
-    Shared(Arc<str>),
-    Static(&'static str),
-}
-
-/// Texts are equal by their letters, however held.
-impl PartialEq for Cell {
-    fn eq(&self, other: &Self) -> bool {
-        match (self, other) {
-            (Cell::Null, Cell::Null) => true,
-            (Cell::Int(a), Cell::Int(b)) => a == b,
-            _ => self.text().is_some_and(|a| other.text() == Some(a)),
-        }
-    }
 }
 
 impl From<i64> for Cell {
@@ -66,27 +49,20 @@ impl From<Option<String>> for Cell {
 }
 
 impl Cell {
-    fn text(&self) -> Option<&str> {
-        match self {
-            Cell::Text(s) => Some(s),
-            Cell::Shared(s) => Some(s),
-            Cell::Static(s) => Some(s),
-            Cell::Null | Cell::Int(_) => None,
-        }
-    }
-
     /// The value as an SQL literal, for values that cannot need escaping (letters, digits and a
     /// few signs); `None` for anything else, which stays bound.
     fn literal(&self) -> Option<String> {
         match self {
             Cell::Null => Some("NULL".into()),
             Cell::Int(v) => Some(v.to_string()),
-            Cell::Text(_) | Cell::Shared(_) | Cell::Static(_) => {
-                let s = self.text().unwrap_or_default();
-                s.chars().all(|c| c.is_ascii_alphanumeric() || " .-_+/".contains(c)).then(|| format!("'{s}'"))
-            }
+            Cell::Text(s) => plain(s).then(|| format!("'{s}'")),
         }
     }
+}
+
+/// Whether a text can be written into SQL as it is (letters, digits and a few signs).
+pub(super) fn plain(s: &str) -> bool {
+    s.chars().all(|c| c.is_ascii_alphanumeric() || " .-_+/".contains(c))
 }
 
 /// An INSERT's text and its bound values.
@@ -131,8 +107,6 @@ pub fn insert<const N: usize>(
                 (None, Cell::Null) => args.add(None::<i64>),
                 (None, Cell::Int(v)) => args.add(v),
                 (None, Cell::Text(s)) => args.add(s),
-                (None, Cell::Shared(s)) => args.add(s.to_string()),
-                (None, Cell::Static(s)) => args.add(s),
             }
             .map_err(sqlx::Error::Encode)?;
             sql.push('?');

@@ -6,14 +6,15 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use model::SourceId;
-use rust_decimal::Decimal;
 use sqlx::{Arguments, QueryBuilder, Sqlite, SqliteConnection, sqlite::SqliteArguments};
 
 use super::{
     ArtistProfile, DailyFact, EmailCampaign, EntityRef, ExchangeRate, Measure, Record, StatementLine,
     WindowFact, alias_key,
     batch::{self, Cell},
-    daily_series, money, rollup,
+    daily_series,
+    line_insert::{self, PendingLine},
+    line_runs, money, rollup,
     writer::Writer,
 };
 use crate::{
@@ -21,7 +22,7 @@ use crate::{
     time::{YearMonth, date_int},
 };
 
-/// Rows per INSERT: at 20 bound values each, far below SQLite's 32,766-variable limit.
+/// Rows per INSERT: at 21 bound values each, far below SQLite's 32,766-variable limit.
 const BATCH_ROWS: usize = 1000;
 /// Keys per INSERT into the key table (one bound value each).
 const KEY_ROWS: usize = 2000;
@@ -65,17 +66,6 @@ pub struct LoadStats {
     pub rows_skipped: u64,
 }
 
-struct PendingLine {
-    line: u64,
-    key: i64,
-    store_id: i64,
-    artist_id: Option<i64>,
-    track_id: Option<i64>,
-    release_id: Option<i64>,
-    split: money::Split,
-    record: Box<StatementLine>,
-}
-
 pub struct Loader<'c> {
     db: Writer<'c>,
     raw_file_id: i64,
@@ -85,12 +75,13 @@ pub struct Loader<'c> {
     stores: HashMap<String, i64, super::IntBuildHasher>,
     tracks: HashMap<String, i64, super::IntBuildHasher>,
     releases: HashMap<String, i64, super::IntBuildHasher>,
-    /// The text of the last team percentage, withheld and recoup amount: they repeat line after
-    /// line, and formatting a decimal is slow.
-    decimal_texts: [LastText; 3],
+    decimal_texts: line_insert::DecimalTexts,
     entities: HashMap<(SourceId, &'static str, String), i64>,
     occurrences: HashMap<SourceId, Occurrences>,
     pending: Vec<PendingLine>,
+    /// The id of the next line stored (known after the first chunk).
+    next_id: Option<i64>,
+    runs: line_runs::Runs,
     /// The keys of the lines this file stored, by source: written to the key table at the end.
     new_keys: HashMap<SourceId, Vec<i64>>,
     rollups: rollup::Accumulator,
@@ -101,7 +92,18 @@ pub struct Loader<'c> {
     /// Exchange rates changed: every USD figure of `daily_series` is recomputed.
     rates_changed: bool,
     stats: LoadStats,
+    spent: Option<SpentLines>,
 }
+
+/// Where the loader sends the statement lines it has stored, to be freed by the thread that
+/// allocated them: with mimalloc, freeing another thread's memory takes a slower path, and a
+/// million lines of eight allocations each were a twentieth of the import's time.
+pub type SpentLines = std::sync::mpsc::Sender<SpentBatch>;
+
+/// The parser's own boxes, so that they are freed where they were allocated (unboxed, every line
+/// would be copied into a new vector here).
+#[allow(clippy::vec_box)]
+pub type SpentBatch = Vec<Box<StatementLine>>;
 
 impl<'c> Loader<'c> {
     /// `artist_override`: the artist named at import, which beats what the file says.
@@ -119,6 +121,8 @@ impl<'c> Loader<'c> {
             entities: HashMap::new(),
             occurrences: HashMap::new(),
             pending: Vec::with_capacity(BATCH_ROWS),
+            next_id: None,
+            runs: line_runs::Runs::default(),
             new_keys: HashMap::new(),
             rollups: rollup::Accumulator::default(),
             daily: Vec::new(),
@@ -126,7 +130,14 @@ impl<'c> Loader<'c> {
             daily_sources: BTreeSet::new(),
             rates_changed: false,
             stats: LoadStats::default(),
+            spent: None,
         }
+    }
+
+    /// Sends stored statement lines to `to` (the parser's thread) instead of freeing them here.
+    pub fn give_back_lines(mut self, to: SpentLines) -> Self {
+        self.spent = Some(to);
+        self
     }
 
     pub async fn add(&mut self, line: u64, record: Record) -> Result<(), LoadError> {
@@ -206,6 +217,7 @@ impl<'c> Loader<'c> {
         self.flush_facts(false).await?;
         self.flush_facts(true).await?;
         self.write_keys().await?;
+        std::mem::take(&mut self.runs).write(&mut self.db).await?;
         self.rollups.finish(&mut self.db).await?;
         if self.rates_changed {
             daily_series::refresh_all(self.db.conn().await?).await?;
@@ -401,17 +413,17 @@ impl<'c> Loader<'c> {
         Ok(id)
     }
 
+    /// Stores the pending lines that are not stored already, and adds them to the rollups.
     async fn flush_lines(&mut self) -> Result<(), LoadError> {
         if self.pending.is_empty() {
             return Ok(());
         }
-        let batch = std::mem::replace(&mut self.pending, Vec::with_capacity(BATCH_ROWS));
+        let mut batch = std::mem::replace(&mut self.pending, Vec::with_capacity(BATCH_ROWS));
         // Everything is built before the lookup, which waits for the previous batch's insert:
-        // the work overlaps it. (Lines found already stored are built for nothing; a
+        // the work overlaps it. (A batch with lines found already stored is built again; a
         // re-downloaded statement is the rare case where that is most of them.)
-        let keys: Vec<(SourceId, i64)> = batch.iter().map(|p| (p.record.source, p.key)).collect();
         // What the rollups need of each line, taken before the lines move into the query.
-        let figures = batch
+        let mut figures = batch
             .iter()
             .map(|p| {
                 let r = &p.record;
@@ -430,80 +442,55 @@ impl<'c> Loader<'c> {
                 })
             })
             .collect::<Result<Vec<rollup::Prepared>, LoadError>>()?;
-        let raw_file_id = self.raw_file_id;
-        let [team, withheld, recoup] = &mut self.decimal_texts;
-        let mut cells: Vec<[Cell; 20]> = batch
-            .into_iter()
-            .map(|p| {
-                let (r, split) = (p.record, p.split);
-                [
-                    Cell::Static(r.source.as_str()),
-                    raw_file_id.into(),
-                    i64::try_from(p.line).unwrap_or(i64::MAX).into(),
-                    date_int(r.reporting_date).into(),
-                    month_int(r.sale_month).into(),
-                    r.sale_date.map(date_int).into(),
-                    p.store_id.into(),
-                    p.artist_id.into(),
-                    p.track_id.into(),
-                    if p.track_id.is_none() { Some(r.title) } else { None }.into(),
-                    p.release_id.into(),
-                    r.country.into(),
-                    r.quantity.into(),
-                    r.team_percentage.map_or(Cell::Null, |d| team.text(d)),
-                    split.whole.into(),
-                    split.pico.into(),
-                    split.rest.map(|d| d.to_string()).into(),
-                    r.currency.into(),
-                    r.withheld.map_or(Cell::Null, |d| withheld.text(d)),
-                    r.recoup.map_or(Cell::Null, |d| recoup.text(d)),
-                ]
-            })
-            .collect();
+        // Ids are given here rather than by SQLite, for the runs of lines by track (the parser
+        // hands the lines over in chunks sorted by track).
+        let first_id = match self.next_id {
+            Some(id) => id,
+            None => {
+                let max: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM statement_lines")
+                    .fetch_one(self.db.conn().await?)
+                    .await?;
+                max + 1
+            }
+        };
+        let mut insert = line_insert::insert(&batch, first_id, self.raw_file_id, &mut self.decimal_texts)?;
 
         // A line already stored (same identity and occurrence) came from an earlier download of
         // the same cumulative statement: it keeps its original lineage and is not counted again.
+        let keys: Vec<(SourceId, i64)> = batch.iter().map(|p| (p.record.source, p.key)).collect();
         let known = self.known_keys(&keys).await?;
-        let (mut figures, mut keys) = (figures, keys);
-        let rows = keys.len();
         if !known.is_empty() {
             let new: Vec<bool> = keys.iter().map(|k| !known.contains(k)).collect();
-            keep(&mut cells, &new);
+            self.stats.rows_skipped += new.iter().filter(|n| !**n).count() as u64;
+            keep(&mut batch, &new);
             keep(&mut figures, &new);
-            keep(&mut keys, &new);
+            if batch.is_empty() {
+                return Ok(());
+            }
+            insert = line_insert::insert(&batch, first_id, self.raw_file_id, &mut self.decimal_texts)?;
         }
-        self.stats.rows_skipped += (rows - cells.len()) as u64;
-        if cells.is_empty() {
-            return Ok(());
+        for (p, id) in batch.iter().zip(first_id..) {
+            self.new_keys.entry(p.record.source).or_default().push(p.key);
+            if let Some(track) = p.track_id {
+                self.runs.add(track, id);
+            }
         }
-        for (source, key) in keys {
-            self.new_keys.entry(source).or_default().push(key);
-        }
-        let expected = cells.len() as u64;
-        // Columns that mostly repeat within a file (source, sale date, title, team percentage,
-        // rest, currency, withheld, recoup) may be written as literals. `OR IGNORE`: no
-        // constraint can fail here (every NOT NULL value is set, foreign keys are resolved by this
-        // loader), and a statement that cannot abort needs no statement journal — writing it took
-        // 4 s of system time on the 1M-line benchmark.
-        let (y, n) = (true, false);
-        let insert = batch::insert(
-            "INSERT OR IGNORE INTO statement_lines (source, raw_file_id, line, reporting_date, sale_month, \
-             sale_date, store_id, artist_id, track_id, title, release_id, country, quantity, team_percentage, \
-             earnings_whole, earnings_pico, earnings_rest, currency, withheld, recoup)",
-            cells,
-            [y, n, n, n, n, y, n, n, n, y, n, n, n, y, n, n, y, y, y, y],
-            "",
-        )?;
+        self.next_id = Some(first_id + batch.len() as i64);
+        let expected = insert.rows;
         // SQLite stores the lines while this thread adds them to the rollups and goes on with
         // the next batch.
         self.db.start(insert).await?;
+        if let Some(to) = &self.spent {
+            // A parser that has finished no longer takes them: they are freed here then.
+            let _ = to.send(batch.into_iter().map(|p| p.record).collect());
+        }
         self.stats.rows_loaded += expected;
         self.rollups.add(figures)?;
         self.rollups.write_full(&mut self.db).await?;
         Ok(())
     }
 
-    /// The keys of `batch` stored by earlier files, by source (a file is usually one source).
+    /// The keys of `keys` stored by earlier files, by source (a file is usually one source).
     /// The batch's keys go in one `IN` list, which SQLite sorts and probes in key order.
     async fn known_keys(&mut self, keys: &[(SourceId, i64)]) -> Result<HashSet<(SourceId, i64)>, LoadError> {
         let mut known = HashSet::new();
@@ -666,24 +653,6 @@ impl Occurrences {
 fn keep<T>(items: &mut Vec<T>, flags: &[bool]) {
     let mut flags = flags.iter();
     items.retain(|_| flags.next().copied().unwrap_or(false));
-}
-
-/// A decimal's text, kept for the next value when it is the same (same digits and scale).
-#[derive(Default)]
-struct LastText(Option<([u8; 16], std::sync::Arc<str>)>);
-
-impl LastText {
-    fn text(&mut self, value: Decimal) -> Cell {
-        let bytes = value.serialize();
-        match &self.0 {
-            Some((last, text)) if *last == bytes => Cell::Shared(text.clone()),
-            _ => {
-                let text: std::sync::Arc<str> = value.to_string().into();
-                self.0 = Some((bytes, text.clone()));
-                Cell::Shared(text)
-            }
-        }
-    }
 }
 
 fn month_int(m: YearMonth) -> i64 {

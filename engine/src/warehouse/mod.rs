@@ -3,6 +3,8 @@
 
 mod batch;
 pub mod daily_series;
+mod line_insert;
+pub mod line_runs;
 mod loader;
 pub mod metric;
 pub mod money;
@@ -11,7 +13,7 @@ pub mod rollup;
 pub mod summary;
 mod writer;
 
-pub use loader::{LoadError, LoadStats, Loader};
+pub use loader::{LoadError, LoadStats, Loader, SpentBatch, SpentLines};
 pub use records::{
     ArtistProfile, DailyFact, EmailCampaign, EntityRef, ExchangeRate, Measure, Record, StatementLine,
     WindowFact,
@@ -25,6 +27,8 @@ pub const FACT_TABLES: &[&str] = &[
     "revenue_by_track",
     "revenue_by_country",
     "revenue_by_track_country",
+    "revenue_by_store_country",
+    "statement_line_runs",
     "daily_facts",
     "daily_series",
     "window_facts",

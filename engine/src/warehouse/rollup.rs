@@ -1,6 +1,7 @@
-//! The revenue rollups (migration 0004): statement lines summed by month and store, track,
-//! country, and track × store × country. Lines are only ever added (a known line is skipped, never
-//! changed), so a file's rollup update is "add the lines this file inserted", in its transaction.
+//! The revenue rollups (migrations 0004 and 0013): statement lines summed by month and store,
+//! track, country, track and country, and store and country. Lines are only ever added (a known line is
+//! skipped, never changed), so a file's rollup update is "add the lines this file inserted", in
+//! its transaction.
 
 use sqlx::SqliteConnection;
 
@@ -11,8 +12,13 @@ use super::{
 };
 
 /// Tables derived from `statement_lines`, emptied and refilled with it.
-pub const ROLLUP_TABLES: &[&str] =
-    &["revenue_by_store", "revenue_by_track", "revenue_by_country", "revenue_by_track_country"];
+pub const ROLLUP_TABLES: &[&str] = &[
+    "revenue_by_store",
+    "revenue_by_track",
+    "revenue_by_country",
+    "revenue_by_track_country",
+    "revenue_by_store_country",
+];
 
 /// The day whose exchange rate converts a line: its sale date (TooLost) or the first day of its
 /// sale month. USD needs no rate, so its lines share one day per month (fewer rollup rows).
@@ -52,17 +58,25 @@ const ROLLUPS: &[(&str, &str, &str)] = &[
     ),
     (
         "revenue_by_track_country",
-        "track_id, sale_month, source, artist_id, store_id, country, currency, rate_day",
+        "track_id, sale_month, source, artist_id, country, currency, rate_day",
         concat!(
-            "COALESCE(track_id, 0), sale_month, source, COALESCE(artist_id, 0), store_id, COALESCE(country, ''), \
-             currency, ",
+            "COALESCE(track_id, 0), sale_month, source, COALESCE(artist_id, 0), COALESCE(country, ''), currency, ",
+            rate_day!(),
+        ),
+    ),
+    (
+        "revenue_by_store_country",
+        "store_id, sale_month, source, artist_id, country, currency, rate_day",
+        concat!(
+            "store_id, sale_month, source, COALESCE(artist_id, 0), COALESCE(country, ''), currency, ",
             rate_day!(),
         ),
     ),
 ];
 
-/// Adds the statement lines with an id above `after` to every rollup.
+/// Adds the statement lines with an id above `after` to every rollup and to the line runs.
 pub async fn add_lines_after(conn: &mut SqliteConnection, after: i64) -> Result<(), sqlx::Error> {
+    super::line_runs::add_lines_after(conn, after).await?;
     for (table, keys, from_line) in ROLLUPS {
         let sql = format!(
             "INSERT INTO {table} ({keys}, earnings_whole, earnings_pico, rest_lines, quantity, lines) \
@@ -77,9 +91,10 @@ pub async fn add_lines_after(conn: &mut SqliteConnection, after: i64) -> Result<
     Ok(())
 }
 
-/// Recomputes every rollup from the lines (a database whose lines predate the rollups).
+/// Recomputes every rollup and the line runs from the lines (a database whose lines predate the
+/// rollups).
 pub async fn refresh_all(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
-    for table in ROLLUP_TABLES {
+    for table in ROLLUP_TABLES.iter().chain([&super::line_runs::TABLE]) {
         sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *conn).await?;
     }
     add_lines_after(conn, 0).await
@@ -176,13 +191,14 @@ impl Field {
 }
 
 /// The grouping columns of each rollup (as in `ROLLUPS`): at most 128 bits.
-const FIELDS: [&[Field]; 4] = {
+const FIELDS: [&[Field]; ROLLUPS.len()] = {
     use Field::*;
     [
         &[Month, Source, Artist, Store, Currency, RateDay, Reporting],
         &[Month, Source, Artist, Store, Track, Currency, RateDay],
         &[Month, Source, Artist, Country, Currency, RateDay],
-        &[Track, Month, Source, Artist, Store, Country, Currency, RateDay],
+        &[Track, Month, Source, Artist, Country, Currency, RateDay],
+        &[Store, Month, Source, Artist, Country, Currency, RateDay],
     ]
 };
 
@@ -238,7 +254,7 @@ pub struct LineFigures<'a> {
 
 /// A line's rollup groups and figures.
 pub struct Prepared {
-    keys: [u128; 4],
+    keys: [u128; ROLLUPS.len()],
     sums: Sums,
 }
 
@@ -264,7 +280,7 @@ pub struct Accumulator {
     /// Ids, months and days, by their index in `Key`.
     ints: Vec<i64>,
     int_index: std::collections::HashMap<i64, u32, super::IntBuildHasher>,
-    groups: [std::collections::HashMap<u128, Sums, super::IntBuildHasher>; 4],
+    groups: [std::collections::HashMap<u128, Sums, super::IntBuildHasher>; ROLLUPS.len()],
     max_groups: usize,
 }
 
@@ -353,7 +369,8 @@ impl Accumulator {
             pack(0, &Key { store_id, reporting_date, ..common }),
             pack(1, &Key { store_id, track_id, ..common }),
             pack(2, &Key { country, ..common }),
-            pack(3, &Key { track_id, store_id, country, ..common }),
+            pack(3, &Key { track_id, country, ..common }),
+            pack(4, &Key { store_id, country, ..common }),
         ];
         let sums = Sums {
             earnings_whole: line.split.whole,
@@ -433,13 +450,23 @@ impl Accumulator {
             2 => groups.sort_unstable_by_key(|(k, _)| {
                 (int(k.sale_month), k.source, int(k.artist_id), k.country, k.currency, int(k.rate_day))
             }),
-            _ => groups.sort_unstable_by_key(|(k, _)| {
+            3 => groups.sort_unstable_by_key(|(k, _)| {
                 (
                     int(k.track_id),
                     int(k.sale_month),
                     k.source,
                     int(k.artist_id),
+                    k.country,
+                    k.currency,
+                    int(k.rate_day),
+                )
+            }),
+            _ => groups.sort_unstable_by_key(|(k, _)| {
+                (
                     int(k.store_id),
+                    int(k.sale_month),
+                    k.source,
+                    int(k.artist_id),
                     k.country,
                     k.currency,
                     int(k.rate_day),
@@ -538,7 +565,7 @@ impl Accumulator {
                     [n, y, n, n, y, n, n, n, n, n, n],
                     &tail,
                 ),
-                _ => insert(
+                3 => insert(
                     &head,
                     chunk
                         .iter()
@@ -548,7 +575,6 @@ impl Accumulator {
                                 int(k.sale_month).into(),
                                 source(k),
                                 int(k.artist_id).into(),
-                                int(k.store_id).into(),
                                 country(k),
                                 currency(k),
                                 int(k.rate_day).into(),
@@ -560,7 +586,31 @@ impl Accumulator {
                             ]
                         })
                         .collect(),
-                    [n, n, y, n, n, n, y, n, n, n, n, n, n],
+                    [n, n, y, n, n, y, n, n, n, n, n, n],
+                    &tail,
+                ),
+                _ => insert(
+                    &head,
+                    chunk
+                        .iter()
+                        .map(|(k, s)| {
+                            [
+                                int(k.store_id).into(),
+                                int(k.sale_month).into(),
+                                source(k),
+                                int(k.artist_id).into(),
+                                country(k),
+                                currency(k),
+                                int(k.rate_day).into(),
+                                s.earnings_whole.into(),
+                                s.earnings_pico.into(),
+                                i64::from(s.rest_lines).into(),
+                                s.quantity.into(),
+                                i64::from(s.lines).into(),
+                            ]
+                        })
+                        .collect(),
+                    [n, n, y, n, n, y, n, n, n, n, n, n],
                     &tail,
                 ),
             }?;
