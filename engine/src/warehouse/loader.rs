@@ -22,8 +22,10 @@ use crate::{
     time::{YearMonth, date_int},
 };
 
-/// Rows per INSERT: at 21 bound values each, far below SQLite's 32,766-variable limit.
-const BATCH_ROWS: usize = 1000;
+/// Rows per INSERT: at most 21 bound values each, within SQLite's 32,766-variable limit. Each
+/// batch is a hand-over between the loader and SQLite's thread, which on 2 cores shared with the
+/// parser may wait for a time slice: fewer, larger batches wait less.
+const BATCH_ROWS: usize = 1500;
 /// Keys per INSERT into the key table (one bound value each).
 const KEY_ROWS: usize = 2000;
 
@@ -78,6 +80,9 @@ pub struct Loader<'c> {
     decimal_texts: line_insert::DecimalTexts,
     entities: HashMap<(SourceId, &'static str, String), i64>,
     occurrences: HashMap<SourceId, Occurrences>,
+    /// Per source, whether lines were stored before this file (known at its first batch, before
+    /// this file's own lines are written).
+    sources_stored: HashMap<SourceId, bool>,
     pending: Vec<PendingLine>,
     /// The id of the next line stored (known after the first chunk).
     next_id: Option<i64>,
@@ -93,6 +98,14 @@ pub struct Loader<'c> {
     rates_changed: bool,
     stats: LoadStats,
     spent: Option<SpentLines>,
+}
+
+/// A statement line's dimension ids.
+struct LineIds {
+    store_id: i64,
+    artist_id: Option<i64>,
+    track_id: Option<i64>,
+    release_id: Option<i64>,
 }
 
 /// Where the loader sends the statement lines it has stored, to be freed by the thread that
@@ -120,6 +133,7 @@ impl<'c> Loader<'c> {
             decimal_texts: Default::default(),
             entities: HashMap::new(),
             occurrences: HashMap::new(),
+            sources_stored: HashMap::new(),
             pending: Vec::with_capacity(BATCH_ROWS),
             next_id: None,
             runs: line_runs::Runs::default(),
@@ -140,14 +154,69 @@ impl<'c> Loader<'c> {
         self
     }
 
+    /// Takes a statement line without awaiting anything when its dimensions are known and its
+    /// batch is not full — nearly every line of a large file. Gives the record back otherwise,
+    /// for [`Loader::add`]. (Awaiting `add` for every line cost more than the work itself: its
+    /// future, large enough for every query it may make, was moved in memory at each call.)
+    pub fn try_add(&mut self, line: u64, record: Record) -> Option<Record> {
+        let ids = match &record {
+            Record::StatementLine(rec) if self.pending.len() + 1 < BATCH_ROWS => self.cached_ids(rec),
+            _ => None,
+        };
+        match (record, ids) {
+            (Record::StatementLine(mut rec), Some(ids)) => {
+                if let Some(artist) = &self.artist_override {
+                    rec.artist = Some(artist.clone());
+                }
+                self.push_line(line, rec, ids);
+                None
+            }
+            (record, _) => Some(record),
+        }
+    }
+
+    /// A line's store, artist, track and release ids, when all are known already.
+    fn cached_ids(&self, rec: &StatementLine) -> Option<LineIds> {
+        let artist = self.artist_override.as_deref().or(rec.artist.as_deref());
+        let artist_id = match artist {
+            Some(name) => *self.artist_names.get(name)?,
+            None => None,
+        };
+        let store_id = *self.stores.get(rec.store.as_str())?;
+        let track_id = match rec.isrc.as_deref() {
+            Some(isrc) => Some(*self.tracks.get(isrc)?),
+            None => None,
+        };
+        let release_id = match rec.upc.as_deref() {
+            Some(upc) => Some(*self.releases.get(upc)?),
+            None => None,
+        };
+        Some(LineIds { store_id, artist_id, track_id, release_id })
+    }
+
+    fn push_line(&mut self, line: u64, rec: Box<StatementLine>, ids: LineIds) {
+        let LineIds { store_id, artist_id, track_id, release_id } = ids;
+        let occurrence = self.occurrences.entry(rec.source).or_default().next(rec.identity);
+        let key = line_key(rec.identity, occurrence);
+        let split = money::split(rec.earnings);
+        self.pending.push(PendingLine {
+            line,
+            key,
+            store_id,
+            artist_id,
+            track_id,
+            release_id,
+            split,
+            record: rec,
+        });
+    }
+
     pub async fn add(&mut self, line: u64, record: Record) -> Result<(), LoadError> {
         match record {
             Record::StatementLine(mut rec) => {
                 if let Some(artist) = &self.artist_override {
                     rec.artist = Some(artist.clone());
                 }
-                let occurrence = self.occurrences.entry(rec.source).or_default().next(rec.identity);
-                let key = line_key(rec.identity, occurrence);
                 let store_id = self.store(&rec.store).await?;
                 let artist_id = match rec.artist.as_deref() {
                     Some(name) => self.artist(name).await?,
@@ -161,17 +230,7 @@ impl<'c> Loader<'c> {
                     Some(upc) => Some(self.release(upc).await?),
                     None => None,
                 };
-                let split = money::split(rec.earnings);
-                self.pending.push(PendingLine {
-                    line,
-                    key,
-                    store_id,
-                    artist_id,
-                    track_id,
-                    release_id,
-                    split,
-                    record: rec,
-                });
+                self.push_line(line, rec, LineIds { store_id, artist_id, track_id, release_id });
                 if self.pending.len() >= BATCH_ROWS {
                     self.flush_lines().await?;
                 }
@@ -496,6 +555,9 @@ impl<'c> Loader<'c> {
         let mut known = HashSet::new();
         let sources: BTreeSet<SourceId> = keys.iter().map(|(source, _)| *source).collect();
         for source in sources {
+            if !self.has_stored_lines(source).await? {
+                continue;
+            }
             let mut sql = format!(
                 "SELECT line_key FROM statement_line_keys WHERE source = '{}' AND line_key IN (",
                 source.as_str()
@@ -511,6 +573,24 @@ impl<'c> Loader<'c> {
             known.extend(found.into_iter().map(|key| (source, key)));
         }
         Ok(known)
+    }
+
+    /// Whether any statement line of `source` was stored before this file. When none was (the
+    /// first statement of a source), no line can be known, and the batches skip the lookup: it
+    /// made SQLite and the loader wait for each other once per batch. Asked of the small
+    /// `revenue_by_store`, which holds every stored line (in the same transactions as the lines);
+    /// `statement_lines` has no index by source.
+    async fn has_stored_lines(&mut self, source: SourceId) -> Result<bool, LoadError> {
+        if let Some(&stored) = self.sources_stored.get(&source) {
+            return Ok(stored);
+        }
+        let stored: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM revenue_by_store WHERE source = ?)")
+                .bind(source.as_str())
+                .fetch_one(self.db.conn().await?)
+                .await?;
+        self.sources_stored.insert(source, stored);
+        Ok(stored)
     }
 
     /// Records the file's new line keys, sorted, so they enter the key table's B-tree in order.
