@@ -110,6 +110,12 @@ impl Database {
         &self.pool
     }
 
+    /// Closes every connection: the last one to close copies the WAL into the database file
+    /// and removes it. For commands that exit after writing (a server checkpoints as it runs).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
     /// Asks for the WAL to be copied into the database file now (after a large write), in the
     /// background.
     pub fn checkpoint_soon(&self) {
@@ -325,5 +331,26 @@ mod tests {
                 .await
                 .expect("runs");
         assert_eq!(runs, [(1, 1, 1), (1, 3, 4), (2, 2, 2)]);
+    }
+
+    /// With the automatic checkpoint off, a command that exits still leaves no WAL behind.
+    #[tokio::test]
+    async fn closing_copies_the_wal_into_the_database_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("soundcheck.db");
+        let db = Database::open(&path).await.expect("open");
+        sqlx::query(
+            "INSERT INTO users (name, role, password_hash, created_at) VALUES ('a', 'admin', 'x', 'now')",
+        )
+        .execute(db.pool())
+        .await
+        .expect("insert");
+        db.close().await;
+        let wal = dir.path().join("soundcheck.db-wal");
+        assert!(std::fs::metadata(&wal).map_or(true, |m| m.len() == 0), "the WAL is gone or empty");
+        let db = Database::open(&path).await.expect("reopen");
+        let n: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(db.pool()).await.expect("count");
+        assert_eq!(n, 1);
     }
 }

@@ -25,6 +25,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
     let progress = TerminalProgress::new();
     let report = etl.import_each(&batch, Trigger::Cli, None, &progress).await?;
     progress.finish();
+    etl.database().close().await;
     print_summary(&report);
     Ok(if report.any_rejected() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }

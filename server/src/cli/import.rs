@@ -62,6 +62,7 @@ pub async fn import(settings: &Settings, args: ImportArgs) -> anyhow::Result<Exi
     let progress = TerminalProgress::new();
     let report = etl.import(&args.files, &options, Trigger::Cli, &progress).await?;
     progress.finish();
+    etl.database().close().await;
     print_summary(&report);
     Ok(if report.any_rejected() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
@@ -97,6 +98,7 @@ pub async fn etl(settings: &Settings, command: EtlCommand) -> anyhow::Result<Exi
         EtlCommand::Rebuild => vec![etl.rebuild(Trigger::Cli, &*progress).await?],
     };
     progress.finish();
+    etl.database().close().await;
     if reports.iter().all(|r| r.files.is_empty()) {
         println!("nothing waiting in landing");
     }
