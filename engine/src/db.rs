@@ -171,6 +171,21 @@ mod tests {
         assert_eq!(n, 1);
     }
 
+    /// A database at `path` with the first `n` migrations only, as an older version left it.
+    async fn migrated_up_to(path: &Path, n: usize) -> sqlx::SqlitePool {
+        let pool = sqlx::SqlitePool::connect_with(
+            SqliteConnectOptions::new().filename(path).create_if_missing(true),
+        )
+        .await
+        .expect("connect");
+        let before = Migrator {
+            migrations: std::borrow::Cow::Owned(MIGRATOR.migrations[..n].to_vec()),
+            ..Migrator::DEFAULT
+        };
+        before.run(&pool).await.expect("migrate");
+        pool
+    }
+
     /// Statement lines stored before migration 0004 get their split earnings and the rollups,
     /// and (migration 0010) their keys in the key table, so a re-downloaded statement still
     /// finds them.
@@ -179,16 +194,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("soundcheck.db");
         {
-            let pool = sqlx::SqlitePool::connect_with(
-                SqliteConnectOptions::new().filename(&path).create_if_missing(true),
-            )
-            .await
-            .expect("connect");
-            let before = Migrator {
-                migrations: std::borrow::Cow::Owned(MIGRATOR.migrations[..3].to_vec()),
-                ..Migrator::DEFAULT
-            };
-            before.run(&pool).await.expect("migrate to 0003");
+            let pool = migrated_up_to(&path, 3).await;
             sqlx::query(
                 "INSERT INTO raw_files (id, sha256, size_bytes, original_name, received_at, status) \
                  VALUES (1, 'x', 1, 'a.tsv', 'now', 'loaded'); INSERT INTO stores (id, name) VALUES (1, 'Spotify');",
@@ -282,16 +288,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("soundcheck.db");
         {
-            let pool = sqlx::SqlitePool::connect_with(
-                SqliteConnectOptions::new().filename(&path).create_if_missing(true),
-            )
-            .await
-            .expect("connect");
-            let before = Migrator {
-                migrations: std::borrow::Cow::Owned(MIGRATOR.migrations[..12].to_vec()),
-                ..Migrator::DEFAULT
-            };
-            before.run(&pool).await.expect("migrate to 0012");
+            let pool = migrated_up_to(&path, 12).await;
             sqlx::query(
                 "INSERT INTO raw_files (id, sha256, size_bytes, original_name, received_at, status) \
                  VALUES (1, 'x', 1, 'a.tsv', 'now', 'loaded'); \

@@ -424,6 +424,8 @@ impl Accumulator {
         // In primary-key order (the interned source, currency and country aside), so the upserts
         // walk the table's B-tree from left to right.
         let int = |i: u32| self.ints.get(i as usize).copied().unwrap_or(0);
+        // The first column of the two territory rollups keyed by track or by store.
+        let by_track_or_store = |k: &Key| if rollup == 3 { k.track_id } else { k.store_id };
         match rollup {
             0 => groups.sort_unstable_by_key(|(k, _)| {
                 (
@@ -450,20 +452,9 @@ impl Accumulator {
             2 => groups.sort_unstable_by_key(|(k, _)| {
                 (int(k.sale_month), k.source, int(k.artist_id), k.country, k.currency, int(k.rate_day))
             }),
-            3 => groups.sort_unstable_by_key(|(k, _)| {
-                (
-                    int(k.track_id),
-                    int(k.sale_month),
-                    k.source,
-                    int(k.artist_id),
-                    k.country,
-                    k.currency,
-                    int(k.rate_day),
-                )
-            }),
             _ => groups.sort_unstable_by_key(|(k, _)| {
                 (
-                    int(k.store_id),
+                    int(by_track_or_store(k)),
                     int(k.sale_month),
                     k.source,
                     int(k.artist_id),
@@ -565,37 +556,14 @@ impl Accumulator {
                     [n, y, n, n, y, n, n, n, n, n, n],
                     &tail,
                 ),
-                3 => insert(
-                    &head,
-                    chunk
-                        .iter()
-                        .map(|(k, s)| {
-                            [
-                                int(k.track_id).into(),
-                                int(k.sale_month).into(),
-                                source(k),
-                                int(k.artist_id).into(),
-                                country(k),
-                                currency(k),
-                                int(k.rate_day).into(),
-                                s.earnings_whole.into(),
-                                s.earnings_pico.into(),
-                                i64::from(s.rest_lines).into(),
-                                s.quantity.into(),
-                                i64::from(s.lines).into(),
-                            ]
-                        })
-                        .collect(),
-                    [n, n, y, n, n, y, n, n, n, n, n, n],
-                    &tail,
-                ),
+                // By track, or by store, then territory: the same columns after the first.
                 _ => insert(
                     &head,
                     chunk
                         .iter()
                         .map(|(k, s)| {
                             [
-                                int(k.store_id).into(),
+                                int(by_track_or_store(k)).into(),
                                 int(k.sale_month).into(),
                                 source(k),
                                 int(k.artist_id).into(),
