@@ -18,7 +18,8 @@ use crate::time::date_int;
 /// A statement line waiting for its batch, with its dimension ids.
 pub(super) struct PendingLine {
     pub line: u64,
-    pub key: i64,
+    /// The line's key, when it is looked up among the stored ones (see `Loader::flush_lines`).
+    pub key: Option<i64>,
     pub store_id: i64,
     pub artist_id: Option<i64>,
     pub track_id: Option<i64>,
@@ -82,14 +83,31 @@ fn decimal_literal(value: Option<Decimal>) -> Option<String> {
     Some(value.map_or_else(|| "NULL".into(), |d| format!("'{d}'")))
 }
 
-/// The INSERT of `lines`, given ids from `first_id`. Strings are copied, so that the lines stay
-/// whole should the batch have to be rebuilt without some of them.
-pub(super) fn insert(
+/// SQLite's limit on the bound values of one statement (`SQLITE_MAX_VARIABLE_NUMBER`).
+const MAX_VARIABLES: usize = 32_766;
+
+/// The INSERTs of `lines`, given ids from `first_id`: one, or more when the lines bind more
+/// values than one statement may take (a line binds 21 at most, 14 when the usual columns
+/// repeat). Strings are copied, so that the lines stay whole should the batch have to be
+/// rebuilt without some of them.
+pub(super) fn inserts(
     lines: &[PendingLine],
     first_id: i64,
     raw_file_id: i64,
     texts: &mut DecimalTexts,
-) -> Result<Insert, sqlx::Error> {
+) -> Result<Vec<Insert>, sqlx::Error> {
+    let mut inserts = Vec::with_capacity(1);
+    build(lines, first_id, raw_file_id, texts, &mut inserts)?;
+    Ok(inserts)
+}
+
+fn build(
+    lines: &[PendingLine],
+    first_id: i64,
+    raw_file_id: i64,
+    texts: &mut DecimalTexts,
+    inserts: &mut Vec<Insert>,
+) -> Result<(), sqlx::Error> {
     let source = repeated(lines, |l| l.record.source, |s| text_literal(Some(s.as_str())));
     let sale_date = repeated(
         lines,
@@ -116,11 +134,11 @@ pub(super) fn insert(
     );
 
     // One row's text, the same for every line.
-    let raw_file_id = raw_file_id.to_string();
+    let raw_file_text = raw_file_id.to_string();
     let columns: [Option<&str>; 21] = [
         None,
         source.as_deref(),
-        Some(&raw_file_id),
+        Some(&raw_file_text),
         None,
         None,
         None,
@@ -141,9 +159,17 @@ pub(super) fn insert(
         recoup.as_deref(),
     ];
     let row = format!("({})", columns.map(|c| c.unwrap_or("?")).join(", "));
+    let bound = row.matches('?').count();
+    if lines.len() > 1 && lines.len() * bound > MAX_VARIABLES {
+        let (left, right) = lines.split_at(lines.len() / 2);
+        build(left, first_id, raw_file_id, texts, inserts)?;
+        return build(right, first_id + left.len() as i64, raw_file_id, texts, inserts);
+    }
     let mut sql = String::with_capacity(HEAD.len() + lines.len() * (row.len() + 2));
     sql.push_str(HEAD);
     let mut args = SqliteArguments::default();
+    // Grown one value at a time, the vector of a batch's 20,000 values was copied a dozen times.
+    args.reserve(lines.len() * bound, 0);
     let decimal =
         |texts: &mut DecimalTexts, which: usize, value: Option<Decimal>| value.map(|d| texts.text(which, d));
     for (i, (l, id)) in lines.iter().zip(first_id..).enumerate() {
@@ -189,5 +215,93 @@ pub(super) fn insert(
             args.add(decimal(texts, 2, r.recoup)).map_err(sqlx::Error::Encode)?;
         }
     }
-    Ok(Insert { sql, args, rows: lines.len() as u64 })
+    inserts.push(Insert { sql, args, rows: lines.len() as u64 });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+    use model::SourceId;
+
+    use super::*;
+    use crate::time::YearMonth;
+
+    /// A line whose every column differs from the line before, so that none is a literal.
+    fn varied(n: i64) -> PendingLine {
+        let day = NaiveDate::from_ymd_opt(2026, 1, 1).expect("date") + chrono::Days::new(n as u64 % 300);
+        let record = StatementLine {
+            source: if n % 2 == 0 { SourceId::Distrokid } else { SourceId::Toolost },
+            identity: n as u64,
+            reporting_date: day,
+            sale_month: YearMonth::new(2025, 1 + (n % 12) as u32).expect("month"),
+            sale_date: Some(day),
+            store: "Spotify".into(),
+            artist: None,
+            title: format!("Song {n}"),
+            isrc: None,
+            upc: None,
+            country: Some(if n % 2 == 0 { "DE".into() } else { "FR".into() }),
+            quantity: n,
+            team_percentage: Some(Decimal::new(n, 1)),
+            earnings: Decimal::new(n, 14),
+            currency: if n % 2 == 0 { "USD".into() } else { "EUR".into() },
+            withheld: Some(Decimal::new(n, 2)),
+            recoup: Some(Decimal::new(n, 3)),
+        };
+        PendingLine {
+            line: n as u64,
+            key: None,
+            store_id: 1,
+            artist_id: None,
+            track_id: None,
+            release_id: None,
+            split: super::super::money::split(record.earnings),
+            record: Box::new(record),
+        }
+    }
+
+    /// Stored through SQLite, so that the split is checked where the limit is.
+    #[tokio::test]
+    async fn a_batch_binding_more_than_sqlite_takes_is_split_with_consecutive_ids() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = crate::Database::open(&dir.path().join("t.db")).await.expect("open");
+        let mut conn = db.pool().acquire().await.expect("conn");
+        // The lines name store 1 and raw file 7 without their rows.
+        sqlx::query("PRAGMA foreign_keys = OFF").execute(&mut *conn).await.expect("pragma");
+
+        let lines: Vec<PendingLine> = (1..=2_300).map(varied).collect();
+        let built = inserts(&lines, 100, 7, &mut DecimalTexts::default()).expect("built");
+        assert_eq!(built.iter().map(|i| i.rows).collect::<Vec<_>>(), [1_150, 1_150]);
+        for insert in built {
+            let done = sqlx::query_with(&insert.sql, insert.args).execute(&mut *conn).await.expect("stored");
+            assert_eq!(done.rows_affected(), insert.rows);
+        }
+        let (first, last, count): (i64, i64, i64) =
+            sqlx::query_as("SELECT MIN(id), MAX(id), COUNT(*) FROM statement_lines")
+                .fetch_one(&mut *conn)
+                .await
+                .expect("counted");
+        assert_eq!((first, last, count), (100, 2_399, 2_300));
+        let (line, title): (i64, String) =
+            sqlx::query_as("SELECT line, title FROM statement_lines WHERE id = 1250")
+                .fetch_one(&mut *conn)
+                .await
+                .expect("the second INSERT's first line");
+        assert_eq!((line, title.as_str()), (1_151, "Song 1151"));
+
+        // Lines that repeat the usual columns bind fewer values and fit in one INSERT.
+        let alike: Vec<PendingLine> = (1..=2_300)
+            .map(|n| {
+                let mut line = varied(2);
+                line.line = n;
+                line
+            })
+            .collect();
+        assert_eq!(inserts_of(&alike), [2_300]);
+    }
+
+    fn inserts_of(lines: &[PendingLine]) -> Vec<u64> {
+        inserts(lines, 1, 7, &mut DecimalTexts::default()).expect("built").iter().map(|i| i.rows).collect()
+    }
 }

@@ -10,6 +10,7 @@ pub mod metric;
 pub mod money;
 mod records;
 pub mod rollup;
+mod statement_load;
 pub mod summary;
 mod writer;
 

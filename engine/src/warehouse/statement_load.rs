@@ -1,0 +1,382 @@
+//! A file's statement lines on their way into the warehouse: held in batches, looked up among
+//! the lines stored before (a re-downloaded cumulative statement repeats them), inserted with ids
+//! given here, and added to the revenue rollups; at the end of the file, their keys, their runs
+//! by track and the rollups are written.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use model::SourceId;
+use sqlx::{Arguments, sqlite::SqliteArguments};
+
+use super::{
+    LoadError, LoadStats, SpentLines, StatementLine,
+    batch::{self, Cell},
+    line_insert::{self, PendingLine},
+    line_runs,
+    loader::BATCH_ROWS,
+    money, rollup,
+    writer::Writer,
+};
+use crate::time::{YearMonth, date_int};
+
+/// Keys per INSERT into the key table (one bound value each).
+const KEY_ROWS: usize = 2000;
+
+/// A statement line's dimension ids.
+pub(super) struct LineIds {
+    pub store_id: i64,
+    pub artist_id: Option<i64>,
+    pub track_id: Option<i64>,
+    pub release_id: Option<i64>,
+}
+
+pub(super) struct StatementLoad {
+    raw_file_id: i64,
+    decimal_texts: line_insert::DecimalTexts,
+    /// Occurrence numbers, for the sources whose line keys are looked up batch by batch.
+    occurrences: HashMap<SourceId, Occurrences>,
+    /// Per source, whether lines were stored before this file (known at its first batch, before
+    /// this file's own lines are written).
+    sources_stored: HashMap<SourceId, bool>,
+    pending: Vec<PendingLine>,
+    /// The pending lines' rollup groups (a buffer kept between batches, like `pending`'s).
+    figures: Vec<rollup::Prepared>,
+    /// The id of the next line stored (known after the first batch).
+    next_id: Option<i64>,
+    runs: line_runs::Runs,
+    /// The keys of the lines this file stored, by source: written to the key table at the end.
+    new_keys: HashMap<SourceId, Vec<i64>>,
+    /// The identities of the lines this file stored, by source, for the sources that had no
+    /// stored lines: their keys are made at the end (see [`keys_of_identities`]).
+    new_identities: HashMap<SourceId, Vec<u64>>,
+    rollups: rollup::Accumulator,
+    spent: Option<SpentLines>,
+}
+
+impl StatementLoad {
+    pub(super) fn new(raw_file_id: i64) -> Self {
+        Self {
+            raw_file_id,
+            decimal_texts: Default::default(),
+            occurrences: HashMap::new(),
+            sources_stored: HashMap::new(),
+            pending: Vec::with_capacity(BATCH_ROWS),
+            figures: Vec::with_capacity(BATCH_ROWS),
+            next_id: None,
+            runs: line_runs::Runs::default(),
+            new_keys: HashMap::new(),
+            new_identities: HashMap::new(),
+            rollups: rollup::Accumulator::default(),
+            spent: None,
+        }
+    }
+
+    /// Sends stored lines to `to` (the parser's thread) instead of freeing them here.
+    pub(super) fn give_back_lines(&mut self, to: SpentLines) {
+        self.spent = Some(to);
+    }
+
+    /// Whether one more line leaves the batch short of full (it can be taken without a flush).
+    pub(super) fn has_room(&self) -> bool {
+        self.pending.len() + 1 < BATCH_ROWS
+    }
+
+    pub(super) fn is_full(&self) -> bool {
+        self.pending.len() >= BATCH_ROWS
+    }
+
+    pub(super) fn push(&mut self, line: u64, rec: Box<StatementLine>, ids: LineIds) {
+        let LineIds { store_id, artist_id, track_id, release_id } = ids;
+        let split = money::split(rec.earnings);
+        self.pending.push(PendingLine {
+            line,
+            key: None,
+            store_id,
+            artist_id,
+            track_id,
+            release_id,
+            split,
+            record: rec,
+        });
+    }
+
+    /// Stores what is pending, then the keys, the runs and the rollups of every line stored.
+    pub(super) async fn finish(
+        mut self,
+        db: &mut Writer<'_>,
+        stats: &mut LoadStats,
+    ) -> Result<(), LoadError> {
+        self.flush(db, stats).await?;
+        self.write_keys(db).await?;
+        std::mem::take(&mut self.runs).write(db).await?;
+        self.rollups.finish(db).await
+    }
+
+    /// Stores the pending lines that are not stored already, and adds them to the rollups.
+    pub(super) async fn flush(
+        &mut self,
+        db: &mut Writer<'_>,
+        stats: &mut LoadStats,
+    ) -> Result<(), LoadError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        // The batch's buffer comes back to `pending` once the lines are stored: a fresh buffer
+        // for every batch was new memory each time, its pages faulted in and out of cache.
+        let mut batch = std::mem::take(&mut self.pending);
+        // Everything is built before the lookup, which waits for the previous batch's insert:
+        // the work overlaps it. (A batch with lines found already stored is built again; a
+        // re-downloaded statement is the rare case where that is most of them.)
+        // What the rollups need of each line, taken before the lines move into the query.
+        let mut figures = std::mem::take(&mut self.figures);
+        figures.clear();
+        for p in &batch {
+            let r = &p.record;
+            figures.push(self.rollups.prepare(&rollup::LineFigures {
+                source: r.source,
+                sale_month: month_int(r.sale_month),
+                sale_date: r.sale_date.map(date_int),
+                reporting_date: date_int(r.reporting_date),
+                artist_id: p.artist_id,
+                store_id: p.store_id,
+                track_id: p.track_id,
+                country: r.country.as_deref(),
+                currency: &r.currency,
+                quantity: r.quantity,
+                split: p.split,
+            })?);
+        }
+        // Ids are given here rather than by SQLite, for the runs of lines by track (the parser
+        // hands the lines over in chunks sorted by track).
+        let first_id = match self.next_id {
+            Some(id) => id,
+            None => {
+                let max: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM statement_lines")
+                    .fetch_one(db.conn().await?)
+                    .await?;
+                max + 1
+            }
+        };
+        // Lines of a source with lines stored before get their key now, to be looked up.
+        let mut sources: Vec<SourceId> = batch.iter().map(|p| p.record.source).collect();
+        sources.sort_unstable();
+        sources.dedup();
+        let mut looked_up = Vec::new();
+        for source in sources {
+            if self.has_stored_lines(db, source).await? {
+                looked_up.push(source);
+            }
+        }
+        let mut keys: Vec<(SourceId, i64)> = Vec::new();
+        for p in batch.iter_mut().filter(|p| looked_up.contains(&p.record.source)) {
+            let (source, identity) = (p.record.source, p.record.identity);
+            let key = line_key(identity, self.occurrences.entry(source).or_default().next(identity));
+            p.key = Some(key);
+            keys.push((source, key));
+        }
+        let mut inserts = line_insert::inserts(&batch, first_id, self.raw_file_id, &mut self.decimal_texts)?;
+
+        // A line already stored (same identity and occurrence) came from an earlier download of
+        // the same cumulative statement: it keeps its original lineage and is not counted again.
+        let known = self.known_keys(db, &keys).await?;
+        if !known.is_empty() {
+            let new: Vec<bool> = batch
+                .iter()
+                .map(|p| p.key.is_none_or(|key| !known.contains(&(p.record.source, key))))
+                .collect();
+            stats.rows_skipped += new.iter().filter(|n| !**n).count() as u64;
+            keep(&mut batch, &new);
+            keep(&mut figures, &new);
+            if batch.is_empty() {
+                self.pending = batch;
+                self.figures = figures;
+                return Ok(());
+            }
+            inserts = line_insert::inserts(&batch, first_id, self.raw_file_id, &mut self.decimal_texts)?;
+        }
+        for (p, id) in batch.iter().zip(first_id..) {
+            match p.key {
+                Some(key) => self.new_keys.entry(p.record.source).or_default().push(key),
+                None => self.new_identities.entry(p.record.source).or_default().push(p.record.identity),
+            }
+            if let Some(track) = p.track_id {
+                self.runs.add(track, id);
+            }
+        }
+        self.next_id = Some(first_id + batch.len() as i64);
+        // SQLite stores the lines while this thread adds them to the rollups and goes on with
+        // the next batch.
+        for insert in inserts {
+            stats.rows_loaded += insert.rows;
+            db.start(insert).await?;
+        }
+        let records = batch.drain(..).map(|p| p.record);
+        if let Some(to) = &self.spent {
+            // A parser that has finished no longer takes them: they are freed here then.
+            let _ = to.send(records.collect());
+        } else {
+            drop(records);
+        }
+        self.pending = batch;
+        self.rollups.add(&figures)?;
+        self.figures = figures;
+        self.rollups.write_full(db).await?;
+        Ok(())
+    }
+
+    /// The keys of `keys` stored by earlier files, by source (a file is usually one source).
+    /// The batch's keys go in one `IN` list, which SQLite sorts and probes in key order.
+    async fn known_keys(
+        &mut self,
+        db: &mut Writer<'_>,
+        keys: &[(SourceId, i64)],
+    ) -> Result<HashSet<(SourceId, i64)>, LoadError> {
+        let mut known = HashSet::new();
+        let sources: BTreeSet<SourceId> = keys.iter().map(|(source, _)| *source).collect();
+        for source in sources {
+            if !self.has_stored_lines(db, source).await? {
+                continue;
+            }
+            let mut sql = format!(
+                "SELECT line_key FROM statement_line_keys WHERE source = '{}' AND line_key IN (",
+                source.as_str()
+            );
+            let mut args = SqliteArguments::default();
+            for (i, (_, key)) in keys.iter().filter(|(s, _)| *s == source).enumerate() {
+                sql.push_str(if i == 0 { "?" } else { ", ?" });
+                args.add(*key).map_err(sqlx::Error::Encode)?;
+            }
+            sql.push(')');
+            let found: Vec<i64> = sqlx::query_scalar_with(&sql, args).fetch_all(db.conn().await?).await?;
+            known.extend(found.into_iter().map(|key| (source, key)));
+        }
+        Ok(known)
+    }
+
+    /// Whether any statement line of `source` was stored before this file. When none was (the
+    /// first statement of a source), no line can be known, and the batches skip the lookup: it
+    /// made SQLite and the loader wait for each other once per batch. Asked of the small
+    /// `revenue_by_store`, which holds every stored line (in the same transactions as the lines);
+    /// `statement_lines` has no index by source.
+    async fn has_stored_lines(&mut self, db: &mut Writer<'_>, source: SourceId) -> Result<bool, LoadError> {
+        if let Some(&stored) = self.sources_stored.get(&source) {
+            return Ok(stored);
+        }
+        let stored: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM revenue_by_store WHERE source = ?)")
+                .bind(source.as_str())
+                .fetch_one(db.conn().await?)
+                .await?;
+        self.sources_stored.insert(source, stored);
+        Ok(stored)
+    }
+
+    /// Records the file's new line keys, sorted, so they enter the key table's B-tree in order.
+    /// Every one must be new: the batch lookups left out the keys already stored, so a key the
+    /// table refuses means a line was counted twice, and the file fails.
+    async fn write_keys(&mut self, db: &mut Writer<'_>) -> Result<(), LoadError> {
+        for (source, identities) in std::mem::take(&mut self.new_identities) {
+            let keys = keys_of_identities(identities);
+            match self.new_keys.entry(source) {
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(keys);
+                }
+                std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().extend(keys),
+            }
+        }
+        for (source, mut keys) in std::mem::take(&mut self.new_keys) {
+            keys.sort_unstable();
+            keys.dedup();
+            for chunk in keys.chunks(KEY_ROWS) {
+                let rows = chunk.iter().map(|key| [Cell::Int(*key), source.as_str().into()]).collect();
+                let insert = batch::insert(
+                    "INSERT OR IGNORE INTO statement_line_keys (line_key, source)",
+                    rows,
+                    [false, true],
+                    "",
+                )?;
+                db.start(insert).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Occurrence numbers of identical lines in a file. Most lines are unique: a set of the
+/// identities seen (8 bytes each) plus counts for the repeated few takes far less memory than a
+/// count per identity.
+#[derive(Default)]
+struct Occurrences {
+    seen: HashSet<u64, super::IntBuildHasher>,
+    repeated: HashMap<u64, u32, super::IntBuildHasher>,
+}
+
+impl Occurrences {
+    /// The occurrence number (from 1) of this identity among the lines so far.
+    fn next(&mut self, identity: u64) -> u32 {
+        if self.seen.insert(identity) {
+            return 1;
+        }
+        let n = self.repeated.entry(identity).or_insert(1);
+        *n += 1;
+        *n
+    }
+}
+
+/// The keys of a source's first lines, from their identities: the n-th of identical lines
+/// has occurrence number n, whatever their order. A file whose source had no lines stored
+/// needs no key before the end (none can be known already), and sorting the identities there
+/// replaces a set of every identity, probed at a random place for each line: 19 MB and a
+/// cache miss per line on a million-line statement.
+fn keys_of_identities(mut identities: Vec<u64>) -> Vec<i64> {
+    identities.sort_unstable();
+    let mut last = None;
+    let mut occurrence = 0u32;
+    identities
+        .into_iter()
+        .map(|identity| {
+            occurrence = if last == Some(identity) { occurrence.saturating_add(1) } else { 1 };
+            last = Some(identity);
+            line_key(identity, occurrence)
+        })
+        .collect()
+}
+
+/// Keeps the items whose flag is set (`flags` in the same order as `items`).
+fn keep<T>(items: &mut Vec<T>, flags: &[bool]) {
+    let mut flags = flags.iter();
+    items.retain(|_| flags.next().copied().unwrap_or(false));
+}
+
+fn month_int(m: YearMonth) -> i64 {
+    m.as_int()
+}
+
+/// A line's key: its identity and its occurrence among identical lines of its file.
+fn line_key(identity: u64, occurrence: u32) -> i64 {
+    let mut bytes = [0u8; 12];
+    bytes[..8].copy_from_slice(&identity.to_le_bytes());
+    bytes[8..].copy_from_slice(&occurrence.to_le_bytes());
+    i64::from_ne_bytes(xxhash_rust::xxh3::xxh3_64(&bytes).to_ne_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The keys made at the end from the identities are the keys the lines get one by one.
+    #[test]
+    fn keys_made_from_identities_equal_keys_made_line_by_line() {
+        let identities = [7u64, 3, 7, 9, 7, 3, 1];
+        let mut occurrences = Occurrences::default();
+        let mut one_by_one: Vec<i64> =
+            identities.iter().map(|&id| line_key(id, occurrences.next(id))).collect();
+        let mut at_the_end = keys_of_identities(identities.to_vec());
+        one_by_one.sort_unstable();
+        at_the_end.sort_unstable();
+        assert_eq!(at_the_end, one_by_one);
+        // Identical lines are separate sales: seven lines, seven keys.
+        at_the_end.dedup();
+        assert_eq!(at_the_end.len(), identities.len());
+    }
+}
