@@ -9,6 +9,7 @@
 
 use std::cell::RefCell;
 
+use compact_str::CompactString;
 use model::SourceId;
 use rust_decimal::Decimal;
 
@@ -105,8 +106,8 @@ struct Columns {
     key: RefCell<IdentityKey>,
 }
 
-fn optional_text(row: &Row<'_>, col: Option<usize>) -> Option<String> {
-    col.map(|c| row.text(c).into_owned()).filter(|s| !s.is_empty())
+fn optional_text(row: &Row<'_>, col: Option<usize>) -> Option<CompactString> {
+    col.map(|c| CompactString::new(row.text(c))).filter(|s| !s.is_empty())
 }
 
 fn optional_decimal(
@@ -136,17 +137,30 @@ pub fn parse_isrc(raw: &str) -> Result<Option<String>, String> {
     }
 }
 
+/// [`parse_isrc`], kept inline when it is already in its usual form.
+fn isrc(raw: &str) -> Result<Option<CompactString>, String> {
+    if raw.len() == 12 && raw.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        let mut isrc = CompactString::new(raw);
+        isrc.make_ascii_uppercase();
+        return Ok(Some(isrc));
+    }
+    parse_isrc(raw).map(|isrc| isrc.map(CompactString::from))
+}
+
 impl Columns {
     fn line(&self, row: &Row<'_>) -> Result<StatementLine, super::RowError> {
         let reporting_date = values::iso_date(&row.text(self.reporting_date))
             .map_err(|e| row.error(Some("Reporting Date"), e))?;
         let sale_month =
             values::year_month(&row.text(self.sale_month)).map_err(|e| row.error(Some("Sale Month"), e))?;
-        let store = row.required_text(self.store, "Store", "the store is empty")?;
+        let store = CompactString::new(row.text(self.store));
+        if store.is_empty() {
+            return Err(row.error(Some("Store"), "the store is empty"));
+        }
         let quantity = row.required_count(self.quantity, "Quantity", "the quantity is empty")?;
         let earnings = row.required_decimal(self.earnings, "Earnings (USD)", "the earnings are empty")?;
         let isrc = match self.isrc {
-            Some(c) => parse_isrc(&row.text(c)).map_err(|e| row.error(Some("ISRC"), e))?,
+            Some(c) => isrc(&row.text(c)).map_err(|e| row.error(Some("ISRC"), e))?,
             None => None,
         };
         let artist = optional_text(row, self.artist);
@@ -198,7 +212,7 @@ impl Columns {
             quantity,
             team_percentage,
             earnings,
-            currency: "USD".to_string(),
+            currency: CompactString::const_new("USD"),
             withheld,
             recoup,
         })

@@ -195,7 +195,7 @@ fn build(
             args.add(l.title().map(str::to_string)).map_err(sqlx::Error::Encode)?;
         }
         args.add(l.release_id).map_err(sqlx::Error::Encode)?;
-        args.add(r.country.clone()).map_err(sqlx::Error::Encode)?;
+        args.add(r.country.as_deref().map(str::to_string)).map_err(sqlx::Error::Encode)?;
         args.add(r.quantity).map_err(sqlx::Error::Encode)?;
         if team.is_none() {
             args.add(decimal(texts, 0, r.team_percentage)).map_err(sqlx::Error::Encode)?;
@@ -206,7 +206,7 @@ fn build(
             args.add(l.split.rest.map(|d| d.to_string())).map_err(sqlx::Error::Encode)?;
         }
         if currency.is_none() {
-            args.add(r.currency.clone()).map_err(sqlx::Error::Encode)?;
+            args.add(r.currency.to_string()).map_err(sqlx::Error::Encode)?;
         }
         if withheld.is_none() {
             args.add(decimal(texts, 1, r.withheld)).map_err(sqlx::Error::Encode)?;
@@ -238,7 +238,7 @@ mod tests {
             sale_date: Some(day),
             store: "Spotify".into(),
             artist: None,
-            title: format!("Song {n}"),
+            title: compact_str::format_compact!("Song {n}"),
             isrc: None,
             upc: None,
             country: Some(if n % 2 == 0 { "DE".into() } else { "FR".into() }),

@@ -132,7 +132,7 @@ impl<'c> Loader<'c> {
         match (record, ids) {
             (Record::StatementLine(mut rec), Some(ids)) => {
                 if let Some(artist) = &self.artist_override {
-                    rec.artist = Some(artist.clone());
+                    rec.artist = Some(artist.as_str().into());
                 }
                 self.lines.push(line, rec, ids);
                 None
@@ -164,7 +164,7 @@ impl<'c> Loader<'c> {
         match record {
             Record::StatementLine(mut rec) => {
                 if let Some(artist) = &self.artist_override {
-                    rec.artist = Some(artist.clone());
+                    rec.artist = Some(artist.as_str().into());
                 }
                 let store_id = self.store(&rec.store).await?;
                 let artist_id = match rec.artist.as_deref() {

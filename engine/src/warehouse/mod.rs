@@ -78,11 +78,19 @@ impl std::hash::Hasher for IntHasher {
         self.0
     }
 
+    /// Eight bytes at a time, the last few zero-padded. (Copying each chunk into a padded word
+    /// compiled to a `memcpy` call per chunk: a twentieth of the loader's time, hashing the
+    /// store, artist, ISRC and UPC of every line.)
     fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            let mut full = [0u8; 8];
+            full.copy_from_slice(word);
+            self.add(u64::from_le_bytes(full));
+        }
+        let rest = words.remainder();
+        if !rest.is_empty() {
+            self.add(rest.iter().rev().fold(0u64, |word, &b| (word << 8) | u64::from(b)));
         }
     }
 
@@ -171,7 +179,26 @@ impl IdentityKey {
 
 #[cfg(test)]
 mod tests {
+    use std::hash::Hasher;
+
     use super::*;
+
+    /// Bytes hash as little-endian words of eight, the last one zero-padded.
+    #[test]
+    fn the_int_hasher_reads_bytes_as_padded_words() {
+        let bytes: Vec<u8> = (1..=20).collect();
+        for len in 0..=bytes.len() {
+            let mut by_bytes = IntHasher::default();
+            by_bytes.write(&bytes[..len]);
+            let mut by_words = IntHasher::default();
+            for chunk in bytes[..len].chunks(8) {
+                let mut word = [0u8; 8];
+                word[..chunk.len()].copy_from_slice(chunk);
+                by_words.write_u64(u64::from_le_bytes(word));
+            }
+            assert_eq!(by_bytes.finish(), by_words.finish(), "{len} bytes");
+        }
+    }
 
     #[test]
     fn artist_spellings_share_a_key() {

@@ -1,6 +1,7 @@
 //! Staging records: what parsers produce, typed and validated, before they reach the warehouse.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use compact_str::CompactString;
 use model::SourceId;
 use rust_decimal::Decimal;
 
@@ -39,17 +40,17 @@ pub struct StatementLine {
     pub reporting_date: NaiveDate,
     pub sale_month: YearMonth,
     pub sale_date: Option<NaiveDate>,
-    pub store: String,
-    pub artist: Option<String>,
-    pub title: String,
-    pub isrc: Option<String>,
-    pub upc: Option<String>,
-    pub country: Option<String>,
+    pub store: CompactString,
+    pub artist: Option<CompactString>,
+    pub title: CompactString,
+    pub isrc: Option<CompactString>,
+    pub upc: Option<CompactString>,
+    pub country: Option<CompactString>,
     pub quantity: i64,
     pub team_percentage: Option<Decimal>,
     /// As given, negative corrections included.
     pub earnings: Decimal,
-    pub currency: String,
+    pub currency: CompactString,
     pub withheld: Option<Decimal>,
     pub recoup: Option<Decimal>,
 }
