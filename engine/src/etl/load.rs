@@ -428,7 +428,7 @@ async fn parse_and_load(
             match msg {
                 Msg::Record(line, record) => {
                     if parsed.rows_rejected == 0
-                        && let Some(record) = loader.try_add(line, record)
+                        && let Some(record) = loader.try_add(line, record)?
                     {
                         loader.add(line, record).await?;
                     }

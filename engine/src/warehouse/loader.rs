@@ -124,7 +124,7 @@ impl<'c> Loader<'c> {
     /// batch is not full — nearly every line of a large file. Gives the record back otherwise,
     /// for [`Loader::add`]. (Awaiting `add` for every line cost more than the work itself: its
     /// future, large enough for every query it may make, was moved in memory at each call.)
-    pub fn try_add(&mut self, line: u64, record: Record) -> Option<Record> {
+    pub fn try_add(&mut self, line: u64, record: Record) -> Result<Option<Record>, LoadError> {
         let ids = match &record {
             Record::StatementLine(rec) if self.lines.has_room() => self.cached_ids(rec),
             _ => None,
@@ -134,10 +134,10 @@ impl<'c> Loader<'c> {
                 if let Some(artist) = &self.artist_override {
                     rec.artist = Some(artist.as_str().into());
                 }
-                self.lines.push(line, rec, ids);
-                None
+                self.lines.push(line, rec, ids)?;
+                Ok(None)
             }
-            (record, _) => Some(record),
+            (record, _) => Ok(Some(record)),
         }
     }
 
@@ -179,7 +179,7 @@ impl<'c> Loader<'c> {
                     Some(upc) => Some(self.release(upc).await?),
                     None => None,
                 };
-                self.lines.push(line, rec, LineIds { store_id, artist_id, track_id, release_id });
+                self.lines.push(line, rec, LineIds { store_id, artist_id, track_id, release_id })?;
                 if self.lines.is_full() {
                     self.lines.flush(&mut self.db, &mut self.stats).await?;
                 }

@@ -85,9 +85,24 @@ impl StatementLoad {
         self.pending.len() >= BATCH_ROWS
     }
 
-    pub(super) fn push(&mut self, line: u64, rec: Box<StatementLine>, ids: LineIds) {
+    /// Takes a line into the batch, with its rollup groups: prepared here, while the line is in
+    /// the processor's cache from the id lookups, rather than in a pass over the whole batch.
+    pub(super) fn push(&mut self, line: u64, rec: Box<StatementLine>, ids: LineIds) -> Result<(), LoadError> {
         let LineIds { store_id, artist_id, track_id, release_id } = ids;
         let split = money::split(rec.earnings);
+        self.figures.push(self.rollups.prepare(&rollup::LineFigures {
+            source: rec.source,
+            sale_month: month_int(rec.sale_month),
+            sale_date: rec.sale_date.map(date_int),
+            reporting_date: date_int(rec.reporting_date),
+            artist_id,
+            store_id,
+            track_id,
+            country: rec.country.as_deref(),
+            currency: &rec.currency,
+            quantity: rec.quantity,
+            split,
+        })?);
         self.pending.push(PendingLine {
             line,
             key: None,
@@ -98,6 +113,7 @@ impl StatementLoad {
             split,
             record: rec,
         });
+        Ok(())
     }
 
     /// Stores what is pending, then the keys, the runs and the rollups of every line stored.
@@ -124,28 +140,10 @@ impl StatementLoad {
         // The batch's buffer comes back to `pending` once the lines are stored: a fresh buffer
         // for every batch was new memory each time, its pages faulted in and out of cache.
         let mut batch = std::mem::take(&mut self.pending);
+        let mut figures = std::mem::take(&mut self.figures);
         // Everything is built before the lookup, which waits for the previous batch's insert:
         // the work overlaps it. (A batch with lines found already stored is built again; a
         // re-downloaded statement is the rare case where that is most of them.)
-        // What the rollups need of each line, taken before the lines move into the query.
-        let mut figures = std::mem::take(&mut self.figures);
-        figures.clear();
-        for p in &batch {
-            let r = &p.record;
-            figures.push(self.rollups.prepare(&rollup::LineFigures {
-                source: r.source,
-                sale_month: month_int(r.sale_month),
-                sale_date: r.sale_date.map(date_int),
-                reporting_date: date_int(r.reporting_date),
-                artist_id: p.artist_id,
-                store_id: p.store_id,
-                track_id: p.track_id,
-                country: r.country.as_deref(),
-                currency: &r.currency,
-                quantity: r.quantity,
-                split: p.split,
-            })?);
-        }
         // Ids are given here rather than by SQLite, for the runs of lines by track (the parser
         // hands the lines over in chunks sorted by track).
         let first_id = match self.next_id {
@@ -189,6 +187,7 @@ impl StatementLoad {
             keep(&mut figures, &new);
             if batch.is_empty() {
                 self.pending = batch;
+                figures.clear();
                 self.figures = figures;
                 return Ok(());
             }
@@ -219,6 +218,7 @@ impl StatementLoad {
         }
         self.pending = batch;
         self.rollups.add(&figures)?;
+        figures.clear();
         self.figures = figures;
         self.rollups.write_full(db).await?;
         Ok(())
