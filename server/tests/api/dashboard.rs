@@ -63,3 +63,22 @@ async fn bad_dates_and_unknown_artists_are_400s_that_say_why() {
     let chart = json!({ "chart": "TrackMonths", "view": view("7d", None, None, Some("Nobody")) });
     assert_eq!(app.server_fn_json(&c, "/api/chart", &chart).await.status(), 400);
 }
+
+#[tokio::test]
+async fn a_dashboard_link_with_a_bad_date_is_a_400_page_that_says_why() {
+    let app = spawn_app().await;
+    app.add_user("vic", Role::Viewer, "pw").await;
+    app.import_fixture("distrokid/bank_details_layout_a.tsv").await;
+    let c = client();
+    app.login(&c, "vic", "pw").await;
+    // The status goes out with the page's first bytes, so the page must wait for its data: this
+    // once raced the streamed render and was sometimes a 200. Several requests give the race room.
+    for _ in 0..20 {
+        let response = app.get(&c, "/?range=custom&from=2025-13-01&to=2025-03-31").await;
+        assert_eq!(response.status(), 400);
+        let page = response.text().await.expect("body");
+        assert!(page.contains("is not a date"), "{page}");
+    }
+    let good = app.get(&c, "/?range=custom&from=2025-01-01&to=2025-03-31").await;
+    assert_eq!(good.status(), 200);
+}

@@ -89,8 +89,12 @@ pub fn DashboardPage() -> impl IntoView {
     let filters = Memo::new(move |_| view.get().card_filters());
     // The live connection bumps the data version after each import: the cards refetch.
     let live = crate::live::use_live();
-    let data =
-        Resource::new(move || (filters.get(), live.data_version.get()), |(view, _)| dashboard_data(view));
+    // Blocking: the server holds the page's first bytes until the cards' data is in, because the
+    // status goes out with them and a bad link must be a 400, not a 200 that later shows an error.
+    let data = Resource::new_blocking(
+        move || (filters.get(), live.data_version.get()),
+        |(view, _)| dashboard_data(view),
+    );
 
     view! {
         <Title text="Dashboard" />
