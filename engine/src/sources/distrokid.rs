@@ -182,20 +182,20 @@ impl Columns {
         // (numbers by value, names by their letters and digits). See `statement_line_keys`.
         let mut key = self.key.borrow_mut();
         key.start()
-            .display(reporting_date)
-            .display(sale_month)
+            .date(reporting_date)
+            .month(sale_month)
             .lower(&store)
             .alias(artist.as_deref().unwrap_or_default())
             .alias(&title)
             .text(isrc.as_deref().unwrap_or_default())
             .text(upc.as_deref().unwrap_or_default())
-            .display(quantity);
+            .int(quantity);
         match team_percentage {
-            Some(d) => key.display(d.normalize()),
+            Some(d) => key.decimal(d.normalize()),
             None => key.text(""),
         };
         let identity =
-            key.text(country.as_deref().unwrap_or_default()).display(earnings.normalize()).finish();
+            key.text(country.as_deref().unwrap_or_default()).decimal(earnings.normalize()).finish();
 
         Ok(StatementLine {
             source: SourceId::Distrokid,
