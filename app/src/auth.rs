@@ -78,6 +78,11 @@ pub mod ssr {
         deny(StatusCode::BAD_REQUEST, &message.to_string())
     }
 
+    /// Something asked for by name that does not exist (a run number): a 404 with the reason.
+    pub fn not_found(message: impl std::fmt::Display) -> ServerFnError {
+        deny(StatusCode::NOT_FOUND, &message.to_string())
+    }
+
     fn deny(status: StatusCode, message: &str) -> ServerFnError {
         if let Some(response) = use_context::<ResponseOptions>() {
             response.set_status(status);

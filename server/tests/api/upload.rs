@@ -53,6 +53,14 @@ async fn uploads_load_and_bad_files_are_explained() {
     assert_eq!(files[2]["outcome"], "rejected");
     assert!(detail["quarantined_total"].as_i64().expect("count") > 0);
 
+    // A run that does not exist: the page is a 404 that says so.
+    let missing = app.get(&c, &format!("/admin/runs/{}", run_id + 1000)).await;
+    assert_eq!(missing.status(), 404);
+    let page = missing.text().await.expect("page");
+    assert!(page.contains(&format!("there is no run #{}", run_id + 1000)), "{page}");
+    let found = app.get(&c, &format!("/admin/runs/{run_id}")).await;
+    assert_eq!(found.status(), 200);
+
     let csv = app.get(&c, &format!("/admin/runs/{run_id}/quarantine.csv")).await;
     assert_eq!(csv.status(), 200);
     let text = csv.text().await.expect("csv");

@@ -24,13 +24,13 @@ pub async fn latest_runs() -> Result<Vec<RunSummary>, ServerFnError> {
 /// One run with its files and first quarantined rows (admins).
 #[server(endpoint = "admin/run", input = server_fn::codec::Json)]
 pub async fn load_run(id: i64) -> Result<RunDetail, ServerFnError> {
-    use crate::auth::ssr::{bad_request, database, internal_error, require};
+    use crate::auth::ssr::{database, internal_error, not_found, require};
 
     require(model::Role::Admin).await?;
     engine::etl::history::run_detail(database()?.pool(), id, SHOWN_QUARANTINE)
         .await
         .map_err(internal_error)?
-        .ok_or_else(|| bad_request(format!("there is no run #{id}")))
+        .ok_or_else(|| not_found(format!("there is no run #{id}")))
 }
 
 /// A run's status as a coloured pill.
@@ -122,7 +122,9 @@ pub fn RunPage() -> impl IntoView {
     let params = use_params_map();
     let live = use_live();
     let id = move || params.read().get("id").and_then(|v| v.parse::<i64>().ok());
-    let detail = Resource::new(
+    // Blocking, like the dashboard's cards: the page's status (a 404 for a run that does not
+    // exist) goes out with its first bytes.
+    let detail = Resource::new_blocking(
         move || (id(), live.events.with(|e| e.last().map(|m| m.seq))),
         |(id, _)| async move {
             match id {
