@@ -4,7 +4,19 @@
 use model::Role;
 use serde_json::{Value, json};
 
-use crate::helpers::{client, spawn_app};
+use reqwest::Client;
+
+use crate::helpers::{TestApp, client, spawn_app};
+
+/// A viewer signed in to a warehouse holding the small DistroKid fixture.
+async fn viewer_with_a_statement() -> (TestApp, Client) {
+    let app = spawn_app().await;
+    app.add_user("vic", Role::Viewer, "pw").await;
+    app.import_fixture("distrokid/bank_details_layout_a.tsv").await;
+    let c = client();
+    app.login(&c, "vic", "pw").await;
+    (app, c)
+}
 
 fn view(range: &str, from: Option<&str>, to: Option<&str>, artist: Option<&str>) -> Value {
     json!({ "range": range, "from": from, "to": to, "artist": artist, "platform": null, "store": null, "track": null })
@@ -42,11 +54,7 @@ async fn kpis_and_charts_for_a_period() {
 
 #[tokio::test]
 async fn bad_dates_and_unknown_artists_are_400s_that_say_why() {
-    let app = spawn_app().await;
-    app.add_user("vic", Role::Viewer, "pw").await;
-    app.import_fixture("distrokid/bank_details_layout_a.tsv").await;
-    let c = client();
-    app.login(&c, "vic", "pw").await;
+    let (app, c) = viewer_with_a_statement().await;
     for (query, expected) in [
         (view("custom", Some("2025-02-30"), Some("2025-03-31"), None), "is not a date"),
         (view("custom", Some("2025-04-01"), Some("2025-03-31"), None), "after it ends"),
@@ -66,11 +74,7 @@ async fn bad_dates_and_unknown_artists_are_400s_that_say_why() {
 
 #[tokio::test]
 async fn a_dashboard_link_with_a_bad_date_is_a_400_page_that_says_why() {
-    let app = spawn_app().await;
-    app.add_user("vic", Role::Viewer, "pw").await;
-    app.import_fixture("distrokid/bank_details_layout_a.tsv").await;
-    let c = client();
-    app.login(&c, "vic", "pw").await;
+    let (app, c) = viewer_with_a_statement().await;
     // The status goes out with the page's first bytes, so the page must wait for its data: this
     // once raced the streamed render and was sometimes a 200. Several requests give the race room.
     for _ in 0..20 {
