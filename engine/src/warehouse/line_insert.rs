@@ -1,18 +1,10 @@
-//! The INSERT of a batch of new statement lines, written straight from the loader's lines. The
-//! general [`super::batch::insert`] goes through a row of 21 cells per line (some 700 bytes
-//! built, moved, compared and dropped): on a million-line statement that was a fifth of the
-//! loader's time.
-
-use std::sync::Arc;
+//! The INSERT of a batch of new statement lines, stepped once per line through SQLite's own API
+//! (see [`super::direct`]). Each line binds only what differs from the line before: the source,
+//! currency, team percentage and other columns that repeat through a statement are bound once.
 
 use rust_decimal::Decimal;
-use sqlx::{Arguments, sqlite::SqliteArguments};
 
-use super::{
-    StatementLine,
-    batch::{Insert, plain},
-    money::Split,
-};
+use super::{LoadError, StatementLine, money::Split};
 use crate::time::date_int;
 
 /// A statement line waiting for its batch, with its dimension ids.
@@ -35,188 +27,166 @@ impl PendingLine {
     }
 }
 
-/// The texts of the last team percentage, withheld and recoup amounts: they repeat line after
-/// line, and formatting a decimal is slow.
-#[derive(Default)]
-pub(super) struct DecimalTexts([Option<(Decimal, Arc<str>)>; 3]);
+const COLUMNS: &str = "INSERT INTO statement_lines (id, source, raw_file_id, line, reporting_date, sale_month, \
+                       sale_date, store_id, artist_id, track_id, title, release_id, country, quantity, \
+                       team_percentage, earnings_whole, earnings_pico, earnings_rest, currency, withheld, recoup) \
+                       VALUES ";
 
-impl DecimalTexts {
-    fn text(&mut self, which: usize, value: Decimal) -> String {
-        match &self.0[which] {
-            // Same digits and scale, not merely equal ("100" is not "100.0").
-            Some((last, text)) if last.serialize() == value.serialize() => text.to_string(),
-            _ => {
-                let text: Arc<str> = value.to_string().into();
-                self.0[which] = Some((value, Arc::clone(&text)));
-                text.to_string()
+/// Lines per multi-row INSERT: one statement's fixed costs (opening the table, the statement's
+/// journal, resetting) shared by this many lines.
+const CHUNK: usize = 50;
+
+/// Columns bound once for a whole chunk when every line of it has the same value there (the
+/// usual case: a statement repeats its source, currency, team percentage…), in column order.
+const SHARED: [usize; 9] = [2, 3, 7, 11, 15, 18, 19, 20, 21];
+/// The other columns, bound for each line.
+const VARYING: [usize; 12] = [1, 4, 5, 6, 8, 9, 10, 12, 13, 14, 16, 17];
+
+/// A chunk's INSERT: column `c` of row `r` is parameter `SHARED`'s position for a shared column,
+/// else one of the row's own parameters after the shared ones.
+fn chunk_sql() -> String {
+    let mut sql = String::from(COLUMNS);
+    for row in 0..CHUNK {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for column in 1..=21 {
+            if column > 1 {
+                sql.push_str(", ");
             }
+            let param = match SHARED.iter().position(|&c| c == column) {
+                Some(i) => i + 1,
+                None => {
+                    let k = VARYING.iter().position(|&c| c == column).unwrap_or_default();
+                    SHARED.len() + 1 + row * VARYING.len() + k
+                }
+            };
+            sql.push('?');
+            sql.push_str(&param.to_string());
         }
+        sql.push(')');
+    }
+    sql
+}
+
+/// Same digits and scale, not merely equal: "100" is stored as "100", "100.0" as "100.0".
+fn same_decimal(a: Option<Decimal>, b: Option<Decimal>) -> bool {
+    a.map(|d| d.serialize()) == b.map(|d| d.serialize())
+}
+
+fn decimal_text(value: Option<Decimal>) -> Option<String> {
+    value.map(|d| d.to_string())
+}
+
+/// Whether two lines agree on every `SHARED` column (the raw file is the load's).
+fn same_shared(a: &PendingLine, b: &PendingLine) -> bool {
+    let (ra, rb) = (&a.record, &b.record);
+    ra.source == rb.source
+        && ra.sale_date == rb.sale_date
+        && a.title() == b.title()
+        && same_decimal(ra.team_percentage, rb.team_percentage)
+        && same_decimal(a.split.rest, b.split.rest)
+        && ra.currency == rb.currency
+        && same_decimal(ra.withheld, rb.withheld)
+        && same_decimal(ra.recoup, rb.recoup)
+}
+
+/// Binds the value of `column` (1-based, as in the INSERT) of line `l` to parameter `param`.
+fn bind(
+    stmt: &mut rusqlite::Statement<'_>,
+    param: usize,
+    column: usize,
+    l: &PendingLine,
+    id: i64,
+    raw_file_id: i64,
+) -> rusqlite::Result<()> {
+    let r = &l.record;
+    match column {
+        1 => stmt.raw_bind_parameter(param, id),
+        2 => stmt.raw_bind_parameter(param, r.source.as_str()),
+        3 => stmt.raw_bind_parameter(param, raw_file_id),
+        4 => stmt.raw_bind_parameter(param, i64::try_from(l.line).unwrap_or(i64::MAX)),
+        5 => stmt.raw_bind_parameter(param, date_int(r.reporting_date)),
+        6 => stmt.raw_bind_parameter(param, r.sale_month.as_int()),
+        7 => stmt.raw_bind_parameter(param, r.sale_date.map(date_int)),
+        8 => stmt.raw_bind_parameter(param, l.store_id),
+        9 => stmt.raw_bind_parameter(param, l.artist_id),
+        10 => stmt.raw_bind_parameter(param, l.track_id),
+        11 => stmt.raw_bind_parameter(param, l.title()),
+        12 => stmt.raw_bind_parameter(param, l.release_id),
+        13 => stmt.raw_bind_parameter(param, r.country.as_deref()),
+        14 => stmt.raw_bind_parameter(param, r.quantity),
+        15 => stmt.raw_bind_parameter(param, decimal_text(r.team_percentage)),
+        16 => stmt.raw_bind_parameter(param, l.split.whole),
+        17 => stmt.raw_bind_parameter(param, l.split.pico),
+        18 => stmt.raw_bind_parameter(param, decimal_text(l.split.rest)),
+        19 => stmt.raw_bind_parameter(param, r.currency.as_str()),
+        20 => stmt.raw_bind_parameter(param, decimal_text(r.withheld)),
+        _ => stmt.raw_bind_parameter(param, decimal_text(r.recoup)),
     }
 }
 
-const HEAD: &str = "INSERT OR IGNORE INTO statement_lines (id, source, raw_file_id, line, reporting_date, \
-                    sale_month, sale_date, store_id, artist_id, track_id, title, release_id, country, quantity, \
-                    team_percentage, earnings_whole, earnings_pico, earnings_rest, currency, withheld, recoup) \
-                    VALUES ";
-
-/// The literal of a column whose value is the same on every line of the batch (`None`: bind it
-/// per line). Only a few columns usually repeat: the SQL text, and so the statement sqlx
-/// prepares and caches, changes with their values.
-fn repeated<'a, T: PartialEq>(
-    lines: &'a [PendingLine],
-    value: impl Fn(&'a PendingLine) -> T,
-    literal: impl FnOnce(T) -> Option<String>,
-) -> Option<String> {
-    let first = value(lines.first()?);
-    if lines.iter().skip(1).all(|l| value(l) == first) { literal(first) } else { None }
-}
-
-fn text_literal(text: Option<&str>) -> Option<String> {
-    match text {
-        None => Some("NULL".into()),
-        Some(t) if plain(t) => Some(format!("'{t}'")),
-        Some(_) => None,
+fn check(stored: usize, expected: usize, first: &PendingLine) -> Result<(), LoadError> {
+    if stored == expected {
+        Ok(())
+    } else {
+        Err(LoadError::Inconsistent(format!(
+            "{expected} lines from line {} were to be stored, {stored} were",
+            first.line
+        )))
     }
 }
 
-fn decimal_literal(value: Option<Decimal>) -> Option<String> {
-    Some(value.map_or_else(|| "NULL".into(), |d| format!("'{d}'")))
-}
-
-/// SQLite's limit on the bound values of one statement (`SQLITE_MAX_VARIABLE_NUMBER`).
-const MAX_VARIABLES: usize = 32_766;
-
-/// The INSERTs of `lines`, given ids from `first_id`: one, or more when the lines bind more
-/// values than one statement may take (a line binds 21 at most, 14 when the usual columns
-/// repeat). Strings are copied, so that the lines stay whole should the batch have to be
-/// rebuilt without some of them.
-pub(super) fn inserts(
+/// Stores `lines` with ids from `first_id`: by chunks of lines that share the usual columns, and
+/// one by one where they do not (and for the last few).
+pub(super) fn insert(
+    conn: &rusqlite::Connection,
     lines: &[PendingLine],
     first_id: i64,
     raw_file_id: i64,
-    texts: &mut DecimalTexts,
-) -> Result<Vec<Insert>, sqlx::Error> {
-    let mut inserts = Vec::with_capacity(1);
-    build(lines, first_id, raw_file_id, texts, &mut inserts)?;
-    Ok(inserts)
-}
-
-fn build(
-    lines: &[PendingLine],
-    first_id: i64,
-    raw_file_id: i64,
-    texts: &mut DecimalTexts,
-    inserts: &mut Vec<Insert>,
-) -> Result<(), sqlx::Error> {
-    let source = repeated(lines, |l| l.record.source, |s| text_literal(Some(s.as_str())));
-    let sale_date = repeated(
-        lines,
-        |l| l.record.sale_date,
-        |d| Some(d.map_or_else(|| "NULL".into(), |d| date_int(d).to_string())),
-    );
-    let title = repeated(lines, PendingLine::title, text_literal);
-    let team = repeated(
-        lines,
-        |l| l.record.team_percentage.map(|d| d.serialize()),
-        |_| decimal_literal(lines.first().and_then(|l| l.record.team_percentage)),
-    );
-    let rest = repeated(lines, |l| l.split.rest.is_none(), |none| none.then(|| "NULL".into()));
-    let currency = repeated(lines, |l| l.record.currency.as_str(), |c| text_literal(Some(c)));
-    let withheld = repeated(
-        lines,
-        |l| l.record.withheld.map(|d| d.serialize()),
-        |_| decimal_literal(lines.first().and_then(|l| l.record.withheld)),
-    );
-    let recoup = repeated(
-        lines,
-        |l| l.record.recoup.map(|d| d.serialize()),
-        |_| decimal_literal(lines.first().and_then(|l| l.record.recoup)),
-    );
-
-    // One row's text, the same for every line.
-    let raw_file_text = raw_file_id.to_string();
-    let columns: [Option<&str>; 21] = [
-        None,
-        source.as_deref(),
-        Some(&raw_file_text),
-        None,
-        None,
-        None,
-        sale_date.as_deref(),
-        None,
-        None,
-        None,
-        title.as_deref(),
-        None,
-        None,
-        None,
-        team.as_deref(),
-        None,
-        None,
-        rest.as_deref(),
-        currency.as_deref(),
-        withheld.as_deref(),
-        recoup.as_deref(),
-    ];
-    let row = format!("({})", columns.map(|c| c.unwrap_or("?")).join(", "));
-    let bound = row.matches('?').count();
-    if lines.len() > 1 && lines.len() * bound > MAX_VARIABLES {
-        let (left, right) = lines.split_at(lines.len() / 2);
-        build(left, first_id, raw_file_id, texts, inserts)?;
-        return build(right, first_id + left.len() as i64, raw_file_id, texts, inserts);
-    }
-    let mut sql = String::with_capacity(HEAD.len() + lines.len() * (row.len() + 2));
-    sql.push_str(HEAD);
-    let mut args = SqliteArguments::default();
-    // Grown one value at a time, the vector of a batch's 20,000 values was copied a dozen times.
-    args.reserve(lines.len() * bound, 0);
-    let decimal =
-        |texts: &mut DecimalTexts, which: usize, value: Option<Decimal>| value.map(|d| texts.text(which, d));
-    for (i, (l, id)) in lines.iter().zip(first_id..).enumerate() {
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        sql.push_str(&row);
-        let r = &l.record;
-        args.add(id).map_err(sqlx::Error::Encode)?;
-        if source.is_none() {
-            args.add(r.source.as_str()).map_err(sqlx::Error::Encode)?;
-        }
-        args.add(i64::try_from(l.line).unwrap_or(i64::MAX)).map_err(sqlx::Error::Encode)?;
-        args.add(date_int(r.reporting_date)).map_err(sqlx::Error::Encode)?;
-        args.add(r.sale_month.as_int()).map_err(sqlx::Error::Encode)?;
-        if sale_date.is_none() {
-            args.add(r.sale_date.map(date_int)).map_err(sqlx::Error::Encode)?;
-        }
-        args.add(l.store_id).map_err(sqlx::Error::Encode)?;
-        args.add(l.artist_id).map_err(sqlx::Error::Encode)?;
-        args.add(l.track_id).map_err(sqlx::Error::Encode)?;
-        if title.is_none() {
-            args.add(l.title().map(str::to_string)).map_err(sqlx::Error::Encode)?;
-        }
-        args.add(l.release_id).map_err(sqlx::Error::Encode)?;
-        args.add(r.country.as_deref().map(str::to_string)).map_err(sqlx::Error::Encode)?;
-        args.add(r.quantity).map_err(sqlx::Error::Encode)?;
-        if team.is_none() {
-            args.add(decimal(texts, 0, r.team_percentage)).map_err(sqlx::Error::Encode)?;
-        }
-        args.add(l.split.whole).map_err(sqlx::Error::Encode)?;
-        args.add(l.split.pico).map_err(sqlx::Error::Encode)?;
-        if rest.is_none() {
-            args.add(l.split.rest.map(|d| d.to_string())).map_err(sqlx::Error::Encode)?;
-        }
-        if currency.is_none() {
-            args.add(r.currency.to_string()).map_err(sqlx::Error::Encode)?;
-        }
-        if withheld.is_none() {
-            args.add(decimal(texts, 1, r.withheld)).map_err(sqlx::Error::Encode)?;
-        }
-        if recoup.is_none() {
-            args.add(decimal(texts, 2, r.recoup)).map_err(sqlx::Error::Encode)?;
+) -> Result<u64, LoadError> {
+    let mut chunked = None;
+    let mut single = None;
+    let mut at = 0;
+    while at < lines.len() {
+        let id = first_id + at as i64;
+        // How many lines from here share the usual columns (up to a chunk's worth).
+        let alike = lines[at..].iter().take(CHUNK).take_while(|l| same_shared(l, &lines[at])).count();
+        if alike == CHUNK {
+            let chunk = &lines[at..at + CHUNK];
+            let stmt = match &mut chunked {
+                Some(stmt) => stmt,
+                None => chunked.insert(conn.prepare(&chunk_sql())?),
+            };
+            for (i, &column) in SHARED.iter().enumerate() {
+                bind(stmt, i + 1, column, &chunk[0], id, raw_file_id)?;
+            }
+            let mut param = SHARED.len() + 1;
+            for (l, id) in chunk.iter().zip(id..) {
+                for &column in &VARYING {
+                    bind(stmt, param, column, l, id, raw_file_id)?;
+                    param += 1;
+                }
+            }
+            check(stmt.raw_execute()?, CHUNK, &chunk[0])?;
+            at += CHUNK;
+        } else {
+            let stmt = match &mut single {
+                Some(stmt) => stmt,
+                None => single.insert(conn.prepare(&format!(
+                    "{COLUMNS}({})",
+                    (1..=21).map(|p| format!("?{p}")).collect::<Vec<_>>().join(", ")
+                ))?),
+            };
+            // The lines before the next change of the usual columns (or the last few).
+            for (l, id) in lines[at..at + alike.max(1)].iter().zip(id..) {
+                for column in 1..=21 {
+                    bind(stmt, column, column, l, id, raw_file_id)?;
+                }
+                check(stmt.raw_execute()?, 1, l)?;
+            }
+            at += alike.max(1);
         }
     }
-    inserts.push(Insert { sql, args, rows: lines.len() as u64 });
-    Ok(())
+    Ok(lines.len() as u64)
 }
 
 #[cfg(test)]
@@ -227,81 +197,118 @@ mod tests {
     use super::*;
     use crate::time::YearMonth;
 
-    /// A line whose every column differs from the line before, so that none is a literal.
-    fn varied(n: i64) -> PendingLine {
-        let day = NaiveDate::from_ymd_opt(2026, 1, 1).expect("date") + chrono::Days::new(n as u64 % 300);
+    /// Line `n`. The usual columns (source, currency…) hold for 70 lines at a time up to line
+    /// 300, then change from line to line, at different paces (some decimals only in scale:
+    /// 100 → 100.0); the others differ on every line.
+    fn line(n: i64) -> PendingLine {
+        let e = if n <= 300 { n / 70 } else { n };
+        let day = NaiveDate::from_ymd_opt(2026, 1, 1).expect("date") + chrono::Days::new((e / 3) as u64);
         let record = StatementLine {
-            source: if n % 2 == 0 { SourceId::Distrokid } else { SourceId::Toolost },
+            source: if e % 4 < 2 { SourceId::Distrokid } else { SourceId::Toolost },
             identity: n as u64,
             reporting_date: day,
             sale_month: YearMonth::new(2025, 1 + (n % 12) as u32).expect("month"),
-            sale_date: Some(day),
+            sale_date: (e % 5 < 2).then_some(day),
             store: "Spotify".into(),
             artist: None,
-            title: compact_str::format_compact!("Song {n}"),
+            title: compact_str::format_compact!("Song {}", e / 2),
             isrc: None,
             upc: None,
-            country: Some(if n % 2 == 0 { "DE".into() } else { "FR".into() }),
+            country: (n % 7 != 0).then(|| if n % 3 == 0 { "DE".into() } else { "FR".into() }),
             quantity: n,
-            team_percentage: Some(Decimal::new(n, 1)),
-            earnings: Decimal::new(n, 14),
-            currency: if n % 2 == 0 { "USD".into() } else { "EUR".into() },
-            withheld: Some(Decimal::new(n, 2)),
-            recoup: Some(Decimal::new(n, 3)),
+            team_percentage: Some(if e % 6 < 3 { Decimal::new(100, 0) } else { Decimal::new(1000, 1) }),
+            earnings: Decimal::new(n, if e % 4 == 0 { 14 } else { 3 }),
+            currency: if e % 8 < 4 { "USD".into() } else { "EUR".into() },
+            withheld: (e % 3 == 0).then(|| Decimal::new(e, 2)),
+            recoup: (e % 9 == 0).then(|| Decimal::new(e, 3)),
         };
         PendingLine {
             line: n as u64,
             key: None,
-            store_id: 1,
-            artist_id: None,
+            store_id: 1 + n % 2,
+            artist_id: (n % 2 == 0).then_some(3),
             track_id: None,
-            release_id: None,
+            release_id: (n % 3 == 0).then_some(4),
             split: super::super::money::split(record.earnings),
             record: Box::new(record),
         }
     }
 
-    /// Stored through SQLite, so that the split is checked where the limit is.
+    type Stored = (i64, String, i64, i64, i64, Option<i64>, Option<String>, Option<String>);
+
+    fn expected(l: &PendingLine, id: i64) -> Stored {
+        let r = &l.record;
+        (
+            id,
+            r.source.as_str().to_string(),
+            i64::try_from(l.line).expect("line"),
+            r.quantity,
+            l.split.pico,
+            r.sale_date.map(date_int),
+            r.country.as_deref().map(str::to_string),
+            decimal_text(r.team_percentage),
+        )
+    }
+
+    /// Every line reads back with its own values, although repeated columns are bound only
+    /// when they change.
     #[tokio::test]
-    async fn a_batch_binding_more_than_sqlite_takes_is_split_with_consecutive_ids() {
+    async fn each_line_is_stored_with_its_own_values() {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = crate::Database::open(&dir.path().join("t.db")).await.expect("open");
         let mut conn = db.pool().acquire().await.expect("conn");
-        // The lines name store 1 and raw file 7 without their rows.
+        // The lines name stores, artists, releases and raw file 7 without their rows.
         sqlx::query("PRAGMA foreign_keys = OFF").execute(&mut *conn).await.expect("pragma");
 
-        let lines: Vec<PendingLine> = (1..=2_300).map(varied).collect();
-        let built = inserts(&lines, 100, 7, &mut DecimalTexts::default()).expect("built");
-        assert_eq!(built.iter().map(|i| i.rows).collect::<Vec<_>>(), [1_150, 1_150]);
-        for insert in built {
-            let done = sqlx::query_with(&insert.sql, insert.args).execute(&mut *conn).await.expect("stored");
-            assert_eq!(done.rows_affected(), insert.rows);
-        }
-        let (first, last, count): (i64, i64, i64) =
-            sqlx::query_as("SELECT MIN(id), MAX(id), COUNT(*) FROM statement_lines")
-                .fetch_one(&mut *conn)
-                .await
-                .expect("counted");
-        assert_eq!((first, last, count), (100, 2_399, 2_300));
-        let (line, title): (i64, String) =
-            sqlx::query_as("SELECT line, title FROM statement_lines WHERE id = 1250")
-                .fetch_one(&mut *conn)
-                .await
-                .expect("the second INSERT's first line");
-        assert_eq!((line, title.as_str()), (1_151, "Song 1151"));
+        let lines: Vec<PendingLine> = (1..=400).map(line).collect();
+        let stored = super::super::direct::with_direct(&mut conn, |c| insert(c, &lines, 100, 7))
+            .await
+            .expect("stored");
+        assert_eq!(stored, 400);
+        let rows: Vec<Stored> = sqlx::query_as(
+            "SELECT id, source, line, quantity, earnings_pico, sale_date, country, team_percentage \
+             FROM statement_lines ORDER BY id",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .expect("read back");
+        let want: Vec<Stored> = lines.iter().zip(100..).map(|(l, id)| expected(l, id)).collect();
+        assert_eq!(rows, want);
 
-        // Lines that repeat the usual columns bind fewer values and fit in one INSERT.
-        let alike: Vec<PendingLine> = (1..=2_300)
-            .map(|n| {
-                let mut line = varied(2);
-                line.line = n;
-                line
-            })
-            .collect();
-        assert_eq!(inserts_of(&alike), [2_300]);
+        type Texts = (Option<String>, String, Option<String>, Option<String>, Option<String>, i64);
+        let texts: Vec<Texts> = sqlx::query_as(
+            "SELECT title, currency, withheld, recoup, earnings, raw_file_id \
+                 FROM statement_lines_readable ORDER BY id",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .expect("read back");
+        for (l, (title, currency, withheld, recoup, earnings, raw_file_id)) in lines.iter().zip(texts) {
+            let r = &l.record;
+            assert_eq!(title.as_deref(), l.title(), "line {}", l.line);
+            assert_eq!(currency, r.currency.as_str(), "line {}", l.line);
+            assert_eq!(withheld, decimal_text(r.withheld), "line {}", l.line);
+            assert_eq!(recoup, decimal_text(r.recoup), "line {}", l.line);
+            assert_eq!(
+                earnings.as_deref().map(str::parse::<Decimal>),
+                Some(Ok(r.earnings)),
+                "line {}",
+                l.line
+            );
+            assert_eq!(raw_file_id, 7);
+        }
     }
 
-    fn inserts_of(lines: &[PendingLine]) -> Vec<u64> {
-        inserts(lines, 1, 7, &mut DecimalTexts::default()).expect("built").iter().map(|i| i.rows).collect()
+    /// A line whose id is taken is an error, not a line quietly dropped.
+    #[tokio::test]
+    async fn a_taken_id_fails_the_batch() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = crate::Database::open(&dir.path().join("t.db")).await.expect("open");
+        let mut conn = db.pool().acquire().await.expect("conn");
+        sqlx::query("PRAGMA foreign_keys = OFF").execute(&mut *conn).await.expect("pragma");
+        let lines: Vec<PendingLine> = (1..=3).map(line).collect();
+        super::super::direct::with_direct(&mut conn, |c| insert(c, &lines, 1, 7)).await.expect("first");
+        let again = super::super::direct::with_direct(&mut conn, |c| insert(c, &lines, 3, 7)).await;
+        assert!(again.is_err(), "{again:?}");
     }
 }

@@ -16,11 +16,9 @@ use super::{
 };
 use crate::{kpi::currency::Rates, time::date_int};
 
-/// Statement lines (or facts) per batch. Each batch is a hand-over between the loader and
-/// SQLite's thread, which on 2 cores shared with the parser may wait for a time slice: fewer,
-/// larger batches wait less (1,500 → 2,300 lines: the 1M-line import about 8 % faster). A
-/// statement line binds 14 values when the usual columns repeat, so 2,300 fit SQLite's 32,766;
-/// a batch that binds more is split (see `line_insert::inserts`). Facts bind 11 at most.
+/// Statement lines (or facts) per batch: the lines of a batch are looked up among the stored
+/// ones together and stored by one use of the connection (see `line_insert`). Facts bind 11
+/// values each, so a batch of them fits SQLite's 32,766.
 pub(super) const BATCH_ROWS: usize = 2300;
 
 /// A daily or window fact with its dimension ids resolved.
@@ -48,6 +46,9 @@ impl PendingFact {
 pub enum LoadError {
     #[error("database error while loading: {0}")]
     Db(#[from] sqlx::Error),
+    /// From a statement run through SQLite's own API (see `direct`).
+    #[error("database error while loading: {0}")]
+    Direct(#[from] rusqlite::Error),
     #[error("the warehouse did not store what was loaded: {0}")]
     Inconsistent(String),
     #[error("the file is too large to load at once: {0}")]

@@ -3,6 +3,7 @@
 
 mod batch;
 pub mod daily_series;
+mod direct;
 mod identity_key;
 mod line_insert;
 pub mod line_runs;

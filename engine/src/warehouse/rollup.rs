@@ -7,7 +7,7 @@ use sqlx::SqliteConnection;
 
 use super::{
     LoadError,
-    batch::{Cell, insert},
+    direct::{Value, insert_rows},
     writer::Writer,
 };
 
@@ -327,8 +327,8 @@ impl Groups {
 /// store and 230,000 by track and territory). A bound of 200,000 per rollup wrote the territory
 /// one out in the middle of the file and again at its end: 400,000 upserts instead of 230,000.
 const MAX_GROUPS: usize = 450_000;
-/// Rows per upsert: 13 bound values each at most.
-const FLUSH_ROWS: usize = 1_000;
+/// Groups upserted per use of the connection (see `direct`).
+const GROUPS_PER_CALL: usize = 20_000;
 
 /// The four rollups of the lines a load inserts, summed in memory by group and upserted into
 /// the rollup tables (the same sums `add_lines_after` computes in SQL, without reading the
@@ -345,7 +345,8 @@ pub struct Accumulator {
     int_index: std::collections::HashMap<i64, u32, super::IntBuildHasher>,
     /// Tracks by id, numbered in the order met (which picks a by-track rollup's map).
     track_index: std::collections::HashMap<i64, u32, super::IntBuildHasher>,
-    groups: [Groups; ROLLUPS.len()],
+    /// The thread that sums the groups (started with the first lines).
+    summing: Option<Summing>,
     max_groups: usize,
 }
 
@@ -359,7 +360,7 @@ impl Default for Accumulator {
             ints: Vec::new(),
             int_index: Default::default(),
             track_index: Default::default(),
-            groups: Default::default(),
+            summing: None,
             max_groups: MAX_GROUPS,
         }
     }
@@ -453,48 +454,54 @@ impl Accumulator {
         Ok(Prepared { keys, track, sums })
     }
 
-    /// Adds prepared lines to the groups in memory (no database work, so it can run while a
-    /// statement does); [`Accumulator::write_full`] then writes out the rollups grown too big.
-    pub fn add(&mut self, lines: &[Prepared]) -> Result<(), sqlx::Error> {
-        for line in lines {
-            for ((groups, key), by_track) in self.groups.iter_mut().zip(line.keys).zip(BY_TRACK) {
-                let part = if by_track { line.track as usize % TRACK_SHARDS } else { 0 };
-                groups
-                    .add(part, key, &line.sums)
-                    .ok_or_else(|| sqlx::Error::Protocol("integer overflow in a revenue rollup".into()))?;
-            }
+    /// Hands prepared lines to the summing thread, and returns an empty buffer for the next
+    /// ones; [`Accumulator::write_full`] then writes out the rollups that thread found too big.
+    pub fn add(&mut self, lines: Vec<Prepared>) -> Result<Vec<Prepared>, LoadError> {
+        let summing = match &mut self.summing {
+            Some(summing) => summing,
+            None => self.summing.insert(Summing::start(self.max_groups)?),
+        };
+        if summing.lines.send(lines).is_err() {
+            // The thread stopped: its error says why.
+            return Err(self.summing.take().map_or_else(Summing::lost, Summing::stopped));
         }
-        Ok(())
+        Ok(summing.spare.try_recv().unwrap_or_default())
     }
 
-    /// Writes out the largest rollups while all together hold their maximum of groups or more.
+    /// Writes out the rollups that held too many groups, if any did.
     pub(super) async fn write_full(&mut self, db: &mut Writer<'_>) -> Result<(), LoadError> {
         loop {
-            let held: usize = self.groups.iter().map(Groups::len).sum();
-            if held == 0 || held < self.max_groups {
+            let Some(Ok((rollup, groups))) = self.summing.as_ref().map(|s| s.full.try_recv()) else {
                 return Ok(());
-            }
-            let largest = (0..self.groups.len()).max_by_key(|&i| self.groups[i].len()).unwrap_or(0);
-            self.flush(db, largest).await?;
+            };
+            self.flush(db, rollup, groups).await?;
         }
     }
 
-    /// Writes every group still in memory.
+    /// Writes every group.
     pub(super) async fn finish(&mut self, db: &mut Writer<'_>) -> Result<(), LoadError> {
-        for i in 0..self.groups.len() {
-            self.flush(db, i).await?;
+        let Some(summing) = self.summing.take() else { return Ok(()) };
+        let Summing { lines, full, thread, .. } = summing;
+        drop(lines);
+        let rest = tokio::task::spawn_blocking(move || thread.join())
+            .await
+            .map_err(|e| LoadError::Inconsistent(format!("the rollup thread failed: {e}")))?
+            .map_err(|_| LoadError::Inconsistent("the rollup thread panicked".into()))??;
+        let early: Vec<(usize, Groups)> = full.try_iter().collect();
+        for (rollup, groups) in early.into_iter().chain(rest.into_iter().enumerate()) {
+            self.flush(db, rollup, groups).await?;
         }
         Ok(())
     }
 
     /// Upserts one rollup's groups, each chunk built while SQLite writes the one before.
-    async fn flush(&mut self, db: &mut Writer<'_>, rollup: usize) -> Result<(), LoadError> {
+    async fn flush(&mut self, db: &mut Writer<'_>, rollup: usize, mut held: Groups) -> Result<(), LoadError> {
         let (table, keys, _) = ROLLUPS[rollup];
         // Sized first: collected from the maps, the vector grew by doubling, and its last
         // reallocation held both copies at once (28 MB for the territory rollup of the 1M-line
         // benchmark, at the import's peak of memory).
-        let mut groups: Vec<(Key, Sums)> = Vec::with_capacity(self.groups[rollup].len());
-        groups.extend(self.groups[rollup].take().map(|(packed, sums)| (unpack(rollup, packed), sums)));
+        let mut groups: Vec<(Key, Sums)> = Vec::with_capacity(held.len());
+        groups.extend(held.take().map(|(packed, sums)| (unpack(rollup, packed), sums)));
         // In primary-key order (the interned source, currency and country aside), so the upserts
         // walk the table's B-tree from left to right.
         let int = |i: u32| self.ints.get(i as usize).copied().unwrap_or(0);
@@ -538,127 +545,187 @@ impl Accumulator {
                 )
             }),
         }
-        for chunk in groups.chunks(FLUSH_ROWS) {
-            let head = format!(
-                "INSERT INTO {table} ({keys}, earnings_whole, earnings_pico, rest_lines, quantity, lines)"
-            );
-            let tail = format!(
-                " ON CONFLICT ({keys}) DO UPDATE SET earnings_whole = earnings_whole + excluded.earnings_whole, \
-                 earnings_pico = earnings_pico + excluded.earnings_pico, rest_lines = rest_lines + excluded.rest_lines, \
-                 quantity = quantity + excluded.quantity, lines = lines + excluded.lines"
-            );
-            let (y, n) = (true, false);
-            let source =
-                |k: &Key| -> Cell { self.sources.get(k.source as usize).map_or("", |s| s.as_str()).into() };
-            let currency = |k: &Key| -> Cell {
-                self.currencies.get(k.currency as usize).map_or("", String::as_str).into()
-            };
-            let country = |k: &Key| -> Cell {
-                self.countries.get(k.country as usize).map_or("", String::as_str).into()
-            };
-            // The columns of each table's `keys`, in order, then the sums; the source and the
-            // currency usually repeat and may be written as literals.
-            let upsert = match rollup {
-                0 => insert(
+        let head = format!(
+            "INSERT INTO {table} ({keys}, earnings_whole, earnings_pico, rest_lines, quantity, lines)"
+        );
+        let tail = format!(
+            " ON CONFLICT ({keys}) DO UPDATE SET earnings_whole = earnings_whole + excluded.earnings_whole, \
+             earnings_pico = earnings_pico + excluded.earnings_pico, rest_lines = rest_lines + excluded.rest_lines, \
+             quantity = quantity + excluded.quantity, lines = lines + excluded.lines"
+        );
+        let int = |i: u32| Value::Int(int(i));
+        let source = |k: &Key| Value::Text(self.sources.get(k.source as usize).map_or("", |s| s.as_str()));
+        let currency =
+            |k: &Key| Value::Text(self.currencies.get(k.currency as usize).map_or("", String::as_str));
+        let country =
+            |k: &Key| Value::Text(self.countries.get(k.country as usize).map_or("", String::as_str));
+        let sums = |s: &Sums| {
+            [
+                Value::Int(s.earnings_whole),
+                Value::Int(s.earnings_pico),
+                Value::Int(i64::from(s.rest_lines)),
+                Value::Int(s.quantity),
+                Value::Int(i64::from(s.lines)),
+            ]
+        };
+        // In parts, so that the loader's thread is never held for long at a time.
+        for chunk in groups.chunks(GROUPS_PER_CALL) {
+            // The columns of each table's `keys`, in order, then the sums.
+            db.direct(|conn| match rollup {
+                0 => insert_rows(
+                    conn,
                     &head,
-                    chunk
-                        .iter()
-                        .map(|(k, s)| {
-                            [
-                                int(k.sale_month).into(),
-                                source(k),
-                                int(k.artist_id).into(),
-                                int(k.store_id).into(),
-                                currency(k),
-                                int(k.rate_day).into(),
-                                int(k.reporting_date).into(),
-                                s.earnings_whole.into(),
-                                s.earnings_pico.into(),
-                                i64::from(s.rest_lines).into(),
-                                s.quantity.into(),
-                                i64::from(s.lines).into(),
-                            ]
-                        })
-                        .collect(),
-                    [n, y, n, n, y, n, n, n, n, n, n, n],
                     &tail,
+                    chunk.iter().map(|(k, s)| {
+                        let [a, b, c, d, e] = sums(s);
+                        [
+                            int(k.sale_month),
+                            source(k),
+                            int(k.artist_id),
+                            int(k.store_id),
+                            currency(k),
+                            int(k.rate_day),
+                            int(k.reporting_date),
+                            a,
+                            b,
+                            c,
+                            d,
+                            e,
+                        ]
+                    }),
                 ),
-                1 => insert(
+                1 => insert_rows(
+                    conn,
                     &head,
-                    chunk
-                        .iter()
-                        .map(|(k, s)| {
-                            [
-                                int(k.sale_month).into(),
-                                source(k),
-                                int(k.artist_id).into(),
-                                int(k.store_id).into(),
-                                int(k.track_id).into(),
-                                currency(k),
-                                int(k.rate_day).into(),
-                                s.earnings_whole.into(),
-                                s.earnings_pico.into(),
-                                i64::from(s.rest_lines).into(),
-                                s.quantity.into(),
-                                i64::from(s.lines).into(),
-                            ]
-                        })
-                        .collect(),
-                    [n, y, n, n, n, y, n, n, n, n, n, n],
                     &tail,
+                    chunk.iter().map(|(k, s)| {
+                        let [a, b, c, d, e] = sums(s);
+                        [
+                            int(k.sale_month),
+                            source(k),
+                            int(k.artist_id),
+                            int(k.store_id),
+                            int(k.track_id),
+                            currency(k),
+                            int(k.rate_day),
+                            a,
+                            b,
+                            c,
+                            d,
+                            e,
+                        ]
+                    }),
                 ),
-                2 => insert(
+                2 => insert_rows(
+                    conn,
                     &head,
-                    chunk
-                        .iter()
-                        .map(|(k, s)| {
-                            [
-                                int(k.sale_month).into(),
-                                source(k),
-                                int(k.artist_id).into(),
-                                country(k),
-                                currency(k),
-                                int(k.rate_day).into(),
-                                s.earnings_whole.into(),
-                                s.earnings_pico.into(),
-                                i64::from(s.rest_lines).into(),
-                                s.quantity.into(),
-                                i64::from(s.lines).into(),
-                            ]
-                        })
-                        .collect(),
-                    [n, y, n, n, y, n, n, n, n, n, n],
                     &tail,
+                    chunk.iter().map(|(k, s)| {
+                        let [a, b, c, d, e] = sums(s);
+                        [
+                            int(k.sale_month),
+                            source(k),
+                            int(k.artist_id),
+                            country(k),
+                            currency(k),
+                            int(k.rate_day),
+                            a,
+                            b,
+                            c,
+                            d,
+                            e,
+                        ]
+                    }),
                 ),
                 // By track, or by store, then territory: the same columns after the first.
-                _ => insert(
+                _ => insert_rows(
+                    conn,
                     &head,
-                    chunk
-                        .iter()
-                        .map(|(k, s)| {
-                            [
-                                int(by_track_or_store(k)).into(),
-                                int(k.sale_month).into(),
-                                source(k),
-                                int(k.artist_id).into(),
-                                country(k),
-                                currency(k),
-                                int(k.rate_day).into(),
-                                s.earnings_whole.into(),
-                                s.earnings_pico.into(),
-                                i64::from(s.rest_lines).into(),
-                                s.quantity.into(),
-                                i64::from(s.lines).into(),
-                            ]
-                        })
-                        .collect(),
-                    [n, n, y, n, n, y, n, n, n, n, n, n],
                     &tail,
+                    chunk.iter().map(|(k, s)| {
+                        let [a, b, c, d, e] = sums(s);
+                        [
+                            int(by_track_or_store(k)),
+                            int(k.sale_month),
+                            source(k),
+                            int(k.artist_id),
+                            country(k),
+                            currency(k),
+                            int(k.rate_day),
+                            a,
+                            b,
+                            c,
+                            d,
+                            e,
+                        ]
+                    }),
                 ),
-            }?;
-            db.start(upsert).await?;
+            })
+            .await?;
         }
         Ok(())
+    }
+}
+
+/// The groups of a load's rollups, summed on a thread of their own: adding a million lines to
+/// maps of hundreds of thousands of groups is a sixth of a large import's work, which this way
+/// runs beside the loader's instead of after it.
+struct Summing {
+    /// Prepared lines to add (a few batches ahead at most).
+    lines: std::sync::mpsc::SyncSender<Vec<Prepared>>,
+    /// Emptied buffers, to fill again.
+    spare: std::sync::mpsc::Receiver<Vec<Prepared>>,
+    /// A rollup's groups taken out because all held too many, to write out now.
+    full: std::sync::mpsc::Receiver<(usize, Groups)>,
+    thread: std::thread::JoinHandle<Result<[Groups; ROLLUPS.len()], LoadError>>,
+}
+
+impl Summing {
+    fn start(max_groups: usize) -> Result<Self, LoadError> {
+        let (lines, to_sum) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(2);
+        let (give_back, spare) = std::sync::mpsc::sync_channel(2);
+        let (send_full, full) = std::sync::mpsc::channel();
+        let work = move || {
+            let mut groups: [Groups; ROLLUPS.len()] = Default::default();
+            for mut batch in to_sum {
+                for line in &batch {
+                    for ((groups, key), by_track) in groups.iter_mut().zip(line.keys).zip(BY_TRACK) {
+                        let part = if by_track { line.track as usize % TRACK_SHARDS } else { 0 };
+                        groups.add(part, key, &line.sums).ok_or_else(|| {
+                            LoadError::Inconsistent("integer overflow in a revenue rollup".into())
+                        })?;
+                    }
+                }
+                batch.clear();
+                let _ = give_back.try_send(batch);
+                // Bounds the memory of a file whose lines rarely share a group.
+                while groups.iter().map(Groups::len).sum::<usize>() >= max_groups {
+                    let largest = (0..groups.len()).max_by_key(|&i| groups[i].len()).unwrap_or(0);
+                    if send_full.send((largest, std::mem::take(&mut groups[largest]))).is_err() {
+                        break;
+                    }
+                }
+            }
+            Ok(groups)
+        };
+        let thread = std::thread::Builder::new()
+            .name("rollups".into())
+            .spawn(work)
+            .map_err(|err| LoadError::Inconsistent(format!("could not start the rollup thread: {err}")))?;
+        Ok(Self { lines, spare, full, thread })
+    }
+
+    /// Why a thread that no longer takes lines stopped.
+    fn stopped(self) -> LoadError {
+        match self.thread.join() {
+            Ok(Err(err)) => err,
+            Ok(Ok(_)) => Self::lost(),
+            Err(_) => LoadError::Inconsistent("the rollup thread panicked".into()),
+        }
+    }
+
+    fn lost() -> LoadError {
+        LoadError::Inconsistent("the rollup thread stopped".into())
     }
 }
 
@@ -746,7 +813,7 @@ mod tests {
             let mut db = Writer::new(&mut conn);
             for line in &lines {
                 let prepared = acc.prepare(line).expect("prepare");
-                acc.add(&[prepared]).expect("add");
+                acc.add(vec![prepared]).expect("add");
                 acc.write_full(&mut db).await.expect("write");
             }
             acc.finish(&mut db).await.expect("finish");

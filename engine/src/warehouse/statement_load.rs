@@ -10,7 +10,7 @@ use sqlx::{Arguments, sqlite::SqliteArguments};
 
 use super::{
     LoadError, LoadStats, SpentLines, StatementLine,
-    batch::{self, Cell},
+    direct::{Value, insert_rows},
     line_insert::{self, PendingLine},
     line_runs,
     loader::BATCH_ROWS,
@@ -19,8 +19,8 @@ use super::{
 };
 use crate::time::{YearMonth, date_int};
 
-/// Keys per INSERT into the key table (one bound value each).
-const KEY_ROWS: usize = 2000;
+/// Keys written per use of the connection (see `direct`).
+const KEYS_PER_CALL: usize = 50_000;
 
 /// A statement line's dimension ids.
 pub(super) struct LineIds {
@@ -32,7 +32,6 @@ pub(super) struct LineIds {
 
 pub(super) struct StatementLoad {
     raw_file_id: i64,
-    decimal_texts: line_insert::DecimalTexts,
     /// Occurrence numbers, for the sources whose line keys are looked up batch by batch.
     occurrences: HashMap<SourceId, Occurrences>,
     /// Per source, whether lines were stored before this file (known at its first batch, before
@@ -57,7 +56,6 @@ impl StatementLoad {
     pub(super) fn new(raw_file_id: i64) -> Self {
         Self {
             raw_file_id,
-            decimal_texts: Default::default(),
             occurrences: HashMap::new(),
             sources_stored: HashMap::new(),
             pending: Vec::with_capacity(BATCH_ROWS),
@@ -141,9 +139,6 @@ impl StatementLoad {
         // for every batch was new memory each time, its pages faulted in and out of cache.
         let mut batch = std::mem::take(&mut self.pending);
         let mut figures = std::mem::take(&mut self.figures);
-        // Everything is built before the lookup, which waits for the previous batch's insert:
-        // the work overlaps it. (A batch with lines found already stored is built again; a
-        // re-downloaded statement is the rare case where that is most of them.)
         // Ids are given here rather than by SQLite, for the runs of lines by track (the parser
         // hands the lines over in chunks sorted by track).
         let first_id = match self.next_id {
@@ -172,8 +167,6 @@ impl StatementLoad {
             p.key = Some(key);
             keys.push((source, key));
         }
-        let mut inserts = line_insert::inserts(&batch, first_id, self.raw_file_id, &mut self.decimal_texts)?;
-
         // A line already stored (same identity and occurrence) came from an earlier download of
         // the same cumulative statement: it keeps its original lineage and is not counted again.
         let known = self.known_keys(db, &keys).await?;
@@ -191,7 +184,6 @@ impl StatementLoad {
                 self.figures = figures;
                 return Ok(());
             }
-            inserts = line_insert::inserts(&batch, first_id, self.raw_file_id, &mut self.decimal_texts)?;
         }
         for (p, id) in batch.iter().zip(first_id..) {
             match p.key {
@@ -203,12 +195,9 @@ impl StatementLoad {
             }
         }
         self.next_id = Some(first_id + batch.len() as i64);
-        // SQLite stores the lines while this thread adds them to the rollups and goes on with
-        // the next batch.
-        for insert in inserts {
-            stats.rows_loaded += insert.rows;
-            db.start(insert).await?;
-        }
+        let raw_file_id = self.raw_file_id;
+        stats.rows_loaded +=
+            db.direct(|conn| line_insert::insert(conn, &batch, first_id, raw_file_id)).await?;
         let records = batch.drain(..).map(|p| p.record);
         if let Some(to) = &self.spent {
             // A parser that has finished no longer takes them: they are freed here then.
@@ -217,9 +206,7 @@ impl StatementLoad {
             drop(records);
         }
         self.pending = batch;
-        self.rollups.add(&figures)?;
-        figures.clear();
-        self.figures = figures;
+        self.figures = self.rollups.add(figures)?;
         self.rollups.write_full(db).await?;
         Ok(())
     }
@@ -287,15 +274,17 @@ impl StatementLoad {
         for (source, mut keys) in std::mem::take(&mut self.new_keys) {
             keys.sort_unstable();
             keys.dedup();
-            for chunk in keys.chunks(KEY_ROWS) {
-                let rows = chunk.iter().map(|key| [Cell::Int(*key), source.as_str().into()]).collect();
-                let insert = batch::insert(
-                    "INSERT OR IGNORE INTO statement_line_keys (line_key, source)",
-                    rows,
-                    [false, true],
-                    "",
-                )?;
-                db.start(insert).await?;
+            for chunk in keys.chunks(KEYS_PER_CALL) {
+                let rows = chunk.iter().map(|key| [Value::Int(*key), Value::Text(source.as_str())]);
+                db.direct(|conn| {
+                    insert_rows(
+                        conn,
+                        "INSERT OR IGNORE INTO statement_line_keys (line_key, source)",
+                        "",
+                        rows,
+                    )
+                })
+                .await?;
             }
         }
         Ok(())

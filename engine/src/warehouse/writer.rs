@@ -44,6 +44,15 @@ impl<'c> Writer<'c> {
             .ok_or_else(|| LoadError::Inconsistent("the connection was not returned".into()))
     }
 
+    /// Runs `work` with SQLite's own API on the connection (see [`super::direct`]), once the
+    /// statement in flight has finished.
+    pub(super) async fn direct<T>(
+        &mut self,
+        work: impl FnOnce(&rusqlite::Connection) -> Result<T, LoadError>,
+    ) -> Result<T, LoadError> {
+        super::direct::with_direct(self.conn().await?, work).await
+    }
+
     /// Waits for the statement in flight, if any, and checks it: the caller commits only after.
     pub(super) async fn finish(mut self) -> Result<(), LoadError> {
         self.conn().await.map(|_| ())
