@@ -20,7 +20,7 @@ use crate::{
         Connector, Detection, FeedId, FileError, FileFacts, Flow, Input, Recognised, RecordSink, RowError,
         SAMPLE_BYTES, Sample, connector, expected_formats, recognise,
     },
-    warehouse::{LoadStats, Loader, Record, SpentBatch},
+    warehouse::{LoadStats, Loader, Record, SpentBatch, StatementLine},
 };
 
 /// Quarantined rows kept per file (all are counted); enough to find every kind of mistake.
@@ -334,11 +334,25 @@ struct ChannelSink {
     ready: VecDeque<Vec<Msg>>,
     /// Lines the loader has stored, freed here (see [`crate::warehouse::SpentLines`]).
     spent: std::sync::mpsc::Receiver<SpentBatch>,
+    /// Boxes of stored lines, to hold the next lines parsed (at most [`SPARE_BOXES`]): the
+    /// boxes themselves are what is kept, so that a line parsed needs no allocation.
+    #[allow(clippy::vec_box)]
+    spare: Vec<Box<StatementLine>>,
 }
+
+/// Boxes kept for lines to come: what a few chunks in flight give back (about 2 MB).
+const SPARE_BOXES: usize = 8 * CHUNK;
 
 impl ChannelSink {
     fn new(tx: mpsc::Sender<Vec<Msg>>, spent: std::sync::mpsc::Receiver<SpentBatch>) -> Self {
-        Self { tx, chunk: Vec::with_capacity(CHUNK), lines: Vec::new(), ready: VecDeque::new(), spent }
+        Self {
+            tx,
+            chunk: Vec::with_capacity(CHUNK),
+            lines: Vec::new(),
+            ready: VecDeque::new(),
+            spent,
+            spare: Vec::with_capacity(SPARE_BOXES),
+        }
     }
 
     fn push(&mut self, msg: Msg) -> Flow {
@@ -391,9 +405,11 @@ impl ChannelSink {
         Flow::Continue
     }
 
+    /// Keeps what boxes of stored lines the next lines can use, and frees the rest.
     fn free_spent(&mut self) {
-        while let Ok(lines) = self.spent.try_recv() {
-            drop(lines);
+        while let Ok(mut lines) = self.spent.try_recv() {
+            let room = SPARE_BOXES.saturating_sub(self.spare.len());
+            self.spare.extend(lines.drain(..room.min(lines.len())));
         }
     }
 
@@ -442,6 +458,16 @@ impl ChannelSink {
 }
 
 impl RecordSink for ChannelSink {
+    fn line_box(&mut self, line: StatementLine) -> Box<StatementLine> {
+        match self.spare.pop() {
+            Some(mut boxed) => {
+                *boxed = line;
+                boxed
+            }
+            None => Box::new(line),
+        }
+    }
+
     fn record(&mut self, line: u64, record: Record) -> Flow {
         if matches!(record, Record::StatementLine(_)) {
             self.lines.push(Msg::Record(line, record));
@@ -774,5 +800,30 @@ mod tests {
         let stopped =
             (1..=TRACK_SORT_LINES as u64 * 2).any(|n| sink.record(n, line("AAAAAAAAAAAA")) == Flow::Stop);
         assert!(stopped);
+    }
+
+    /// Boxes the loader gives back hold the next lines parsed (up to a bound), with the new
+    /// line's values.
+    #[test]
+    fn boxes_given_back_hold_the_next_lines() {
+        let (tx, _rx) = mpsc::channel(10);
+        let (give_back, spent) = std::sync::mpsc::channel();
+        let mut sink = ChannelSink::new(tx, spent);
+        let boxed = |record: Record| match record {
+            Record::StatementLine(line) => line,
+            _ => unreachable!("a statement line"),
+        };
+        let stored: Vec<Box<StatementLine>> =
+            (0..SPARE_BOXES + 5).map(|_| boxed(line("AAAAAAAAAAAA"))).collect();
+        let addresses: Vec<*const StatementLine> = stored.iter().map(|b| &**b as *const _).collect();
+        give_back.send(stored).expect("given back");
+        sink.free_spent();
+        assert_eq!(sink.spare.len(), SPARE_BOXES, "the rest is freed");
+
+        let next = *boxed(line("BBBBBBBBBBBB"));
+        let reused = sink.line_box(next.clone());
+        assert!(addresses.contains(&(&*reused as *const _)), "an old box");
+        assert_eq!(*reused, next);
+        assert_eq!(sink.spare.len(), SPARE_BOXES - 1);
     }
 }

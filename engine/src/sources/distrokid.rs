@@ -18,7 +18,7 @@ use super::{
     tabular::{Row, Table, sniff_headers},
     values,
 };
-use crate::warehouse::{IdentityKey, Record, StatementLine};
+use crate::warehouse::{IdentityKey, StatementLine};
 
 pub struct DistroKid;
 
@@ -84,7 +84,7 @@ impl Connector for DistroKid {
             recoup: table.column(RECOUP),
             key: RefCell::default(),
         };
-        table.send_rows(sink, |row| cols.line(row).map(|line| vec![Record::StatementLine(Box::new(line))]))
+        table.send_lines(sink, |row| cols.line(row))
     }
 }
 

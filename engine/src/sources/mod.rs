@@ -32,7 +32,7 @@ use chrono::NaiveDate;
 use model::SourceId;
 use std::{fmt, str::FromStr};
 
-use crate::warehouse::Record;
+use crate::warehouse::{Record, StatementLine};
 
 /// How sure a connector is that a file is one of its formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -104,6 +104,12 @@ pub enum Flow {
 pub trait RecordSink {
     fn record(&mut self, line: u64, record: Record) -> Flow;
     fn reject(&mut self, error: RowError) -> Flow;
+
+    /// A box for a statement line. A sink that gets its lines back once stored may hand out
+    /// those boxes again: a million-line statement then makes no allocation per line.
+    fn line_box(&mut self, line: StatementLine) -> Box<StatementLine> {
+        Box::new(line)
+    }
 }
 
 /// Facts about a file that are not in its rows: from its name, or given at import.

@@ -7,7 +7,7 @@ use std::{borrow::Cow, io::Read};
 use csv::{ByteRecord, ReaderBuilder, Trim};
 
 use super::{FileError, Flow, RecordSink, RowError, send};
-use crate::warehouse::Record;
+use crate::warehouse::{Record, StatementLine};
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -226,6 +226,31 @@ impl<R: Read> Table<R> {
             }
             let line = row.line;
             if send(sink, line, map(&row)) == Flow::Stop {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Like [`Table::send_rows`] for a table of one statement line per row, each in a box from
+    /// the sink (see [`RecordSink::line_box`]).
+    pub fn send_lines(
+        &mut self,
+        sink: &mut dyn RecordSink,
+        mut map: impl FnMut(&Row<'_>) -> Result<StatementLine, RowError>,
+    ) -> Result<(), FileError> {
+        while let Some(row) = self.next_row()? {
+            if row.is_blank() {
+                continue;
+            }
+            let flow = match map(&row) {
+                Ok(line) => {
+                    let boxed = sink.line_box(line);
+                    sink.record(row.line, Record::StatementLine(boxed))
+                }
+                Err(err) => sink.reject(err),
+            };
+            if flow == Flow::Stop {
                 break;
             }
         }

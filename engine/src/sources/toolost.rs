@@ -227,18 +227,7 @@ fn sales(input: &Input, sink: &mut dyn RecordSink) -> Result<(), FileError> {
         share: col(&["share"]),
     };
     let artist = input.facts.artist.clone();
-    while let Some(row) = table.next_row()? {
-        if row.is_blank() {
-            continue;
-        }
-        let flow = match cols.line(&row, artist.as_deref()) {
-            Ok(line) => sink.record(row.line, Record::StatementLine(Box::new(line))),
-            Err(err) => sink.reject(err),
-        };
-        if flow == Flow::Stop {
-            break;
-        }
-    }
+    table.send_lines(sink, |row| cols.line(row, artist.as_deref()))?;
     Ok(())
 }
 
