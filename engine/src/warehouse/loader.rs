@@ -72,10 +72,6 @@ pub struct Loader<'c> {
     stores: HashMap<String, i64, super::IntBuildHasher>,
     tracks: HashMap<String, i64, super::IntBuildHasher>,
     releases: HashMap<String, i64, super::IntBuildHasher>,
-    /// The last line's artist, track and release, by their texts: a statement's lines come
-    /// sorted by track, so a line nearly always names those of the line before, and comparing
-    /// a few bytes is cheaper than hashing them into a map.
-    last: LastIds,
     entities: HashMap<(SourceId, &'static str, String), i64>,
     lines: StatementLoad,
     daily: Vec<PendingFact>,
@@ -97,35 +93,6 @@ pub type SpentLines = std::sync::mpsc::Sender<SpentBatch>;
 #[allow(clippy::vec_box)]
 pub type SpentBatch = Vec<Box<StatementLine>>;
 
-/// The id a text stood for on the line before, and the text.
-#[derive(Default)]
-struct Last<T> {
-    text: compact_str::CompactString,
-    id: Option<T>,
-}
-
-impl<T: Copy> Last<T> {
-    /// `text`'s id: the last one when the text is the same, else from `ids` (and remembered).
-    fn get<S: std::hash::BuildHasher>(&mut self, text: &str, ids: &HashMap<String, T, S>) -> Option<T> {
-        match self.id {
-            Some(id) if self.text == text => Some(id),
-            _ => {
-                let id = *ids.get(text)?;
-                self.text = text.into();
-                self.id = Some(id);
-                Some(id)
-            }
-        }
-    }
-}
-
-#[derive(Default)]
-struct LastIds {
-    artist: Last<Option<i64>>,
-    track: Last<i64>,
-    release: Last<i64>,
-}
-
 impl<'c> Loader<'c> {
     /// `artist_override`: the artist named at import, which beats what the file says.
     pub fn new(conn: &'c mut SqliteConnection, raw_file_id: i64, artist_override: Option<String>) -> Self {
@@ -138,7 +105,6 @@ impl<'c> Loader<'c> {
             stores: HashMap::default(),
             tracks: HashMap::default(),
             releases: HashMap::default(),
-            last: LastIds::default(),
             entities: HashMap::new(),
             lines: StatementLoad::new(raw_file_id),
             daily: Vec::new(),
@@ -177,19 +143,19 @@ impl<'c> Loader<'c> {
     }
 
     /// A line's store, artist, track and release ids, when all are known already.
-    fn cached_ids(&mut self, rec: &StatementLine) -> Option<LineIds> {
+    fn cached_ids(&self, rec: &StatementLine) -> Option<LineIds> {
         let artist = self.artist_override.as_deref().or(rec.artist.as_deref());
         let artist_id = match artist {
-            Some(name) => self.last.artist.get(name, &self.artist_names)?,
+            Some(name) => *self.artist_names.get(name)?,
             None => None,
         };
         let store_id = *self.stores.get(rec.store.as_str())?;
         let track_id = match rec.isrc.as_deref() {
-            Some(isrc) => Some(self.last.track.get(isrc, &self.tracks)?),
+            Some(isrc) => Some(*self.tracks.get(isrc)?),
             None => None,
         };
         let release_id = match rec.upc.as_deref() {
-            Some(upc) => Some(self.last.release.get(upc, &self.releases)?),
+            Some(upc) => Some(*self.releases.get(upc)?),
             None => None,
         };
         Some(LineIds { store_id, artist_id, track_id, release_id })
