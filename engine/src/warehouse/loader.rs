@@ -53,6 +53,8 @@ pub enum LoadError {
     Inconsistent(String),
     #[error("the file is too large to load at once: {0}")]
     TooLarge(String),
+    #[error("cannot sum the revenue rollups: {0}")]
+    Rollup(String),
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -5,6 +5,10 @@
 
 use sqlx::SqliteConnection;
 
+mod summing;
+
+use summing::Summing;
+
 use super::{
     LoadError,
     direct::{Value, insert_rows},
@@ -485,8 +489,8 @@ impl Accumulator {
         drop(lines);
         let rest = tokio::task::spawn_blocking(move || thread.join())
             .await
-            .map_err(|e| LoadError::Inconsistent(format!("the rollup thread failed: {e}")))?
-            .map_err(|_| LoadError::Inconsistent("the rollup thread panicked".into()))??;
+            .map_err(|e| LoadError::Rollup(format!("waiting for its thread failed: {e}")))?
+            .map_err(|_| LoadError::Rollup("its thread panicked".into()))??;
         let early: Vec<(usize, Groups)> = full.try_iter().collect();
         for (rollup, groups) in early.into_iter().chain(rest.into_iter().enumerate()) {
             self.flush(db, rollup, groups).await?;
@@ -664,68 +668,6 @@ impl Accumulator {
             .await?;
         }
         Ok(())
-    }
-}
-
-/// The groups of a load's rollups, summed on a thread of their own: adding a million lines to
-/// maps of hundreds of thousands of groups is a sixth of a large import's work, which this way
-/// runs beside the loader's instead of after it.
-struct Summing {
-    /// Prepared lines to add (a few batches ahead at most).
-    lines: std::sync::mpsc::SyncSender<Vec<Prepared>>,
-    /// Emptied buffers, to fill again.
-    spare: std::sync::mpsc::Receiver<Vec<Prepared>>,
-    /// A rollup's groups taken out because all held too many, to write out now.
-    full: std::sync::mpsc::Receiver<(usize, Groups)>,
-    thread: std::thread::JoinHandle<Result<[Groups; ROLLUPS.len()], LoadError>>,
-}
-
-impl Summing {
-    fn start(max_groups: usize) -> Result<Self, LoadError> {
-        let (lines, to_sum) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(2);
-        let (give_back, spare) = std::sync::mpsc::sync_channel(2);
-        let (send_full, full) = std::sync::mpsc::channel();
-        let work = move || {
-            let mut groups: [Groups; ROLLUPS.len()] = Default::default();
-            for mut batch in to_sum {
-                for line in &batch {
-                    for ((groups, key), by_track) in groups.iter_mut().zip(line.keys).zip(BY_TRACK) {
-                        let part = if by_track { line.track as usize % TRACK_SHARDS } else { 0 };
-                        groups.add(part, key, &line.sums).ok_or_else(|| {
-                            LoadError::Inconsistent("integer overflow in a revenue rollup".into())
-                        })?;
-                    }
-                }
-                batch.clear();
-                let _ = give_back.try_send(batch);
-                // Bounds the memory of a file whose lines rarely share a group.
-                while groups.iter().map(Groups::len).sum::<usize>() >= max_groups {
-                    let largest = (0..groups.len()).max_by_key(|&i| groups[i].len()).unwrap_or(0);
-                    if send_full.send((largest, std::mem::take(&mut groups[largest]))).is_err() {
-                        break;
-                    }
-                }
-            }
-            Ok(groups)
-        };
-        let thread = std::thread::Builder::new()
-            .name("rollups".into())
-            .spawn(work)
-            .map_err(|err| LoadError::Inconsistent(format!("could not start the rollup thread: {err}")))?;
-        Ok(Self { lines, spare, full, thread })
-    }
-
-    /// Why a thread that no longer takes lines stopped.
-    fn stopped(self) -> LoadError {
-        match self.thread.join() {
-            Ok(Err(err)) => err,
-            Ok(Ok(_)) => Self::lost(),
-            Err(_) => LoadError::Inconsistent("the rollup thread panicked".into()),
-        }
-    }
-
-    fn lost() -> LoadError {
-        LoadError::Inconsistent("the rollup thread stopped".into())
     }
 }
 
