@@ -563,15 +563,6 @@ impl Accumulator {
             |k: &Key| Value::Text(self.currencies.get(k.currency as usize).map_or("", String::as_str));
         let country =
             |k: &Key| Value::Text(self.countries.get(k.country as usize).map_or("", String::as_str));
-        let sums = |s: &Sums| {
-            [
-                Value::Int(s.earnings_whole),
-                Value::Int(s.earnings_pico),
-                Value::Int(i64::from(s.rest_lines)),
-                Value::Int(s.quantity),
-                Value::Int(i64::from(s.lines)),
-            ]
-        };
         // In parts, so that the loader's thread is never held for long at a time.
         for chunk in groups.chunks(GROUPS_PER_CALL) {
             // The columns of each table's `keys`, in order, then the sums.
@@ -581,8 +572,7 @@ impl Accumulator {
                     &head,
                     &tail,
                     chunk.iter().map(|(k, s)| {
-                        let [a, b, c, d, e] = sums(s);
-                        [
+                        let keys = [
                             int(k.sale_month),
                             source(k),
                             int(k.artist_id),
@@ -590,12 +580,8 @@ impl Accumulator {
                             currency(k),
                             int(k.rate_day),
                             int(k.reporting_date),
-                            a,
-                            b,
-                            c,
-                            d,
-                            e,
-                        ]
+                        ];
+                        row::<7, 12>(keys, s)
                     }),
                 ),
                 1 => insert_rows(
@@ -603,8 +589,7 @@ impl Accumulator {
                     &head,
                     &tail,
                     chunk.iter().map(|(k, s)| {
-                        let [a, b, c, d, e] = sums(s);
-                        [
+                        let keys = [
                             int(k.sale_month),
                             source(k),
                             int(k.artist_id),
@@ -612,12 +597,8 @@ impl Accumulator {
                             int(k.track_id),
                             currency(k),
                             int(k.rate_day),
-                            a,
-                            b,
-                            c,
-                            d,
-                            e,
-                        ]
+                        ];
+                        row::<7, 12>(keys, s)
                     }),
                 ),
                 2 => insert_rows(
@@ -625,20 +606,15 @@ impl Accumulator {
                     &head,
                     &tail,
                     chunk.iter().map(|(k, s)| {
-                        let [a, b, c, d, e] = sums(s);
-                        [
+                        let keys = [
                             int(k.sale_month),
                             source(k),
                             int(k.artist_id),
                             country(k),
                             currency(k),
                             int(k.rate_day),
-                            a,
-                            b,
-                            c,
-                            d,
-                            e,
-                        ]
+                        ];
+                        row::<6, 11>(keys, s)
                     }),
                 ),
                 // By track, or by store, then territory: the same columns after the first.
@@ -647,8 +623,7 @@ impl Accumulator {
                     &head,
                     &tail,
                     chunk.iter().map(|(k, s)| {
-                        let [a, b, c, d, e] = sums(s);
-                        [
+                        let keys = [
                             int(by_track_or_store(k)),
                             int(k.sale_month),
                             source(k),
@@ -656,12 +631,8 @@ impl Accumulator {
                             country(k),
                             currency(k),
                             int(k.rate_day),
-                            a,
-                            b,
-                            c,
-                            d,
-                            e,
-                        ]
+                        ];
+                        row::<7, 12>(keys, s)
                     }),
                 ),
             })
@@ -669,6 +640,19 @@ impl Accumulator {
         }
         Ok(())
     }
+}
+
+/// A rollup row: its `K` key columns, then the five sums (`N` is `K` + 5).
+fn row<'a, const K: usize, const N: usize>(keys: [Value<'a>; K], s: &Sums) -> [Value<'a>; N] {
+    const { assert!(N == K + 5) };
+    let sums = [
+        Value::Int(s.earnings_whole),
+        Value::Int(s.earnings_pico),
+        Value::Int(i64::from(s.rest_lines)),
+        Value::Int(s.quantity),
+        Value::Int(i64::from(s.lines)),
+    ];
+    std::array::from_fn(|i| if i < K { keys[i] } else { sums[i - K] })
 }
 
 #[cfg(test)]
