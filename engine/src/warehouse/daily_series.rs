@@ -76,13 +76,7 @@ pub async fn refresh_all(conn: &mut SqliteConnection) -> Result<(), sqlx::Error>
 
 /// Whether daily facts exist that the series have not seen (only after upgrading a database).
 pub async fn needs_refresh(conn: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
-    let (facts, series): (i64, i64) = sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM daily_facts LIMIT 1)), \
-                (SELECT COUNT(*) FROM (SELECT 1 FROM daily_series LIMIT 1))",
-    )
-    .fetch_one(conn)
-    .await?;
-    Ok(facts > 0 && series == 0)
+    super::derived_is_missing(conn, "daily_facts", "daily_series").await
 }
 
 /// The source's days per (metric, part, artist), the rules applied.

@@ -64,6 +64,22 @@ pub fn identity_hash(fields: &[&str]) -> u64 {
     xxhash_rust::xxh3::xxh3_64(&buf)
 }
 
+/// Whether `table` has rows and the table derived from it none (a database upgraded to a
+/// version that added the derived table). Table names are the code's own constants.
+async fn derived_is_missing(
+    conn: &mut sqlx::SqliteConnection,
+    table: &str,
+    derived: &str,
+) -> Result<bool, sqlx::Error> {
+    let (rows, derived_rows): (i64, i64) = sqlx::query_as(&format!(
+        "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM {table} LIMIT 1)), \
+                (SELECT COUNT(*) FROM (SELECT 1 FROM {derived} LIMIT 1))"
+    ))
+    .fetch_one(conn)
+    .await?;
+    Ok(rows > 0 && derived_rows == 0)
+}
+
 /// A hasher for the loader's per-line maps, whose keys are small integers or identities that
 /// are already hashes: std's SipHash resists chosen keys, which costs a few per cent of a
 /// million-line load spent hashing. (FxHash's mixing step.)

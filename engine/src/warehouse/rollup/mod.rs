@@ -106,13 +106,7 @@ pub async fn refresh_all(conn: &mut SqliteConnection) -> Result<(), sqlx::Error>
 
 /// Whether lines exist that the rollups have not seen (only after upgrading a database).
 pub async fn needs_refresh(conn: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
-    let (in_lines, in_rollup): (i64, i64) = sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM statement_lines LIMIT 1)), \
-                (SELECT COUNT(*) FROM (SELECT 1 FROM revenue_by_store LIMIT 1))",
-    )
-    .fetch_one(conn)
-    .await?;
-    Ok(in_lines > 0 && in_rollup == 0)
+    super::derived_is_missing(conn, "statement_lines", "revenue_by_store").await
 }
 
 /// A rollup row's grouping columns, each interned per load as an index (a file has a few
