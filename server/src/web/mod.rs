@@ -167,8 +167,17 @@ impl Application {
     }
 }
 
+/// The app's routes, listed once per process. Listing them renders the app with every
+/// resource's loading switched off, and that switch is one global of leptos': a second server
+/// listing its routes while another renders a page (the tests run many servers in one process)
+/// left that page's data waiting forever, and its request unanswered.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(app::App)).clone()
+}
+
 fn router(state: AppState, session_layer: SessionManagerLayer<SqliteStore>) -> Router {
-    let routes = generate_route_list(app::App);
+    let routes = route_list();
     let context = {
         let (db, clock, jobs, scheduler, assets) = (
             state.db.clone(),

@@ -79,9 +79,15 @@ async fn spawn_with_settings(settings: Settings) -> TestApp {
     TestApp { addr, data_dir, _dir: None, stop: Some(tx), handle: Some(handle) }
 }
 
-/// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
+/// A browser-like client: keeps cookies, does not follow redirects (tests look at them). A
+/// request the server never answers fails its test after a minute instead of holding up the run.
 pub fn client_with(jar: Arc<Jar>) -> Client {
-    Client::builder().cookie_provider(jar).redirect(Policy::none()).build().expect("client")
+    Client::builder()
+        .cookie_provider(jar)
+        .redirect(Policy::none())
+        .timeout(Duration::from_secs(60))
+        .build()
+        .expect("client")
 }
 
 pub fn client() -> Client {
