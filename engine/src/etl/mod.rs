@@ -19,7 +19,7 @@ pub use self::runs::RunKind;
 pub use crate::sources::FeedId;
 use crate::{
     Database, DbError,
-    lake::{Lake, LakeError, Landed, LandingMeta},
+    lake::{Lake, LakeError, Landed, LandingFlush, LandingMeta},
     sources::RowError,
 };
 
@@ -218,6 +218,7 @@ impl Etl {
         progress: &dyn Progress,
     ) -> Result<RunReport, EtlError> {
         let mut landed = Vec::new();
+        let mut flushes = Vec::new();
         let mut early = Vec::new();
         for (path, options) in files {
             let name = path
@@ -236,11 +237,23 @@ impl Etl {
                 ..LandingMeta::default()
             };
             match self.lake.land(path, meta) {
-                Ok(l) => landed.push(l),
+                Ok((l, flush)) => {
+                    landed.push(l);
+                    flushes.push(flush);
+                }
                 Err(err) => early.push(FileReport::rejected(&name, format!("cannot read it: {err}"))),
             }
         }
-        self.process(landed, early, RunKind::Import, trigger, source, progress).await
+        // An upload is answered before it is processed, and its sender may not keep the file: it
+        // is on disk before its run starts, so that a power cut cannot lose it. Whoever runs
+        // `import` holds the file and sees the run end; their flush overlaps the processing.
+        if trigger == Trigger::Upload {
+            wait_for(std::mem::take(&mut flushes)).await;
+        }
+        let report = self.process(landed, early, RunKind::Import, trigger, source, progress).await;
+        // Long done by now, but what the import wrote is on disk when it returns.
+        wait_for(flushes).await;
+        report
     }
 
     /// Processes what waits in landing (uploads, files of an interrupted run), optionally of one
@@ -335,5 +348,18 @@ impl Etl {
     pub async fn rebuild(&self, trigger: Trigger, progress: &dyn Progress) -> Result<RunReport, EtlError> {
         let _writer = self.writer.lock().await;
         load::rebuild(self, trigger, progress).await
+    }
+}
+
+/// Waits for landing copies to be on disk. A copy that cannot be flushed is logged, not failed:
+/// by then its bytes are in raw (flushed before any of its rows committed) or it is rejected.
+async fn wait_for(flushes: Vec<LandingFlush>) {
+    if flushes.is_empty() {
+        return;
+    }
+    match tokio::task::spawn_blocking(move || flushes.into_iter().try_for_each(LandingFlush::wait)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(err)) => tracing::warn!(error = %err, "a landing copy could not be flushed to disk"),
+        Err(err) => tracing::warn!(error = %err, "waiting for the landing copies' flush failed"),
     }
 }

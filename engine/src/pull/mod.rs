@@ -314,7 +314,10 @@ fn land_bytes(lake: &Lake, source: SourceId, file: &Pulled) -> Result<Landed, La
         },
     );
     let _ = std::fs::remove_file(Path::new(&tmp));
-    landed
+    // A pulled file cannot be downloaded again as it was: on disk before the pull counts as done.
+    let (landed, flush) = landed?;
+    flush.wait()?;
+    Ok(landed)
 }
 
 #[cfg(test)]
