@@ -64,6 +64,33 @@ test('offline, the installed shell shows the last dashboard it saw and says so',
   await expect(page.getByTestId('live-indicator')).toHaveAttribute('data-state', 'live');
 });
 
+test('a kept copy waits for the server to answer before it reloads, and keeps asking', async ({ page, context }) => {
+  await signIn(page, admin);
+  await waitForHydration(page);
+  await controlled(page);
+  await page.reload();
+  await waitForHydration(page);
+  await context.setOffline(true);
+  await page.reload();
+  const banner = page.getByTestId('offline-banner');
+  await expect(banner).toContainText('Offline — data as of');
+
+  // The network is back, but the server does not answer yet: the kept copy stays, and says so.
+  let probes = 0;
+  await context.route('**/healthz*', (route) => {
+    probes += 1;
+    return route.abort();
+  });
+  await context.setOffline(false);
+  await expect.poll(() => probes, { timeout: 10_000 }).toBeGreaterThan(1);
+  await expect(banner).toContainText('Offline — data as of');
+
+  // The server answers again: the next probe reloads live data.
+  await context.unroute('**/healthz*');
+  await expect(banner).toHaveCount(0, { timeout: 20_000 });
+  await expect(page.getByTestId('live-indicator')).toHaveAttribute('data-state', 'live');
+});
+
 test('signing out forgets the kept pages', async ({ page, context }) => {
   await signIn(page, admin);
   await waitForHydration(page);
