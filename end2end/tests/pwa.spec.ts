@@ -40,13 +40,17 @@ test('the app is installable: manifest, icons and service worker', async ({ brow
   fs.rmSync(profile, { recursive: true, force: true });
 });
 
-test('offline, the installed shell shows the last dashboard it saw and says so', async ({ page, context }) => {
+/** Signs in and visits the dashboard again under the service worker, which keeps that copy. */
+async function dashboardKept(page: Page): Promise<void> {
   await signIn(page, admin);
   await waitForHydration(page);
   await controlled(page);
-  // A visit under the worker keeps this page.
   await page.reload();
   await waitForHydration(page);
+}
+
+test('offline, the installed shell shows the last dashboard it saw and says so', async ({ page, context }) => {
+  await dashboardKept(page);
   const revenue = await page.locator('[data-kpi="revenue_usd"] .kpi-value').textContent();
   await expect(page.getByTestId('offline-banner')).toHaveCount(0);
 
@@ -65,11 +69,7 @@ test('offline, the installed shell shows the last dashboard it saw and says so',
 });
 
 test('a kept copy waits for the server to answer before it reloads, and keeps asking', async ({ page, context }) => {
-  await signIn(page, admin);
-  await waitForHydration(page);
-  await controlled(page);
-  await page.reload();
-  await waitForHydration(page);
+  await dashboardKept(page);
   await context.setOffline(true);
   await page.reload();
   const banner = page.getByTestId('offline-banner');
