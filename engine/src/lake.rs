@@ -345,16 +345,22 @@ fn hex(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn lands_keeps_raw_once_and_archives() {
+    /// A lake in a fresh directory, and `bytes` written to `name` there and landed (on disk).
+    fn landed(name: &str, bytes: &[u8]) -> (tempfile::TempDir, Lake, PathBuf, Landed) {
         let dir = tempfile::tempdir().expect("tempdir");
         let lake = Lake::open(dir.path()).expect("lake");
-        let src = dir.path().join("export.csv");
-        fs::write(&src, b"abc").expect("write");
+        let src = dir.path().join(name);
+        fs::write(&src, bytes).expect("write");
         let (landed, flush) = lake
-            .land(&src, LandingMeta { original_name: "export.csv".into(), ..LandingMeta::default() })
+            .land(&src, LandingMeta { original_name: name.into(), ..LandingMeta::default() })
             .expect("land");
         flush.wait().expect("on disk");
+        (dir, lake, src, landed)
+    }
+
+    #[test]
+    fn lands_keeps_raw_once_and_archives() {
+        let (_dir, lake, src, landed) = landed("export.csv", b"abc");
         assert_eq!(landed.meta.sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
         assert_eq!(landed.meta.size_bytes, 3);
         assert_eq!(lake.waiting().expect("waiting").len(), 1);
@@ -382,14 +388,7 @@ mod tests {
     /// landing name but cut short. Its note came first, so it is not taken for a new file.
     #[test]
     fn a_landed_file_cut_short_is_refused_not_loaded() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let lake = Lake::open(dir.path()).expect("lake");
-        let src = dir.path().join("statement.tsv");
-        fs::write(&src, b"line 1\nline 2\n").expect("write");
-        let (landed, flush) = lake
-            .land(&src, LandingMeta { original_name: "statement.tsv".into(), ..LandingMeta::default() })
-            .expect("land");
-        flush.wait().expect("on disk");
+        let (_dir, lake, _src, landed) = landed("statement.tsv", b"line 1\nline 2\n");
         fs::write(&landed.path, b"line 1\n").expect("cut short");
 
         let waiting = lake.waiting().expect("waiting");
