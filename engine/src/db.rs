@@ -273,12 +273,64 @@ mod tests {
                 .await
                 .expect("large");
         assert_eq!(large, "-98765432109876543210.25");
-        let keys: Vec<(i64, String)> =
-            sqlx::query_as("SELECT line_key, source FROM statement_line_keys ORDER BY line_key")
-                .fetch_all(db.pool())
+        // Migration 0014: keys 0 to 4 share bucket 0, one set of the keys stored before it.
+        let sets: Vec<(String, i64, i64, String)> = sqlx::query_as(
+            "SELECT source, bucket, raw_file_id, hex(keys) FROM statement_line_key_sets ORDER BY bucket",
+        )
+        .fetch_all(db.pool())
+        .await
+        .expect("keys");
+        let keys: String = (0..5).map(|k| format!("{k:016X}")).collect();
+        assert_eq!(sets, [("distrokid".to_string(), 0, 0, keys)]);
+    }
+
+    /// Migration 0014: keys stored one per row become sets by source and bucket (the top 16
+    /// bits), each its keys sorted in unsigned order, 8 bytes each, big-endian.
+    #[tokio::test]
+    async fn upgrading_gathers_the_line_keys_into_sets() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("soundcheck.db");
+        let keys: [(i64, &str); 6] = [
+            (-2, "distrokid"),
+            (7, "distrokid"),
+            (-5, "distrokid"),
+            (1 << 48, "distrokid"),
+            (3, "distrokid"),
+            (7, "toolost"),
+        ];
+        {
+            let pool = migrated_up_to(&path, 13).await;
+            for (key, source) in keys {
+                sqlx::query("INSERT INTO statement_line_keys (line_key, source) VALUES (?, ?)")
+                    .bind(key)
+                    .bind(source)
+                    .execute(&pool)
+                    .await
+                    .expect("key");
+            }
+        }
+        let db = Database::open(&path).await.expect("upgrade");
+        let sets: Vec<(String, i64, i64, Vec<u8>)> = sqlx::query_as(
+            "SELECT source, bucket, raw_file_id, keys FROM statement_line_key_sets ORDER BY source, bucket",
+        )
+        .fetch_all(db.pool())
+        .await
+        .expect("sets");
+        let set =
+            |keys: &[i64]| keys.iter().flat_map(|k| k.cast_unsigned().to_be_bytes()).collect::<Vec<u8>>();
+        let expected = [
+            ("distrokid".to_string(), 0, 0, set(&[3, 7])),
+            ("distrokid".to_string(), 1, 0, set(&[1 << 48])),
+            ("distrokid".to_string(), 65535, 0, set(&[-5, -2])),
+            ("toolost".to_string(), 0, 0, set(&[7])),
+        ];
+        assert_eq!(sets, expected);
+        let old: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM sqlite_schema WHERE name = 'statement_line_keys'")
+                .fetch_one(db.pool())
                 .await
-                .expect("keys");
-        assert_eq!(keys, (0..5).map(|k| (k, "distrokid".to_string())).collect::<Vec<_>>());
+                .expect("schema");
+        assert_eq!(old, 0, "the table of one key per row is gone");
     }
 
     /// Migration 0013: the territory rollups are regrouped (by store and territory, by track and

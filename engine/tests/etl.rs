@@ -174,6 +174,58 @@ async fn a_redownloaded_cumulative_statement_adds_only_its_new_lines() {
     assert_eq!(from_v1, 3);
 }
 
+/// Writes the first `lines` lines of one growing cumulative statement (layout A). Every tenth
+/// line repeats the one before it: identical lines are separate sales.
+fn cumulative_statement(dir: &std::path::Path, name: &str, lines: usize) -> std::path::PathBuf {
+    let mut text = String::from(
+        "Reporting Date\tSale Month\tStore\tArtist\tTitle\tISRC\tUPC\tQuantity\tTeam Percentage\tSong/Album\t\
+         Country of Sale\tSongwriter Royalties Withheld\tEarnings (USD)\n",
+    );
+    for i in 0..lines {
+        let n = if i % 10 == 9 { i - 1 } else { i };
+        let store = ["Spotify", "Apple Music", "Deezer"][n % 3];
+        let country = ["US", "DE", "BR", "JP"][n % 4];
+        text.push_str(&format!(
+            "2024-11-20\t2024-{:02}\t{store}\tZONE A0\tSong {}\tQZTB9{:07}\t198891507125\t{}\t100\tSong\t{country}\t0\t0.{:03}\n",
+            n % 12 + 1,
+            n / 7,
+            n / 7,
+            n % 50 + 1,
+            n % 1000
+        ));
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write statement");
+    path
+}
+
+/// Three downloads of a statement that grows: each adds only its new lines, though the sets of
+/// stored keys of many buckets now hold lines of two earlier files.
+#[tokio::test]
+async fn a_statement_downloaded_three_times_adds_each_line_once() {
+    let env = env().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut loaded = Vec::new();
+    for (name, lines) in [("v1.tsv", 3000), ("v2.tsv", 5000), ("v3.tsv", 6000)] {
+        let path = cumulative_statement(dir.path(), name, lines);
+        let report = env.import_paths(&[path], ImportOptions::default()).await;
+        let f = &report.files[0];
+        assert_eq!(f.outcome, Outcome::Loaded, "{:?}", f.message);
+        loaded.push((f.rows_read, f.rows_loaded, f.rows_skipped));
+    }
+    assert_eq!(loaded, [(3000, 3000, 0), (5000, 2000, 3000), (6000, 1000, 5000)]);
+    assert_eq!(env.count("SELECT count(*) FROM statement_lines").await, 6000);
+    let shared = env
+        .count(
+            "SELECT count(*) FROM (SELECT bucket FROM statement_line_key_sets GROUP BY source, bucket \
+             HAVING count(*) > 1)",
+        )
+        .await;
+    assert!(shared > 0, "some bucket holds keys of more than one file");
+    let summed = env.count("SELECT SUM(lines) FROM revenue_by_store").await;
+    assert_eq!(summed, 6000, "the rollups count each line once");
+}
+
 #[tokio::test]
 async fn a_bad_row_rejects_the_whole_file_and_is_quarantined() {
     let env = env().await;

@@ -15,7 +15,7 @@ async fn snapshot(env: &Env) -> Vec<String> {
         "SELECT source, raw_file_id, line, reporting_date, sale_month, sale_date, store_id, artist_id, \
          track_id, title, upc, country, quantity, team_percentage, earnings, currency, withheld, recoup \
          FROM statement_lines_readable ORDER BY source, raw_file_id, line",
-        "SELECT source, line_key FROM statement_line_keys ORDER BY source, line_key",
+        "SELECT source, bucket, raw_file_id, hex(keys) FROM statement_line_key_sets ORDER BY source, bucket, raw_file_id",
         "SELECT source, metric, artist_id, entity_id, day, value, amount, currency, raw_file_id, line \
          FROM daily_facts ORDER BY source, metric, artist_id, entity_id, day",
         "SELECT source, metric, artist_id, entity_id, first_day, last_day, value, amount, currency, raw_file_id, line \

@@ -179,7 +179,7 @@ impl Columns {
         let recoup = optional_decimal(row, self.recoup, "Recoup (USD)")?;
 
         // The identity of a line across re-downloads: the fields both layouts share, normalised
-        // (numbers by value, names by their letters and digits). See `statement_line_keys`.
+        // (numbers by value, names by their letters and digits). See `statement_line_key_sets`.
         let mut key = self.key.borrow_mut();
         key.start()
             .date(reporting_date)

@@ -44,6 +44,9 @@ pub(super) async fn with_direct<T>(
 pub(super) enum Value<'a> {
     Int(i64),
     Text(&'a str),
+    /// Integers stored as one blob of their big-endian bytes (made when bound: a copy of all of
+    /// them at once would be a second copy of the largest thing a load holds at its end).
+    BigEndian(&'a [u64]),
 }
 
 impl Value<'_> {
@@ -51,6 +54,10 @@ impl Value<'_> {
         match self {
             Value::Int(v) => stmt.raw_bind_parameter(param, v),
             Value::Text(v) => stmt.raw_bind_parameter(param, v),
+            Value::BigEndian(v) => {
+                let bytes: Vec<u8> = v.iter().flat_map(|n| n.to_be_bytes()).collect();
+                stmt.raw_bind_parameter(param, bytes)
+            }
         }
     }
 }

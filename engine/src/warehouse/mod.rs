@@ -6,6 +6,7 @@ pub mod daily_series;
 mod direct;
 mod identity_key;
 mod line_insert;
+mod line_keys;
 pub mod line_runs;
 mod loader;
 pub mod metric;
@@ -26,7 +27,7 @@ pub use records::{
 /// Tables rebuilt from raw by `etl rebuild` (dimensions and aliases are kept).
 pub const FACT_TABLES: &[&str] = &[
     "statement_lines",
-    "statement_line_keys",
+    "statement_line_key_sets",
     "revenue_by_store",
     "revenue_by_track",
     "revenue_by_country",

@@ -173,6 +173,11 @@ impl Field {
         }
     }
 
+    /// Whether the column is one of the interned ids, months and days.
+    fn is_int(self) -> bool {
+        !matches!(self, Field::Source | Field::Country | Field::Currency)
+    }
+
     fn set(self, k: &mut Key, v: u32) {
         *match self {
             Field::Track => &mut k.track_id,
@@ -476,73 +481,53 @@ impl Accumulator {
         }
     }
 
-    /// Writes every group.
+    /// Writes every group. The summing thread unpacks and sorts each rollup's groups while the
+    /// loader writes the rollup before (the sorts were a tenth of the import's last, one-core
+    /// part).
     pub(super) async fn finish(&mut self, db: &mut Writer<'_>) -> Result<(), LoadError> {
         let Some(summing) = self.summing.take() else { return Ok(()) };
-        let Summing { lines, full, thread, .. } = summing;
+        let Summing { lines, finish, full, thread, .. } = summing;
+        let (out, mut sorted) = tokio::sync::mpsc::channel(1);
+        let (taken, next) = std::sync::mpsc::channel();
+        // The thread is still summing: it reads this once the last lines are added.
+        let order = std::sync::Arc::new(IntOrder::of(&self.ints));
+        let _ = finish.send(summing::Finish { order: order.clone(), sorted: out, next });
         drop(lines);
-        let rest = tokio::task::spawn_blocking(move || thread.join())
+        while let Some((rollup, groups)) = sorted.recv().await {
+            let _ = taken.send(());
+            self.write(db, rollup, groups, &order).await?;
+        }
+        tokio::task::spawn_blocking(move || thread.join())
             .await
             .map_err(|e| LoadError::Rollup(format!("waiting for its thread failed: {e}")))?
             .map_err(|_| LoadError::Rollup("its thread panicked".into()))??;
+        // Groups the thread took out because all held too many, after the loader's last look.
         let early: Vec<(usize, Groups)> = full.try_iter().collect();
-        for (rollup, groups) in early.into_iter().chain(rest.into_iter().enumerate()) {
+        for (rollup, groups) in early {
             self.flush(db, rollup, groups).await?;
         }
         Ok(())
     }
 
-    /// Upserts one rollup's groups, each chunk built while SQLite writes the one before.
-    async fn flush(&mut self, db: &mut Writer<'_>, rollup: usize, mut held: Groups) -> Result<(), LoadError> {
+    /// Sorts and upserts one rollup's groups.
+    async fn flush(&mut self, db: &mut Writer<'_>, rollup: usize, held: Groups) -> Result<(), LoadError> {
+        let order = IntOrder::of(&self.ints);
+        let groups = sorted(rollup, held, &order);
+        self.write(db, rollup, groups, &order).await
+    }
+
+    /// Upserts one rollup's groups, sorted (see [`sorted`]), a part at a time.
+    async fn write(
+        &mut self,
+        db: &mut Writer<'_>,
+        rollup: usize,
+        groups: Vec<(u128, Sums)>,
+        order: &IntOrder,
+    ) -> Result<(), LoadError> {
         let (table, keys, _) = ROLLUPS[rollup];
-        // Sized first: collected from the maps, the vector grew by doubling, and its last
-        // reallocation held both copies at once (28 MB for the territory rollup of the 1M-line
-        // benchmark, at the import's peak of memory).
-        let mut groups: Vec<(Key, Sums)> = Vec::with_capacity(held.len());
-        groups.extend(held.take().map(|(packed, sums)| (unpack(rollup, packed), sums)));
-        // In primary-key order (the interned source, currency and country aside), so the upserts
-        // walk the table's B-tree from left to right.
-        let int = |i: u32| self.ints.get(i as usize).copied().unwrap_or(0);
+        let int = |rank: u32| order.value(rank);
         // The first column of the two territory rollups keyed by track or by store.
         let by_track_or_store = |k: &Key| if rollup == 3 { k.track_id } else { k.store_id };
-        match rollup {
-            0 => groups.sort_unstable_by_key(|(k, _)| {
-                (
-                    int(k.sale_month),
-                    k.source,
-                    int(k.artist_id),
-                    int(k.store_id),
-                    k.currency,
-                    int(k.rate_day),
-                    int(k.reporting_date),
-                )
-            }),
-            1 => groups.sort_unstable_by_key(|(k, _)| {
-                (
-                    int(k.sale_month),
-                    k.source,
-                    int(k.artist_id),
-                    int(k.store_id),
-                    int(k.track_id),
-                    k.currency,
-                    int(k.rate_day),
-                )
-            }),
-            2 => groups.sort_unstable_by_key(|(k, _)| {
-                (int(k.sale_month), k.source, int(k.artist_id), k.country, k.currency, int(k.rate_day))
-            }),
-            _ => groups.sort_unstable_by_key(|(k, _)| {
-                (
-                    int(by_track_or_store(k)),
-                    int(k.sale_month),
-                    k.source,
-                    int(k.artist_id),
-                    k.country,
-                    k.currency,
-                    int(k.rate_day),
-                )
-            }),
-        }
         let head = format!(
             "INSERT INTO {table} ({keys}, earnings_whole, earnings_pico, rest_lines, quantity, lines)"
         );
@@ -565,7 +550,8 @@ impl Accumulator {
                     conn,
                     &head,
                     &tail,
-                    chunk.iter().map(|(k, s)| {
+                    chunk.iter().map(|(packed, s)| {
+                        let k = &unpack(rollup, *packed);
                         let keys = [
                             int(k.sale_month),
                             source(k),
@@ -582,7 +568,8 @@ impl Accumulator {
                     conn,
                     &head,
                     &tail,
-                    chunk.iter().map(|(k, s)| {
+                    chunk.iter().map(|(packed, s)| {
+                        let k = &unpack(rollup, *packed);
                         let keys = [
                             int(k.sale_month),
                             source(k),
@@ -599,7 +586,8 @@ impl Accumulator {
                     conn,
                     &head,
                     &tail,
-                    chunk.iter().map(|(k, s)| {
+                    chunk.iter().map(|(packed, s)| {
+                        let k = &unpack(rollup, *packed);
                         let keys = [
                             int(k.sale_month),
                             source(k),
@@ -616,7 +604,8 @@ impl Accumulator {
                     conn,
                     &head,
                     &tail,
-                    chunk.iter().map(|(k, s)| {
+                    chunk.iter().map(|(packed, s)| {
+                        let k = &unpack(rollup, *packed);
                         let keys = [
                             int(by_track_or_store(k)),
                             int(k.sale_month),
@@ -634,6 +623,57 @@ impl Accumulator {
         }
         Ok(())
     }
+}
+
+/// The load's interned ids, months and days in value order. A rollup's groups are sorted with
+/// these in place of the interned ones, so that a packed key's order is the table's primary-key
+/// order (the interned source, currency and country aside) and sorting compares one number.
+pub(super) struct IntOrder {
+    /// By interned index, its rank.
+    rank: Vec<u32>,
+    /// By rank, the value.
+    value: Vec<i64>,
+}
+
+impl IntOrder {
+    fn of(ints: &[i64]) -> Self {
+        let mut by_value: Vec<usize> = (0..ints.len()).collect();
+        by_value.sort_unstable_by_key(|&i| ints.get(i).copied().unwrap_or(0));
+        let mut rank = vec![0u32; ints.len()];
+        for (r, &i) in by_value.iter().enumerate() {
+            if let Some(slot) = rank.get_mut(i) {
+                *slot = u32::try_from(r).unwrap_or(u32::MAX);
+            }
+        }
+        let value = by_value.iter().map(|&i| ints.get(i).copied().unwrap_or(0)).collect();
+        Self { rank, value }
+    }
+
+    fn value(&self, rank: u32) -> i64 {
+        self.value.get(rank as usize).copied().unwrap_or(0)
+    }
+
+    /// A packed key with ranks in place of interned ints.
+    fn ranked(&self, rollup: usize, packed: u128) -> u128 {
+        let mut k = unpack(rollup, packed);
+        for f in FIELDS[rollup].iter().filter(|f| f.is_int()) {
+            let rank = self.rank.get(f.get(&k) as usize).copied().unwrap_or(0);
+            f.set(&mut k, rank);
+        }
+        pack(rollup, &k)
+    }
+}
+
+/// One rollup's groups, their keys ranked ([`IntOrder`]), in primary-key order, so the upserts
+/// walk the table's B-tree from left to right. 48 bytes a group: about what its map took.
+fn sorted(rollup: usize, mut held: Groups, order: &IntOrder) -> Vec<(u128, Sums)> {
+    // Sized first: collected from the maps, the vector grew by doubling, and its last
+    // reallocation held both copies at once (28 MB for the territory rollup of the 1M-line
+    // benchmark, at the import's peak of memory).
+    let mut groups: Vec<(u128, Sums)> = Vec::with_capacity(held.len());
+    groups.extend(held.take().map(|(packed, sums)| (order.ranked(rollup, packed), sums)));
+    groups.sort_unstable_by_key(|(k, _)| *k);
+    groups
 }
 
 /// A rollup row: its `K` key columns, then the five sums (`N` is `K` + 5).
@@ -669,6 +709,27 @@ mod tests {
             out.push(rows);
         }
         out
+    }
+
+    /// Sorted groups follow the table's key order by value, not the order values were met in.
+    #[test]
+    fn groups_come_in_the_tables_key_order_whatever_order_values_were_met() {
+        // Interned as met: months 2025-03, 2025-01, 2025-02, then stores 9 and 2.
+        let ints = [202503, 202501, 202502, 9, 2];
+        let order = IntOrder::of(&ints);
+        let mut held = Groups::default();
+        for (month, store) in [(0, 3), (1, 3), (2, 4), (1, 4), (0, 4)] {
+            let key = Key { sale_month: month, store_id: store, ..Key::default() };
+            held.add(0, pack(0, &key), &Sums { lines: 1, ..Sums::default() }).expect("add");
+        }
+        let rows: Vec<(i64, i64)> = sorted(0, held, &order)
+            .into_iter()
+            .map(|(packed, _)| {
+                let k = unpack(0, packed);
+                (order.value(k.sale_month), order.value(k.store_id))
+            })
+            .collect();
+        assert_eq!(rows, [(202501, 2), (202501, 9), (202502, 2), (202503, 2), (202503, 9)]);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The rollups' groups summed on a thread of their own.
 
-use super::{BY_TRACK, Groups, LoadError, Prepared, ROLLUPS, TRACK_SHARDS};
+use super::{BY_TRACK, Groups, IntOrder, LoadError, Prepared, ROLLUPS, Sums, TRACK_SHARDS, sorted};
 
 /// The groups of a load's rollups, summed on a thread of their own: adding a million lines to
 /// maps of hundreds of thousands of groups is a sixth of a large import's work, which this way
@@ -12,7 +12,18 @@ pub(super) struct Summing {
     pub(super) spare: std::sync::mpsc::Receiver<Vec<Prepared>>,
     /// A rollup's groups taken out because all held too many, to write out now.
     pub(super) full: std::sync::mpsc::Receiver<(usize, Groups)>,
-    pub(super) thread: std::thread::JoinHandle<Result<[Groups; ROLLUPS.len()], LoadError>>,
+    /// What to do once the last lines are added.
+    pub(super) finish: std::sync::mpsc::SyncSender<Finish>,
+    pub(super) thread: std::thread::JoinHandle<Result<(), LoadError>>,
+}
+
+/// The end of a load: each rollup's groups are sorted in `order` and sent to `sorted`, one rollup at a time; after the first, each is sorted once `next`
+/// says the one before was taken. Sorted groups take about the memory of their maps, and the
+/// import's peak is here: one rollup is sorted while the one before is written, never more.
+pub(super) struct Finish {
+    pub(super) order: std::sync::Arc<IntOrder>,
+    pub(super) sorted: tokio::sync::mpsc::Sender<(usize, Vec<(u128, Sums)>)>,
+    pub(super) next: std::sync::mpsc::Receiver<()>,
 }
 
 impl Summing {
@@ -20,6 +31,7 @@ impl Summing {
         let (lines, to_sum) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(2);
         let (give_back, spare) = std::sync::mpsc::sync_channel(2);
         let (send_full, full) = std::sync::mpsc::channel();
+        let (finish, finishing) = std::sync::mpsc::sync_channel::<Finish>(1);
         let work = move || {
             let mut groups: [Groups; ROLLUPS.len()] = Default::default();
             for mut batch in to_sum {
@@ -41,13 +53,28 @@ impl Summing {
                     }
                 }
             }
-            Ok(groups)
+            // No finish: the load stopped, and its groups are not needed.
+            let Ok(Finish { order, sorted: out, next }) = finishing.recv() else { return Ok(()) };
+            let mut taken = true;
+            for (rollup, held) in groups.into_iter().enumerate() {
+                if held.len() == 0 {
+                    continue;
+                }
+                if !taken && next.recv().is_err() {
+                    break;
+                }
+                if out.blocking_send((rollup, sorted(rollup, held, &order))).is_err() {
+                    break;
+                }
+                taken = false;
+            }
+            Ok(())
         };
         let thread = std::thread::Builder::new()
             .name("rollups".into())
             .spawn(work)
             .map_err(|err| LoadError::Rollup(format!("no thread could be started: {err}")))?;
-        Ok(Self { lines, spare, full, thread })
+        Ok(Self { lines, spare, full, finish, thread })
     }
 
     /// Why a thread that no longer takes lines stopped.
