@@ -119,7 +119,8 @@ impl StatementLoad {
         self.flush(db, stats).await?;
         let keys = self.make_key_sets()?;
         std::mem::take(&mut self.runs).write(db).await?;
-        self.rollups.finish(db).await?;
+        let first_of_sources = self.sources_stored.values().all(|stored| !stored);
+        self.rollups.finish(db, first_of_sources).await?;
         Self::write_key_sets(self.raw_file_id, db, keys).await
     }
 
