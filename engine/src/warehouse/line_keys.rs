@@ -71,8 +71,11 @@ const BUCKETS_PER_LOOKUP: usize = 10_000;
 /// The keys of `keys` that `source` has stored. The sets of their buckets are read in one
 /// statement per [`BUCKETS_PER_LOOKUP`] buckets (an `IN` list, which SQLite probes in order) and
 /// searched where SQLite holds them, without a copy.
-pub(super) fn stored(conn: &rusqlite::Connection, source: &str, keys: &[i64]) -> Result<Vec<i64>, LoadError> {
-    let mut keys = keys.to_vec();
+pub(super) fn stored(
+    conn: &rusqlite::Connection,
+    source: &str,
+    mut keys: Vec<i64>,
+) -> Result<Vec<i64>, LoadError> {
     keys.sort_unstable_by_key(|k| k.cast_unsigned());
     let mut buckets: Vec<i64> = keys.iter().map(|k| bucket(*k)).collect();
     buckets.dedup();

@@ -223,7 +223,7 @@ impl StatementLoad {
             }
             let of_source: Vec<i64> =
                 keys.iter().filter(|(s, _)| *s == source).map(|(_, key)| *key).collect();
-            let found = db.direct(|conn| line_keys::stored(conn, source.as_str(), &of_source)).await?;
+            let found = db.direct(|conn| line_keys::stored(conn, source.as_str(), of_source)).await?;
             known.extend(found.into_iter().map(|key| (source, key)));
         }
         Ok(known)

@@ -17,9 +17,10 @@ pub(super) struct Summing {
     pub(super) thread: std::thread::JoinHandle<Result<(), LoadError>>,
 }
 
-/// The end of a load: each rollup's groups are sorted in `order` and sent to `sorted`, one rollup at a time; after the first, each is sorted once `next`
-/// says the one before was taken. Sorted groups take about the memory of their maps, and the
-/// import's peak is here: one rollup is sorted while the one before is written, never more.
+/// The end of a load: each rollup's groups are sorted in `order` and sent to `sorted`, one
+/// rollup at a time; after the first, each is sorted once `next` says the one before was taken.
+/// Sorted groups take about the memory of their maps, and the import's peak is here: one rollup
+/// is sorted while the one before is written, never more.
 pub(super) struct Finish {
     pub(super) order: std::sync::Arc<IntOrder>,
     pub(super) sorted: tokio::sync::mpsc::Sender<(usize, Vec<(u128, Sums)>)>,
