@@ -20,7 +20,10 @@ use crate::{
         Connector, Detection, FeedId, FileError, FileFacts, Flow, Input, Recognised, RecordSink, RowError,
         SAMPLE_BYTES, Sample, connector, expected_formats, recognise,
     },
-    warehouse::{LoadStats, Loader, Record, SpentBatch, StatementLine},
+    warehouse::{
+        LoadStats, Loader, Record, StatementLine,
+        packed_line::{FreshValues, LinePacker, PackedLine},
+    },
 };
 
 /// Quarantined rows kept per file (all are counted); enough to find every kind of mistake.
@@ -312,10 +315,15 @@ impl Parsed {
 
 enum Msg {
     Record(u64, Record),
+    /// A statement line, numbered by the parser's [`LinePacker`].
+    Line(PackedLine),
+    /// The values the lines after this message are numbered with.
+    Values(FreshValues),
     Reject(RowError),
 }
 
 /// Sends parsed rows to the loader in chunks; stops the parser when the loader is gone.
+/// Statement lines go packed (see `warehouse::packed_line`), numbered here.
 ///
 /// Statement lines are held and handed over in chunks sorted by track, the order the loader
 /// stores them in: a track's lines then lie in a few runs of ids (migration 0013) that the
@@ -332,26 +340,21 @@ struct ChannelSink {
     lines: Vec<Msg>,
     /// The last sorted window's chunks not yet sent.
     ready: VecDeque<Vec<Msg>>,
-    /// Lines the loader has stored, freed here (see [`crate::warehouse::SpentLines`]).
-    spent: std::sync::mpsc::Receiver<SpentBatch>,
-    /// Boxes of stored lines, to hold the next lines parsed (at most [`SPARE_BOXES`]): the
-    /// boxes themselves are what is kept, so that a line parsed needs no allocation.
-    #[allow(clippy::vec_box)]
-    spare: Vec<Box<StatementLine>>,
+    packer: LinePacker,
+    /// The box of the last line packed, to hold the next line parsed (a line parsed then needs
+    /// no allocation).
+    spare: Option<Box<StatementLine>>,
 }
 
-/// Boxes kept for lines to come: what a few chunks in flight give back (about 2 MB).
-const SPARE_BOXES: usize = 8 * CHUNK;
-
 impl ChannelSink {
-    fn new(tx: mpsc::Sender<Vec<Msg>>, spent: std::sync::mpsc::Receiver<SpentBatch>) -> Self {
+    fn new(tx: mpsc::Sender<Vec<Msg>>) -> Self {
         Self {
             tx,
             chunk: Vec::with_capacity(CHUNK),
             lines: Vec::new(),
             ready: VecDeque::new(),
-            spent,
-            spare: Vec::with_capacity(SPARE_BOXES),
+            packer: LinePacker::default(),
+            spare: None,
         }
     }
 
@@ -373,7 +376,6 @@ impl ChannelSink {
     }
 
     fn send(&mut self, chunk: Vec<Msg>) -> Flow {
-        self.free_spent();
         match self.tx.blocking_send(chunk) {
             Ok(()) => Flow::Continue,
             Err(_) => Flow::Stop,
@@ -405,14 +407,6 @@ impl ChannelSink {
         Flow::Continue
     }
 
-    /// Keeps what boxes of stored lines the next lines can use, and frees the rest.
-    fn free_spent(&mut self) {
-        while let Ok(mut lines) = self.spent.try_recv() {
-            let room = SPARE_BOXES.saturating_sub(self.spare.len());
-            self.spare.extend(lines.drain(..room.min(lines.len())));
-        }
-    }
-
     /// Sorts the held statement lines by track into chunks ready to send, after any still
     /// waiting from the window before.
     fn sort_lines(&mut self) -> Flow {
@@ -427,15 +421,16 @@ impl ChannelSink {
             let earlier = std::mem::replace(&mut self.chunk, Vec::with_capacity(CHUNK));
             self.ready.push_back(earlier);
         }
+        // The values of the lines' numbers go first.
+        if self.packer.has_fresh() {
+            self.ready.push_back(vec![Msg::Values(self.packer.take_fresh())]);
+        }
         let mut lines = std::mem::take(&mut self.lines);
         // Stable: identical lines keep their order (their occurrence numbers, hence their keys,
-        // do not change), and so do a track's lines. Any key that tells tracks apart groups them:
-        // a hash of the ISRC is cheaper to compare than the text.
-        lines.sort_by_cached_key(|msg| match msg {
-            Msg::Record(_, Record::StatementLine(line)) => {
-                line.isrc.as_deref().map(|isrc| xxhash_rust::xxh3::xxh3_64(isrc.as_bytes()))
-            }
-            _ => None,
+        // do not change), and so do a track's lines. Any key that tells tracks apart groups them.
+        lines.sort_by_key(|msg| match msg {
+            Msg::Line(line) => line.isrc,
+            _ => 0,
         });
         let mut lines = lines.into_iter();
         loop {
@@ -459,7 +454,7 @@ impl ChannelSink {
 
 impl RecordSink for ChannelSink {
     fn line_box(&mut self, line: StatementLine) -> Box<StatementLine> {
-        match self.spare.pop() {
+        match self.spare.take() {
             Some(mut boxed) => {
                 *boxed = line;
                 boxed
@@ -469,13 +464,11 @@ impl RecordSink for ChannelSink {
     }
 
     fn record(&mut self, line: u64, record: Record) -> Flow {
-        if matches!(record, Record::StatementLine(_)) {
-            self.lines.push(Msg::Record(line, record));
-            if self.lines.len().is_multiple_of(1024) {
-                self.free_spent();
-                if self.offer_ready() == Flow::Stop {
-                    return Flow::Stop;
-                }
+        if let Record::StatementLine(parsed) = record {
+            self.lines.push(Msg::Line(self.packer.pack(line, &parsed)));
+            self.spare = Some(parsed);
+            if self.lines.len().is_multiple_of(1024) && self.offer_ready() == Flow::Stop {
+                return Flow::Stop;
             }
             return if self.lines.len() >= TRACK_SORT_LINES { self.sort_lines() } else { Flow::Continue };
         }
@@ -508,15 +501,14 @@ async fn parse_and_load(
 ) -> Result<Parsed, EtlError> {
     let bytes_read = input.bytes_read.clone();
     let (tx, mut rx) = mpsc::channel::<Vec<Msg>>(CHANNEL_CHUNKS);
-    let (give_back, spent) = std::sync::mpsc::channel();
     let parser = tokio::task::spawn_blocking(move || {
-        let mut sink = ChannelSink::new(tx, spent);
+        let mut sink = ChannelSink::new(tx);
         let result = connector.parse(format, &input, &mut sink);
         sink.finish();
         result
     });
 
-    let mut loader = Loader::new(conn, raw_file_id, artist_override).give_back_lines(give_back);
+    let mut loader = Loader::new(conn, raw_file_id, artist_override);
     let mut parsed = Parsed {
         stats: LoadStats::default(),
         rows_read: 0,
@@ -530,20 +522,32 @@ async fn parse_and_load(
         for msg in chunk {
             let line = match &msg {
                 Msg::Record(line, _) => Some(*line),
+                Msg::Line(packed) => Some(packed.line),
                 Msg::Reject(err) => err.line,
+                Msg::Values(_) => None,
             };
+            if let Msg::Values(fresh) = msg {
+                loader.add_values(fresh)?;
+                continue;
+            }
             if line.is_none() || line != last_line {
                 parsed.rows_read += 1;
                 last_line = line;
             }
             match msg {
-                Msg::Record(line, record) => {
+                Msg::Line(packed) => {
                     if parsed.rows_rejected == 0
-                        && let Some(record) = loader.try_add(line, record)?
+                        && let Some(packed) = loader.try_add_line(packed)?
                     {
+                        loader.add_line(packed).await?;
+                    }
+                }
+                Msg::Record(line, record) => {
+                    if parsed.rows_rejected == 0 {
                         loader.add(line, record).await?;
                     }
                 }
+                Msg::Values(_) => {}
                 Msg::Reject(err) => {
                     parsed.rows_rejected += 1;
                     if parsed.quarantine.len() < QUARANTINE_KEEP {
@@ -711,7 +715,10 @@ mod tests {
     use rust_decimal::Decimal;
 
     use super::*;
-    use crate::{time::YearMonth, warehouse::StatementLine};
+    use crate::{
+        time::YearMonth,
+        warehouse::{StatementLine, packed_line::ValueTable},
+    };
 
     fn line(isrc: &str) -> Record {
         Record::StatementLine(Box::new(StatementLine {
@@ -735,13 +742,21 @@ mod tests {
         }))
     }
 
-    /// What the loader receives: (file line, ISRC) for lines, (file line, "rejected") else.
+    /// What the loader receives: (file line, ISRC) for lines, (file line, "rejected") else. A
+    /// line's ISRC is read as the loader reads it, from the values sent before the line.
     fn received(rx: &mut mpsc::Receiver<Vec<Msg>>) -> Vec<(u64, String)> {
         let mut got = Vec::new();
+        let mut values = ValueTable::default();
         while let Ok(chunk) = rx.try_recv() {
             for msg in chunk {
                 got.push(match msg {
-                    Msg::Record(n, Record::StatementLine(l)) => (n, l.isrc.unwrap_or_default().to_string()),
+                    Msg::Values(fresh) => {
+                        values.extend(fresh).expect("values in step");
+                        continue;
+                    }
+                    Msg::Line(l) => {
+                        (l.line, values.text(l.isrc).expect("values before the line").to_string())
+                    }
                     Msg::Record(n, _) => (n, "other".into()),
                     Msg::Reject(e) => (e.line.unwrap_or_default(), "rejected".into()),
                 });
@@ -753,8 +768,7 @@ mod tests {
     #[test]
     fn lines_arrive_sorted_by_track_per_window_and_other_messages_keep_their_place() {
         let (tx, mut rx) = mpsc::channel(10_000);
-        let (_give_back, spent) = std::sync::mpsc::channel();
-        let mut sink = ChannelSink::new(tx, spent);
+        let mut sink = ChannelSink::new(tx);
         // Two windows and a bit, the tracks alternating; a rejected row after the first window.
         let total = TRACK_SORT_LINES * 2 + 10;
         let mut number = 0u64;
@@ -794,36 +808,10 @@ mod tests {
     #[test]
     fn the_parser_stops_when_the_loader_is_gone() {
         let (tx, rx) = mpsc::channel(1);
-        let (_give_back, spent) = std::sync::mpsc::channel();
-        let mut sink = ChannelSink::new(tx, spent);
+        let mut sink = ChannelSink::new(tx);
         drop(rx);
         let stopped =
             (1..=TRACK_SORT_LINES as u64 * 2).any(|n| sink.record(n, line("AAAAAAAAAAAA")) == Flow::Stop);
         assert!(stopped);
-    }
-
-    /// Boxes the loader gives back hold the next lines parsed (up to a bound), with the new
-    /// line's values.
-    #[test]
-    fn boxes_given_back_hold_the_next_lines() {
-        let (tx, _rx) = mpsc::channel(10);
-        let (give_back, spent) = std::sync::mpsc::channel();
-        let mut sink = ChannelSink::new(tx, spent);
-        let boxed = |record: Record| match record {
-            Record::StatementLine(line) => line,
-            _ => unreachable!("a statement line"),
-        };
-        let stored: Vec<Box<StatementLine>> =
-            (0..SPARE_BOXES + 5).map(|_| boxed(line("AAAAAAAAAAAA"))).collect();
-        let addresses: Vec<*const StatementLine> = stored.iter().map(|b| &**b as *const _).collect();
-        give_back.send(stored).expect("given back");
-        sink.free_spent();
-        assert_eq!(sink.spare.len(), SPARE_BOXES, "the rest is freed");
-
-        let next = *boxed(line("BBBBBBBBBBBB"));
-        let reused = sink.line_box(next.clone());
-        assert!(addresses.contains(&(&*reused as *const _)), "an old box");
-        assert_eq!(*reused, next);
-        assert_eq!(sink.spare.len(), SPARE_BOXES - 1);
     }
 }

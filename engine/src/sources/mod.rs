@@ -105,8 +105,8 @@ pub trait RecordSink {
     fn record(&mut self, line: u64, record: Record) -> Flow;
     fn reject(&mut self, error: RowError) -> Flow;
 
-    /// A box for a statement line. A sink that gets its lines back once stored may hand out
-    /// those boxes again: a million-line statement then makes no allocation per line.
+    /// A box for a statement line. A sink done with the box of a line it took may hand it out
+    /// again: a million-line statement then makes no allocation per line.
     fn line_box(&mut self, line: StatementLine) -> Box<StatementLine> {
         Box::new(line)
     }

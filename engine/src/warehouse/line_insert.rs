@@ -2,28 +2,26 @@
 //! [`super::direct`]): by chunks of lines, each line binding only its varying values, and the
 //! columns a statement repeats (source, currency, team percentage…) bound once per chunk.
 
-use rust_decimal::Decimal;
-
-use super::{LoadError, StatementLine, money::Split};
-use crate::time::date_int;
+use super::{
+    LoadError,
+    packed_line::{NONE, PackedLine, ValueTable},
+};
 
 /// A statement line waiting for its batch, with its dimension ids.
 pub(super) struct PendingLine {
-    pub line: u64,
-    /// The line's key, when it is looked up among the stored ones (see `Loader::flush_lines`).
+    /// The line's key, when it is looked up among the stored ones (see `StatementLoad::flush`).
     pub key: Option<i64>,
     pub store_id: i64,
     pub artist_id: Option<i64>,
     pub track_id: Option<i64>,
     pub release_id: Option<i64>,
-    pub split: Split,
-    pub record: Box<StatementLine>,
+    pub packed: PackedLine,
 }
 
 impl PendingLine {
     /// The title is stored only for a line without an ISRC (the track has it otherwise).
-    fn title(&self) -> Option<&str> {
-        self.track_id.is_none().then_some(self.record.title.as_str())
+    fn title(&self) -> u32 {
+        if self.track_id.is_none() { self.packed.title } else { NONE }
     }
 }
 
@@ -67,26 +65,18 @@ fn chunk_sql() -> String {
     sql
 }
 
-/// Same digits and scale, not merely equal: "100" is stored as "100", "100.0" as "100.0".
-fn same_decimal(a: Option<Decimal>, b: Option<Decimal>) -> bool {
-    a.map(|d| d.serialize()) == b.map(|d| d.serialize())
-}
-
-fn decimal_text(value: Option<Decimal>) -> Option<String> {
-    value.map(|d| d.to_string())
-}
-
-/// Whether two lines agree on every `SHARED` column (the raw file is the load's).
+/// Whether two lines agree on every `SHARED` column (the raw file is the load's). Amounts are
+/// numbered by their digits and scale: "100" and "100.0" are two numbers, stored as written.
 fn same_shared(a: &PendingLine, b: &PendingLine) -> bool {
-    let (ra, rb) = (&a.record, &b.record);
-    ra.source == rb.source
-        && ra.sale_date == rb.sale_date
+    let (pa, pb) = (&a.packed, &b.packed);
+    pa.source == pb.source
+        && pa.sale_date == pb.sale_date
         && a.title() == b.title()
-        && same_decimal(ra.team_percentage, rb.team_percentage)
-        && same_decimal(a.split.rest, b.split.rest)
-        && ra.currency == rb.currency
-        && same_decimal(ra.withheld, rb.withheld)
-        && same_decimal(ra.recoup, rb.recoup)
+        && pa.team_percentage == pb.team_percentage
+        && pa.earnings_rest == pb.earnings_rest
+        && pa.currency == pb.currency
+        && pa.withheld == pb.withheld
+        && pa.recoup == pb.recoup
 }
 
 /// Binds the value of `column` (1-based, as in the INSERT) of line `l` to parameter `param`.
@@ -96,31 +86,32 @@ fn bind(
     column: usize,
     l: &PendingLine,
     id: i64,
-    raw_file_id: i64,
+    context: (i64, &ValueTable),
 ) -> rusqlite::Result<()> {
-    let r = &l.record;
+    let (raw_file_id, values) = context;
+    let p = &l.packed;
     match column {
         1 => stmt.raw_bind_parameter(param, id),
-        2 => stmt.raw_bind_parameter(param, r.source.as_str()),
+        2 => stmt.raw_bind_parameter(param, p.source.as_str()),
         3 => stmt.raw_bind_parameter(param, raw_file_id),
-        4 => stmt.raw_bind_parameter(param, i64::try_from(l.line).unwrap_or(i64::MAX)),
-        5 => stmt.raw_bind_parameter(param, date_int(r.reporting_date)),
-        6 => stmt.raw_bind_parameter(param, r.sale_month.as_int()),
-        7 => stmt.raw_bind_parameter(param, r.sale_date.map(date_int)),
+        4 => stmt.raw_bind_parameter(param, i64::try_from(p.line).unwrap_or(i64::MAX)),
+        5 => stmt.raw_bind_parameter(param, p.reporting_date),
+        6 => stmt.raw_bind_parameter(param, p.sale_month),
+        7 => stmt.raw_bind_parameter(param, p.sale_date),
         8 => stmt.raw_bind_parameter(param, l.store_id),
         9 => stmt.raw_bind_parameter(param, l.artist_id),
         10 => stmt.raw_bind_parameter(param, l.track_id),
-        11 => stmt.raw_bind_parameter(param, l.title()),
+        11 => stmt.raw_bind_parameter(param, values.text(l.title())),
         12 => stmt.raw_bind_parameter(param, l.release_id),
-        13 => stmt.raw_bind_parameter(param, r.country.as_deref()),
-        14 => stmt.raw_bind_parameter(param, r.quantity),
-        15 => stmt.raw_bind_parameter(param, decimal_text(r.team_percentage)),
-        16 => stmt.raw_bind_parameter(param, l.split.whole),
-        17 => stmt.raw_bind_parameter(param, l.split.pico),
-        18 => stmt.raw_bind_parameter(param, decimal_text(l.split.rest)),
-        19 => stmt.raw_bind_parameter(param, r.currency.as_str()),
-        20 => stmt.raw_bind_parameter(param, decimal_text(r.withheld)),
-        _ => stmt.raw_bind_parameter(param, decimal_text(r.recoup)),
+        13 => stmt.raw_bind_parameter(param, values.text(p.country)),
+        14 => stmt.raw_bind_parameter(param, p.quantity),
+        15 => stmt.raw_bind_parameter(param, values.amount_text(p.team_percentage)),
+        16 => stmt.raw_bind_parameter(param, p.earnings_whole),
+        17 => stmt.raw_bind_parameter(param, p.earnings_pico),
+        18 => stmt.raw_bind_parameter(param, values.amount_text(p.earnings_rest)),
+        19 => stmt.raw_bind_parameter(param, values.text(p.currency)),
+        20 => stmt.raw_bind_parameter(param, values.amount_text(p.withheld)),
+        _ => stmt.raw_bind_parameter(param, values.amount_text(p.recoup)),
     }
 }
 
@@ -130,19 +121,21 @@ fn check(stored: usize, expected: usize, first: &PendingLine) -> Result<(), Load
     } else {
         Err(LoadError::Inconsistent(format!(
             "{expected} lines from line {} were to be stored, {stored} were",
-            first.line
+            first.packed.line
         )))
     }
 }
 
 /// Stores `lines` with ids from `first_id`: by chunks of lines that share the usual columns, and
-/// one by one where they do not (and for the last few).
+/// one by one where they do not (and for the last few). `values` reads the lines' texts.
 pub(super) fn insert(
     conn: &rusqlite::Connection,
     lines: &[PendingLine],
     first_id: i64,
     raw_file_id: i64,
+    values: &ValueTable,
 ) -> Result<u64, LoadError> {
+    let context = (raw_file_id, values);
     let mut chunked = None;
     let mut single = None;
     let mut at = 0;
@@ -157,12 +150,12 @@ pub(super) fn insert(
                 None => chunked.insert(conn.prepare(&chunk_sql())?),
             };
             for (i, &column) in SHARED.iter().enumerate() {
-                bind(stmt, i + 1, column, &chunk[0], id, raw_file_id)?;
+                bind(stmt, i + 1, column, &chunk[0], id, context)?;
             }
             let mut param = SHARED.len() + 1;
             for (l, id) in chunk.iter().zip(id..) {
                 for &column in &VARYING {
-                    bind(stmt, param, column, l, id, raw_file_id)?;
+                    bind(stmt, param, column, l, id, context)?;
                     param += 1;
                 }
             }
@@ -179,7 +172,7 @@ pub(super) fn insert(
             // The lines before the next change of the usual columns (or the last few).
             for (l, id) in lines[at..at + alike.max(1)].iter().zip(id..) {
                 for column in 1..=21 {
-                    bind(stmt, column, column, l, id, raw_file_id)?;
+                    bind(stmt, column, column, l, id, context)?;
                 }
                 check(stmt.raw_execute()?, 1, l)?;
             }
@@ -193,17 +186,21 @@ pub(super) fn insert(
 mod tests {
     use chrono::NaiveDate;
     use model::SourceId;
+    use rust_decimal::Decimal;
 
     use super::*;
-    use crate::time::YearMonth;
+    use crate::{
+        time::{YearMonth, date_int},
+        warehouse::{StatementLine, packed_line::LinePacker},
+    };
 
     /// Line `n`. The usual columns (source, currency…) hold for 70 lines at a time up to line
     /// 300, then change from line to line, at different paces (some decimals only in scale:
     /// 100 → 100.0); the others differ on every line.
-    fn line(n: i64) -> PendingLine {
+    fn record(n: i64) -> StatementLine {
         let e = if n <= 300 { n / 70 } else { n };
         let day = NaiveDate::from_ymd_opt(2026, 1, 1).expect("date") + chrono::Days::new((e / 3) as u64);
-        let record = StatementLine {
+        StatementLine {
             source: if e % 4 < 2 { SourceId::Distrokid } else { SourceId::Toolost },
             identity: n as u64,
             reporting_date: day,
@@ -221,29 +218,45 @@ mod tests {
             currency: if e % 8 < 4 { "USD".into() } else { "EUR".into() },
             withheld: (e % 3 == 0).then(|| Decimal::new(e, 2)),
             recoup: (e % 9 == 0).then(|| Decimal::new(e, 3)),
-        };
-        PendingLine {
-            line: n as u64,
-            key: None,
-            store_id: 1 + n % 2,
-            artist_id: (n % 2 == 0).then_some(3),
-            track_id: None,
-            release_id: (n % 3 == 0).then_some(4),
-            split: super::super::money::split(record.earnings),
-            record: Box::new(record),
         }
+    }
+
+    /// Lines `numbers`, packed, with the table that reads them.
+    fn pending(numbers: std::ops::RangeInclusive<i64>) -> (Vec<StatementLine>, Vec<PendingLine>, ValueTable) {
+        let mut packer = LinePacker::default();
+        let records: Vec<StatementLine> = numbers.map(record).collect();
+        let lines = records
+            .iter()
+            .map(|r| {
+                let n = r.identity as i64;
+                PendingLine {
+                    key: None,
+                    store_id: 1 + n % 2,
+                    artist_id: (n % 2 == 0).then_some(3),
+                    track_id: None,
+                    release_id: (n % 3 == 0).then_some(4),
+                    packed: packer.pack(n as u64, r),
+                }
+            })
+            .collect();
+        let mut values = ValueTable::default();
+        values.extend(packer.take_fresh()).expect("values");
+        (records, lines, values)
+    }
+
+    fn decimal_text(value: Option<Decimal>) -> Option<String> {
+        value.map(|d| d.to_string())
     }
 
     type Stored = (i64, String, i64, i64, i64, Option<i64>, Option<String>, Option<String>);
 
-    fn expected(l: &PendingLine, id: i64) -> Stored {
-        let r = &l.record;
+    fn expected(r: &StatementLine, id: i64) -> Stored {
         (
             id,
             r.source.as_str().to_string(),
-            i64::try_from(l.line).expect("line"),
+            r.identity as i64,
             r.quantity,
-            l.split.pico,
+            super::super::money::split(r.earnings).pico,
             r.sale_date.map(date_int),
             r.country.as_deref().map(str::to_string),
             decimal_text(r.team_percentage),
@@ -260,8 +273,8 @@ mod tests {
         // The lines name stores, artists, releases and raw file 7 without their rows.
         sqlx::query("PRAGMA foreign_keys = OFF").execute(&mut *conn).await.expect("pragma");
 
-        let lines: Vec<PendingLine> = (1..=400).map(line).collect();
-        let stored = super::super::direct::with_direct(&mut conn, |c| insert(c, &lines, 100, 7))
+        let (records, lines, values) = pending(1..=400);
+        let stored = super::super::direct::with_direct(&mut conn, |c| insert(c, &lines, 100, 7, &values))
             .await
             .expect("stored");
         assert_eq!(stored, 400);
@@ -272,7 +285,7 @@ mod tests {
         .fetch_all(&mut *conn)
         .await
         .expect("read back");
-        let want: Vec<Stored> = lines.iter().zip(100..).map(|(l, id)| expected(l, id)).collect();
+        let want: Vec<Stored> = records.iter().zip(100..).map(|(r, id)| expected(r, id)).collect();
         assert_eq!(rows, want);
 
         type Texts = (Option<String>, String, Option<String>, Option<String>, Option<String>, i64);
@@ -283,18 +296,13 @@ mod tests {
         .fetch_all(&mut *conn)
         .await
         .expect("read back");
-        for (l, (title, currency, withheld, recoup, earnings, raw_file_id)) in lines.iter().zip(texts) {
-            let r = &l.record;
-            assert_eq!(title.as_deref(), l.title(), "line {}", l.line);
-            assert_eq!(currency, r.currency.as_str(), "line {}", l.line);
-            assert_eq!(withheld, decimal_text(r.withheld), "line {}", l.line);
-            assert_eq!(recoup, decimal_text(r.recoup), "line {}", l.line);
-            assert_eq!(
-                earnings.as_deref().map(str::parse::<Decimal>),
-                Some(Ok(r.earnings)),
-                "line {}",
-                l.line
-            );
+        for (r, (title, currency, withheld, recoup, earnings, raw_file_id)) in records.iter().zip(texts) {
+            let n = r.identity;
+            assert_eq!(title.as_deref(), Some(r.title.as_str()), "line {n}");
+            assert_eq!(currency, r.currency.as_str(), "line {n}");
+            assert_eq!(withheld, decimal_text(r.withheld), "line {n}");
+            assert_eq!(recoup, decimal_text(r.recoup), "line {n}");
+            assert_eq!(earnings.as_deref().map(str::parse::<Decimal>), Some(Ok(r.earnings)), "line {n}");
             assert_eq!(raw_file_id, 7);
         }
     }
@@ -306,9 +314,11 @@ mod tests {
         let db = crate::Database::open(&dir.path().join("t.db")).await.expect("open");
         let mut conn = db.pool().acquire().await.expect("conn");
         sqlx::query("PRAGMA foreign_keys = OFF").execute(&mut *conn).await.expect("pragma");
-        let lines: Vec<PendingLine> = (1..=3).map(line).collect();
-        super::super::direct::with_direct(&mut conn, |c| insert(c, &lines, 1, 7)).await.expect("first");
-        let again = super::super::direct::with_direct(&mut conn, |c| insert(c, &lines, 3, 7)).await;
+        let (_, lines, values) = pending(1..=3);
+        super::super::direct::with_direct(&mut conn, |c| insert(c, &lines, 1, 7, &values))
+            .await
+            .expect("first");
+        let again = super::super::direct::with_direct(&mut conn, |c| insert(c, &lines, 3, 7, &values)).await;
         assert!(again.is_err(), "{again:?}");
     }
 }

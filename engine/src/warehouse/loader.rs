@@ -5,12 +5,14 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use compact_str::CompactString;
 use model::SourceId;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use super::{
-    ArtistProfile, DailyFact, EmailCampaign, EntityRef, ExchangeRate, Measure, Record, StatementLine,
-    WindowFact, alias_key, daily_series,
+    ArtistProfile, DailyFact, EmailCampaign, EntityRef, ExchangeRate, Measure, Record, WindowFact, alias_key,
+    daily_series,
+    packed_line::{FreshValues, LinePacker, NONE, PackedLine, ValueTable},
     statement_load::{LineIds, StatementLoad},
     writer::Writer,
 };
@@ -75,6 +77,14 @@ pub struct Loader<'c> {
     tracks: HashMap<String, i64, super::IntBuildHasher>,
     releases: HashMap<String, i64, super::IntBuildHasher>,
     entities: HashMap<(SourceId, &'static str, String), i64>,
+    /// The texts and amounts of the statement lines' numbers (see `packed_line`).
+    values: ValueTable,
+    /// Dimension ids by text number, for the texts met already.
+    by_text: IdsByText,
+    /// The artist id of `artist_override`, once known.
+    override_id: Option<Option<i64>>,
+    /// Numbers the statement lines given as records (the parser's thread numbers the others).
+    packer: Option<LinePacker>,
     lines: StatementLoad,
     daily: Vec<PendingFact>,
     window: Vec<PendingFact>,
@@ -85,15 +95,29 @@ pub struct Loader<'c> {
     stats: LoadStats,
 }
 
-/// Where the loader sends the statement lines it has stored, to be freed by the thread that
-/// allocated them: with mimalloc, freeing another thread's memory takes a slower path, and a
-/// million lines of eight allocations each were a twentieth of the import's time.
-pub type SpentLines = std::sync::mpsc::Sender<SpentBatch>;
+/// The dimension ids of the statement lines' texts, by text number.
+#[derive(Default)]
+struct IdsByText {
+    stores: Vec<Option<i64>>,
+    /// `Some(None)`: a name that stands for no artist (nothing but punctuation).
+    artists: Vec<Option<Option<i64>>>,
+    tracks: Vec<Option<i64>>,
+    releases: Vec<Option<i64>>,
+}
 
-/// The parser's own boxes, so that they are freed where they were allocated (unboxed, every line
-/// would be copied into a new vector here).
-#[allow(clippy::vec_box)]
-pub type SpentBatch = Vec<Box<StatementLine>>;
+fn by_number<T: Copy>(ids: &[Option<T>], n: u32) -> Option<T> {
+    ids.get(n as usize).copied().flatten()
+}
+
+fn remember<T>(ids: &mut Vec<Option<T>>, n: u32, id: T) {
+    let at = n as usize;
+    if ids.len() <= at {
+        ids.resize_with(at + 1, || None);
+    }
+    if let Some(slot) = ids.get_mut(at) {
+        *slot = Some(id);
+    }
+}
 
 impl<'c> Loader<'c> {
     /// `artist_override`: the artist named at import, which beats what the file says.
@@ -108,6 +132,10 @@ impl<'c> Loader<'c> {
             tracks: HashMap::default(),
             releases: HashMap::default(),
             entities: HashMap::new(),
+            values: ValueTable::default(),
+            by_text: IdsByText::default(),
+            override_id: None,
+            packer: None,
             lines: StatementLoad::new(raw_file_id),
             daily: Vec::new(),
             window: Vec::new(),
@@ -117,75 +145,118 @@ impl<'c> Loader<'c> {
         }
     }
 
-    /// Sends stored statement lines to `to` (the parser's thread) instead of freeing them here.
-    pub fn give_back_lines(mut self, to: SpentLines) -> Self {
-        self.lines.give_back_lines(to);
-        self
+    /// Takes the values that lines packed from now on are numbered with (see `packed_line`).
+    pub fn add_values(&mut self, fresh: FreshValues) -> Result<(), LoadError> {
+        self.values.extend(fresh)
     }
 
     /// Takes a statement line without awaiting anything when its dimensions are known and its
-    /// batch is not full — nearly every line of a large file. Gives the record back otherwise,
-    /// for [`Loader::add`]. (Awaiting `add` for every line cost more than the work itself: its
-    /// future, large enough for every query it may make, was moved in memory at each call.)
-    pub fn try_add(&mut self, line: u64, record: Record) -> Result<Option<Record>, LoadError> {
-        let ids = match &record {
-            Record::StatementLine(rec) if self.lines.has_room() => self.cached_ids(rec),
-            _ => None,
-        };
-        match (record, ids) {
-            (Record::StatementLine(mut rec), Some(ids)) => {
-                if let Some(artist) = &self.artist_override {
-                    rec.artist = Some(artist.as_str().into());
-                }
-                self.lines.push(line, rec, ids)?;
+    /// batch is not full — nearly every line of a large file. Gives the line back otherwise,
+    /// for [`Loader::add_line`]. (Awaiting `add_line` for every line cost more than the work
+    /// itself: its future, large enough for every query it may make, was moved at each call.)
+    pub fn try_add_line(&mut self, line: PackedLine) -> Result<Option<PackedLine>, LoadError> {
+        if !self.lines.has_room() {
+            return Ok(Some(line));
+        }
+        match self.cached_ids(&line) {
+            Some(ids) => {
+                self.lines.push(line, ids, &self.values)?;
                 Ok(None)
             }
-            (record, _) => Ok(Some(record)),
+            None => Ok(Some(line)),
         }
     }
 
+    /// Takes a statement line, finding or making its dimensions, and stores its batch when full.
+    pub async fn add_line(&mut self, line: PackedLine) -> Result<(), LoadError> {
+        let ids = match self.cached_ids(&line) {
+            Some(ids) => ids,
+            None => self.line_ids(&line).await?,
+        };
+        self.lines.push(line, ids, &self.values)?;
+        if self.lines.is_full() {
+            self.lines.flush(&mut self.db, &mut self.stats, &self.values).await?;
+        }
+        Ok(())
+    }
+
     /// A line's store, artist, track and release ids, when all are known already.
-    fn cached_ids(&self, rec: &StatementLine) -> Option<LineIds> {
-        let artist = self.artist_override.as_deref().or(rec.artist.as_deref());
-        let artist_id = match artist {
-            Some(name) => *self.artist_names.get(name)?,
-            None => None,
+    fn cached_ids(&self, l: &PackedLine) -> Option<LineIds> {
+        let artist_id = if self.artist_override.is_some() {
+            self.override_id?
+        } else if l.artist == NONE {
+            None
+        } else {
+            by_number(&self.by_text.artists, l.artist)?
         };
-        let store_id = *self.stores.get(rec.store.as_str())?;
-        let track_id = match rec.isrc.as_deref() {
-            Some(isrc) => Some(*self.tracks.get(isrc)?),
-            None => None,
+        let store_id = by_number(&self.by_text.stores, l.store)?;
+        let track_id = match l.isrc {
+            NONE => None,
+            isrc => Some(by_number(&self.by_text.tracks, isrc)?),
         };
-        let release_id = match rec.upc.as_deref() {
-            Some(upc) => Some(*self.releases.get(upc)?),
-            None => None,
+        let release_id = match l.upc {
+            NONE => None,
+            upc => Some(by_number(&self.by_text.releases, upc)?),
         };
         Some(LineIds { store_id, artist_id, track_id, release_id })
     }
 
+    /// A line's dimension ids, found or made, and remembered by text number.
+    async fn line_ids(&mut self, l: &PackedLine) -> Result<LineIds, LoadError> {
+        let text = |n: u32, what: &str| -> Result<Option<CompactString>, LoadError> {
+            Ok(self.values.optional_text(n, what)?.map(CompactString::from))
+        };
+        let (store, artist, isrc, upc) =
+            (text(l.store, "store")?, text(l.artist, "artist")?, text(l.isrc, "ISRC")?, text(l.upc, "UPC")?);
+        let title = match isrc {
+            Some(_) => text(l.title, "title")?,
+            None => None,
+        };
+        let store =
+            store.ok_or_else(|| LoadError::Inconsistent("a statement line without a store".into()))?;
+        let store_id = self.store(&store).await?;
+        remember(&mut self.by_text.stores, l.store, store_id);
+        let artist_id = match (self.artist_override.clone(), artist) {
+            (Some(name), _) => {
+                let id = self.artist(&name).await?;
+                self.override_id = Some(id);
+                id
+            }
+            (None, Some(name)) => {
+                let id = self.artist(&name).await?;
+                remember(&mut self.by_text.artists, l.artist, id);
+                id
+            }
+            (None, None) => None,
+        };
+        let track_id = match isrc {
+            Some(isrc) => {
+                let id = self.track(&isrc, title.as_deref().unwrap_or_default()).await?;
+                remember(&mut self.by_text.tracks, l.isrc, id);
+                Some(id)
+            }
+            None => None,
+        };
+        let release_id = match upc {
+            Some(upc) => {
+                let id = self.release(&upc).await?;
+                remember(&mut self.by_text.releases, l.upc, id);
+                Some(id)
+            }
+            None => None,
+        };
+        Ok(LineIds { store_id, artist_id, track_id, release_id })
+    }
+
     pub async fn add(&mut self, line: u64, record: Record) -> Result<(), LoadError> {
         match record {
-            Record::StatementLine(mut rec) => {
-                if let Some(artist) = &self.artist_override {
-                    rec.artist = Some(artist.as_str().into());
-                }
-                let store_id = self.store(&rec.store).await?;
-                let artist_id = match rec.artist.as_deref() {
-                    Some(name) => self.artist(name).await?,
-                    None => None,
-                };
-                let track_id = match rec.isrc.as_deref() {
-                    Some(isrc) => Some(self.track(isrc, &rec.title).await?),
-                    None => None,
-                };
-                let release_id = match rec.upc.as_deref() {
-                    Some(upc) => Some(self.release(upc).await?),
-                    None => None,
-                };
-                self.lines.push(line, rec, LineIds { store_id, artist_id, track_id, release_id })?;
-                if self.lines.is_full() {
-                    self.lines.flush(&mut self.db, &mut self.stats).await?;
-                }
+            Record::StatementLine(rec) => {
+                // Numbered here for a caller that hands over records rather than packed lines.
+                let packer = self.packer.get_or_insert_with(LinePacker::default);
+                let packed = packer.pack(line, &rec);
+                let fresh = packer.take_fresh();
+                self.values.extend(fresh)?;
+                self.add_line(packed).await?;
             }
             Record::Daily(fact) => {
                 let DailyFact { source, metric, artist, entity, day, measure } = *fact;
@@ -226,7 +297,7 @@ impl<'c> Loader<'c> {
     pub async fn finish(mut self) -> Result<LoadStats, LoadError> {
         self.flush_facts(false).await?;
         self.flush_facts(true).await?;
-        self.lines.finish(&mut self.db, &mut self.stats).await?;
+        self.lines.finish(&mut self.db, &mut self.stats, &self.values).await?;
         if self.rates_changed {
             daily_series::refresh_all(self.db.conn().await?).await?;
         } else if !self.daily_sources.is_empty() {

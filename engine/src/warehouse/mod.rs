@@ -11,6 +11,7 @@ pub mod line_runs;
 mod loader;
 pub mod metric;
 pub mod money;
+pub mod packed_line;
 mod records;
 pub mod rollup;
 mod statement_load;
@@ -18,7 +19,7 @@ pub mod summary;
 mod writer;
 
 pub use identity_key::IdentityKey;
-pub use loader::{LoadError, LoadStats, Loader, SpentBatch, SpentLines};
+pub use loader::{LoadError, LoadStats, Loader};
 pub use records::{
     ArtistProfile, DailyFact, EmailCampaign, EntityRef, ExchangeRate, Measure, Record, StatementLine,
     WindowFact,

@@ -8,15 +8,16 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use model::SourceId;
 
 use super::{
-    LoadError, LoadStats, SpentLines, StatementLine,
+    LoadError, LoadStats,
     direct::{Value, insert_rows},
     line_insert::{self, PendingLine},
     line_keys, line_runs,
     loader::BATCH_ROWS,
-    money, rollup,
+    money,
+    packed_line::{PackedLine, ValueTable},
+    rollup,
     writer::Writer,
 };
-use crate::time::{YearMonth, date_int};
 
 /// A statement line's dimension ids.
 pub(super) struct LineIds {
@@ -45,7 +46,6 @@ pub(super) struct StatementLoad {
     /// stored lines: their keys are made at the end (see [`keys_of_identities`]).
     new_identities: HashMap<SourceId, Vec<u64>>,
     rollups: rollup::Accumulator,
-    spent: Option<SpentLines>,
 }
 
 impl StatementLoad {
@@ -61,13 +61,7 @@ impl StatementLoad {
             new_keys: HashMap::new(),
             new_identities: HashMap::new(),
             rollups: rollup::Accumulator::default(),
-            spent: None,
         }
-    }
-
-    /// Sends stored lines to `to` (the parser's thread) instead of freeing them here.
-    pub(super) fn give_back_lines(&mut self, to: SpentLines) {
-        self.spent = Some(to);
     }
 
     /// Whether one more line leaves the batch short of full (it can be taken without a flush).
@@ -81,32 +75,32 @@ impl StatementLoad {
 
     /// Takes a line into the batch, with its rollup groups: prepared here, while the line is in
     /// the processor's cache from the id lookups, rather than in a pass over the whole batch.
-    pub(super) fn push(&mut self, line: u64, rec: Box<StatementLine>, ids: LineIds) -> Result<(), LoadError> {
+    /// `values` reads the line's texts.
+    pub(super) fn push(
+        &mut self,
+        line: PackedLine,
+        ids: LineIds,
+        values: &ValueTable,
+    ) -> Result<(), LoadError> {
         let LineIds { store_id, artist_id, track_id, release_id } = ids;
-        let split = money::split(rec.earnings);
         self.figures.push(self.rollups.prepare(&rollup::LineFigures {
-            source: rec.source,
-            sale_month: month_int(rec.sale_month),
-            sale_date: rec.sale_date.map(date_int),
-            reporting_date: date_int(rec.reporting_date),
+            source: line.source,
+            sale_month: line.sale_month,
+            sale_date: line.sale_date,
+            reporting_date: line.reporting_date,
             artist_id,
             store_id,
             track_id,
-            country: rec.country.as_deref(),
-            currency: &rec.currency,
-            quantity: rec.quantity,
-            split,
+            country: values.text(line.country),
+            currency: values.required_text(line.currency, "currency")?,
+            quantity: line.quantity,
+            split: money::Split {
+                whole: line.earnings_whole,
+                pico: line.earnings_pico,
+                rest: values.amount(line.earnings_rest),
+            },
         })?);
-        self.pending.push(PendingLine {
-            line,
-            key: None,
-            store_id,
-            artist_id,
-            track_id,
-            release_id,
-            split,
-            record: rec,
-        });
+        self.pending.push(PendingLine { key: None, store_id, artist_id, track_id, release_id, packed: line });
         Ok(())
     }
 
@@ -115,8 +109,9 @@ impl StatementLoad {
         mut self,
         db: &mut Writer<'_>,
         stats: &mut LoadStats,
+        values: &ValueTable,
     ) -> Result<(), LoadError> {
-        self.flush(db, stats).await?;
+        self.flush(db, stats, values).await?;
         let keys = self.make_key_sets()?;
         std::mem::take(&mut self.runs).write(db).await?;
         let first_of_sources = self.sources_stored.values().all(|stored| !stored);
@@ -129,6 +124,7 @@ impl StatementLoad {
         &mut self,
         db: &mut Writer<'_>,
         stats: &mut LoadStats,
+        values: &ValueTable,
     ) -> Result<(), LoadError> {
         if self.pending.is_empty() {
             return Ok(());
@@ -149,7 +145,7 @@ impl StatementLoad {
             }
         };
         // Lines of a source with lines stored before get their key now, to be looked up.
-        let mut sources: Vec<SourceId> = batch.iter().map(|p| p.record.source).collect();
+        let mut sources: Vec<SourceId> = batch.iter().map(|p| p.packed.source).collect();
         sources.sort_unstable();
         sources.dedup();
         let mut looked_up = Vec::new();
@@ -159,8 +155,8 @@ impl StatementLoad {
             }
         }
         let mut keys: Vec<(SourceId, i64)> = Vec::new();
-        for p in batch.iter_mut().filter(|p| looked_up.contains(&p.record.source)) {
-            let (source, identity) = (p.record.source, p.record.identity);
+        for p in batch.iter_mut().filter(|p| looked_up.contains(&p.packed.source)) {
+            let (source, identity) = (p.packed.source, p.packed.identity);
             let key = line_key(identity, self.occurrences.entry(source).or_default().next(identity));
             p.key = Some(key);
             keys.push((source, key));
@@ -171,7 +167,7 @@ impl StatementLoad {
         if !known.is_empty() {
             let new: Vec<bool> = batch
                 .iter()
-                .map(|p| p.key.is_none_or(|key| !known.contains(&(p.record.source, key))))
+                .map(|p| p.key.is_none_or(|key| !known.contains(&(p.packed.source, key))))
                 .collect();
             stats.rows_skipped += new.iter().filter(|n| !**n).count() as u64;
             keep(&mut batch, &new);
@@ -185,8 +181,8 @@ impl StatementLoad {
         }
         for (p, id) in batch.iter().zip(first_id..) {
             match p.key {
-                Some(key) => self.new_keys.entry(p.record.source).or_default().push(key),
-                None => self.new_identities.entry(p.record.source).or_default().push(p.record.identity),
+                Some(key) => self.new_keys.entry(p.packed.source).or_default().push(key),
+                None => self.new_identities.entry(p.packed.source).or_default().push(p.packed.identity),
             }
             if let Some(track) = p.track_id {
                 self.runs.add(track, id);
@@ -195,14 +191,8 @@ impl StatementLoad {
         self.next_id = Some(first_id + batch.len() as i64);
         let raw_file_id = self.raw_file_id;
         stats.rows_loaded +=
-            db.direct(|conn| line_insert::insert(conn, &batch, first_id, raw_file_id)).await?;
-        let records = batch.drain(..).map(|p| p.record);
-        if let Some(to) = &self.spent {
-            // A parser that has finished no longer takes them: they are freed here then.
-            let _ = to.send(records.collect());
-        } else {
-            drop(records);
-        }
+            db.direct(|conn| line_insert::insert(conn, &batch, first_id, raw_file_id, values)).await?;
+        batch.clear();
         self.pending = batch;
         self.figures = self.rollups.add(figures)?;
         self.rollups.write_full(db).await?;
@@ -351,10 +341,6 @@ fn keys_of_identities(mut identities: Vec<u64>) -> Vec<i64> {
 fn keep<T>(items: &mut Vec<T>, flags: &[bool]) {
     let mut flags = flags.iter();
     items.retain(|_| flags.next().copied().unwrap_or(false));
-}
-
-fn month_int(m: YearMonth) -> i64 {
-    m.as_int()
 }
 
 /// A line's key: its identity and its occurrence among identical lines of its file.
