@@ -22,7 +22,7 @@ pub const NONE: u32 = 0;
 
 /// A statement line with its texts and amounts (other than the earnings) as numbers from the
 /// file's [`LinePacker`]; the earnings are split as stored (see `money::split`).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PackedLine {
     /// The line in the file.
     pub line: u64,
