@@ -90,7 +90,7 @@ impl Lake {
         let safe = safe_file_name(&meta.original_name);
         let path = self.landing_dir().join(format!("{stamp}-{safe}"));
         let part = path.with_extension("part");
-        let (sha256, size, file) = copy_hashing(source, &part)?;
+        let (sha256, size, file) = copy_while_hashing(source, &part)?;
         meta.sha256 = sha256;
         meta.size_bytes = size;
         if meta.received_at.is_empty() {
@@ -363,6 +363,28 @@ impl RawCopy {
         fs::rename(tmp, &self.raw).map_err(io_err(&self.raw))?;
         Ok(self.raw)
     }
+}
+
+/// Copies `from` to `to` while another thread hashes `from`, and returns the SHA-256 (hex) and
+/// size of `from` and the written file (not yet flushed to disk). The copy is the kernel's
+/// (no pass through this process), and the hash, a third of the work, no longer waits for it:
+/// for a 100 MB file that was a tenth of a second before its parse could start. Bytes that
+/// changed between the copy and the hash are noticed when the copy is checked on its way into
+/// raw (see [`Lake::keep_raw`]), and a size that changed is an error now.
+fn copy_while_hashing(from: &Path, to: &Path) -> Result<(String, u64, File), LakeError> {
+    let source = from.to_path_buf();
+    let hashing = std::thread::Builder::new().name("landing-hash".into()).spawn(move || hash_file(&source));
+    let Ok(hashing) = hashing else { return copy_hashing(from, to) };
+    let copied = fs::copy(from, to).map_err(io_err(to));
+    let hashed = hashing.join().unwrap_or_else(|_| Err(io_err(from)(io::Error::other("hashing it failed"))));
+    let (copied, (sha256, size)) = (copied?, hashed?);
+    if copied != size {
+        let _ = fs::remove_file(to);
+        return Err(io_err(from)(io::Error::other("it changed while it was being landed; import it again")));
+    }
+    // The copy has the source's permissions, maybe read-only: opened to be flushed, not written.
+    let file = File::open(to).map_err(io_err(to))?;
+    Ok((sha256, size, file))
 }
 
 /// Copies `from` to `to` and returns the SHA-256 (hex) and size of the bytes copied, and the

@@ -330,8 +330,9 @@ impl Groups {
 /// store and 230,000 by track and territory). A bound of 200,000 per rollup wrote the territory
 /// one out in the middle of the file and again at its end: 400,000 upserts instead of 230,000.
 const MAX_GROUPS: usize = 450_000;
-/// Groups upserted per use of the connection (see `direct`).
-const GROUPS_PER_CALL: usize = 20_000;
+/// Groups upserted per use of the connection (see `direct`): as many as a rollup has, since each
+/// use prepares its statements again (a 500-row INSERT of 12 columns is 6,000 parameters to parse).
+const GROUPS_PER_CALL: usize = MAX_GROUPS;
 
 /// The four rollups of the lines a load inserts, summed in memory by group and upserted into
 /// the rollup tables (the same sums `add_lines_after` computes in SQL, without reading the

@@ -36,9 +36,13 @@ impl Summing {
         let work = move || {
             let mut groups: [Groups; ROLLUPS.len()] = Default::default();
             for mut batch in to_sum {
-                for line in &batch {
-                    for ((groups, key), by_track) in groups.iter_mut().zip(line.keys).zip(BY_TRACK) {
+                // One rollup at a time over the batch: its groups stay in the processor's cache
+                // for the whole pass, and the lookups of successive lines, independent of each
+                // other, wait for memory together rather than one after the other.
+                for (rollup, (groups, by_track)) in groups.iter_mut().zip(BY_TRACK).enumerate() {
+                    for line in &batch {
                         let part = if by_track { line.track as usize % TRACK_SHARDS } else { 0 };
+                        let key = line.keys.get(rollup).copied().unwrap_or_default();
                         groups
                             .add(part, key, &line.sums)
                             .ok_or_else(|| LoadError::Rollup("an integer overflowed".into()))?;
