@@ -18,10 +18,8 @@ use super::{
 };
 use crate::{kpi::currency::Rates, time::date_int};
 
-/// Statement lines (or facts) per batch: the lines of a batch are looked up among the stored
-/// ones together and stored by one use of the connection (see `line_insert`). Facts bind 11
-/// values each, so a batch of them fits SQLite's 32,766.
-pub(super) const BATCH_ROWS: usize = 2300;
+/// Facts per batch: they bind 11 values each, so a batch of them fits SQLite's 32,766.
+const BATCH_ROWS: usize = 2300;
 
 /// A daily or window fact with its dimension ids resolved.
 struct PendingFact {
