@@ -34,9 +34,9 @@ const REPORT_KEEP: usize = 20;
 const CHUNK: usize = 2_000;
 /// Statement lines sorted by track at a time, at most: a track's lines in a million-line
 /// statement lie in about 9 runs. The longer a track's run, the more of its lines add to rollup
-/// groups still in the processor's cache: 128 Ki lines rather than 32 Ki took the 1M-line import
-/// from 4.3 to 4.0 s (median of 4 alternated runs) and its CPU time from 6.9 to 6.3 s, for 15 MB
-/// more (some 140 bytes a line while held).
+/// groups still in the processor's cache: 128 Ki lines rather than 32 Ki took the 1M-line
+/// import's CPU time from 6.4–7.3 to 5.9–6.8 s (4 alternated runs), for up to 15 MB more (some
+/// 140 bytes a line while held).
 const TRACK_SORT_LINES: usize = 128 * 1024;
 /// The first window, doubled at each window up to [`TRACK_SORT_LINES`]: the loader waits for
 /// the first window to be parsed.
