@@ -3,7 +3,7 @@
 //!
 //! A parsed line is some 300 bytes of strings and decimals. On a million-line statement every
 //! one went from the parser's core to the loader's, which read it three times (dimension ids,
-//! rollup groups, the INSERT) and sent it back to be freed: a sixth of the parser's time went
+//! rollup groups, the INSERT) and sent it back to be freed: a ninth of the parser's time went
 //! to freeing lines it got back, and the loader hashed four strings a line to find its ids.
 //! Packed, a line is 128 bytes of integers; the loader finds its ids by index, and binds texts
 //! and amounts formatted once per distinct value.
