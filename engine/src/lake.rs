@@ -160,15 +160,11 @@ impl Lake {
             set_readonly(&tmp)?;
             let check =
                 Check { path: tmp.clone(), landed: landed.path.clone(), sha256: landed.meta.sha256.clone() };
+            let on_thread = check.clone();
             let pending =
-                match std::thread::Builder::new().name("raw-check".into()).spawn(move || check.run()) {
+                match std::thread::Builder::new().name("raw-check".into()).spawn(move || on_thread.run()) {
                     Ok(handle) => Flush(Some(handle)),
                     Err(_) => {
-                        let check = Check {
-                            path: tmp.clone(),
-                            landed: landed.path.clone(),
-                            sha256: landed.meta.sha256.clone(),
-                        };
                         check.run().inspect_err(|_| {
                             let _ = fs::remove_file(&tmp);
                         })?;
@@ -300,6 +296,7 @@ impl Flush {
 
 /// The check of a raw file linked to its landed file: its bytes hash as noted when they
 /// landed, and they are on disk.
+#[derive(Clone)]
 struct Check {
     path: PathBuf,
     landed: PathBuf,
