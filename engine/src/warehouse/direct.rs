@@ -82,23 +82,34 @@ pub(super) fn insert_rows<'a, const N: usize>(
         format!("{head} VALUES {}{tail}", vec![row; n].join(", "))
     };
     let mut full: Option<rusqlite::Statement<'_>> = None;
+    // What the full statement holds bound from its last execution: a parameter whose value is
+    // the same again is not bound again (SQLite keeps a statement's values between executions).
+    // Rows come sorted by key, so the row at the same place of the next chunk often repeats the
+    // source, currency or month; a text bound again is copied by SQLite, a malloc and a free.
+    let mut full_bound: Vec<Value<'a>> = Vec::new();
     let mut chunk: Vec<[Value<'a>; N]> = Vec::with_capacity(ROWS_PER_INSERT);
     let mut stored = 0u64;
-    let mut run = |stmt: &mut rusqlite::Statement<'_>, chunk: &mut Vec<[Value<'a>; N]>| {
-        for (i, value) in chunk.iter().flatten().enumerate() {
-            value.bind(stmt, i + 1)?;
-        }
-        let done = stmt.raw_execute()?;
-        if done != chunk.len() {
-            return Err(LoadError::Inconsistent(format!(
-                "{} rows were to be stored, {done} were",
-                chunk.len()
-            )));
-        }
-        stored += done as u64;
-        chunk.clear();
-        Ok(())
-    };
+    let mut run =
+        |stmt: &mut rusqlite::Statement<'_>, bound: &mut Vec<Value<'a>>, chunk: &mut Vec<[Value<'a>; N]>| {
+            for (i, value) in chunk.iter().flatten().enumerate() {
+                match bound.get_mut(i) {
+                    Some(held) if held == value => continue,
+                    Some(held) => *held = *value,
+                    None => bound.push(*value),
+                }
+                value.bind(stmt, i + 1)?;
+            }
+            let done = stmt.raw_execute()?;
+            if done != chunk.len() {
+                return Err(LoadError::Inconsistent(format!(
+                    "{} rows were to be stored, {done} were",
+                    chunk.len()
+                )));
+            }
+            stored += done as u64;
+            chunk.clear();
+            Ok(())
+        };
     for row in rows {
         chunk.push(row);
         if chunk.len() == ROWS_PER_INSERT {
@@ -106,11 +117,11 @@ pub(super) fn insert_rows<'a, const N: usize>(
                 Some(stmt) => stmt,
                 None => full.insert(conn.prepare(&sql(ROWS_PER_INSERT))?),
             };
-            run(stmt, &mut chunk)?;
+            run(stmt, &mut full_bound, &mut chunk)?;
         }
     }
     if !chunk.is_empty() {
-        run(&mut conn.prepare(&sql(chunk.len()))?, &mut chunk)?;
+        run(&mut conn.prepare(&sql(chunk.len()))?, &mut Vec::new(), &mut chunk)?;
     }
     Ok(stored)
 }
@@ -185,6 +196,32 @@ mod tests {
             .await
             .expect_err("row 3 is not stored");
         assert!(matches!(err, LoadError::Inconsistent(_)), "{err}");
+    }
+
+    /// Values repeated at the same place of successive chunks are bound once and stay bound;
+    /// every row still reads back with its own values, repeated or not.
+    #[tokio::test]
+    async fn values_held_from_the_chunk_before_are_the_rows_own() {
+        let mut conn = SqliteConnection::connect("sqlite::memory:").await.expect("connect");
+        sqlx::query("CREATE TABLE t (a INTEGER PRIMARY KEY, b TEXT NOT NULL, c INTEGER NOT NULL)")
+            .execute(&mut conn)
+            .await
+            .expect("table");
+        // `b` repeats with the chunk's length, so it is the same at each place of every chunk
+        // but in the last rows; `c` changes from chunk to chunk at some places only.
+        let total = 3 * ROWS_PER_INSERT + 7;
+        let texts = ["EUR", "USD", "JPY"];
+        let b = |i: usize| if i < 3 * ROWS_PER_INSERT { texts[i % ROWS_PER_INSERT % 3] } else { "GBP" };
+        let c = |i: usize| if i.is_multiple_of(7) { i as i64 } else { (i % ROWS_PER_INSERT) as i64 };
+        let rows = (0..total).map(|i| [Value::Int(i as i64), Value::Text(b(i)), Value::Int(c(i))]);
+        let stored = with_direct(&mut conn, |conn| insert_rows(conn, "INSERT INTO t (a, b, c)", "", rows))
+            .await
+            .expect("insert");
+        assert_eq!(stored, total as u64);
+        let back: Vec<(i64, String, i64)> =
+            sqlx::query_as("SELECT a, b, c FROM t ORDER BY a").fetch_all(&mut conn).await.expect("read");
+        let want: Vec<(i64, String, i64)> = (0..total).map(|i| (i as i64, b(i).to_string(), c(i))).collect();
+        assert_eq!(back, want);
     }
 
     /// An error inside the closure comes back as a load error and leaves the connection usable.
