@@ -170,15 +170,18 @@ mod tests {
         assert_eq!(stored, [10, 11, 12, 20]);
     }
 
+    /// A connection to a fresh in-memory database holding table `t` with `columns`.
+    async fn memory_table(columns: &str) -> SqliteConnection {
+        let mut conn = SqliteConnection::connect("sqlite::memory:").await.expect("connect");
+        sqlx::query(&format!("CREATE TABLE t ({columns})")).execute(&mut conn).await.expect("table");
+        conn
+    }
+
     /// Full statements and the last, shorter one together store every row, in order; a row
     /// the table refuses to store fails the call.
     #[tokio::test]
     async fn rows_go_in_by_chunks_and_each_must_be_stored() {
-        let mut conn = SqliteConnection::connect("sqlite::memory:").await.expect("connect");
-        sqlx::query("CREATE TABLE t (a INTEGER PRIMARY KEY, b TEXT NOT NULL)")
-            .execute(&mut conn)
-            .await
-            .expect("table");
+        let mut conn = memory_table("a INTEGER PRIMARY KEY, b TEXT NOT NULL").await;
         let total = 2 * ROWS_PER_INSERT + 250;
         let names: Vec<String> = (0..total).map(|i| format!("row {i}")).collect();
         let rows = names.iter().enumerate().map(|(i, n)| [Value::Int(i as i64), Value::Text(n)]);
@@ -202,11 +205,7 @@ mod tests {
     /// every row still reads back with its own values, repeated or not.
     #[tokio::test]
     async fn values_held_from_the_chunk_before_are_the_rows_own() {
-        let mut conn = SqliteConnection::connect("sqlite::memory:").await.expect("connect");
-        sqlx::query("CREATE TABLE t (a INTEGER PRIMARY KEY, b TEXT NOT NULL, c INTEGER NOT NULL)")
-            .execute(&mut conn)
-            .await
-            .expect("table");
+        let mut conn = memory_table("a INTEGER PRIMARY KEY, b TEXT NOT NULL, c INTEGER NOT NULL").await;
         // `b` repeats with the chunk's length, so it is the same at each place of every chunk
         // but in the last rows; `c` changes from chunk to chunk at some places only.
         let total = 3 * ROWS_PER_INSERT + 7;
