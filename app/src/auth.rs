@@ -14,11 +14,32 @@ pub async fn current_user() -> Result<Option<UserInfo>, ServerFnError> {
     Ok(ssr::signed_in().await?.map(|u| u.info()))
 }
 
-/// Where to go after signing in. Only same-site paths are accepted, so the login form cannot be
-/// used to send someone to another site.
+/// Where to go after signing in: a path on this site, read the way a browser reads a URL (tabs
+/// and line breaks dropped, backslashes taken as slashes), so that `/<TAB>/evil.example` cannot
+/// become `//evil.example`; anything else is `/`. Bytes outside printable ASCII are
+/// percent-encoded, so the answer is always a valid `Location`.
 pub fn safe_next(next: Option<String>) -> String {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .unwrap_or_else(|| "/".to_string())
+    use std::fmt::Write as _;
+    let Some(raw) = next else {
+        return "/".to_string();
+    };
+    let read: String = raw
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .map(|c| if c == '\\' { '/' } else { c })
+        .collect();
+    if !read.starts_with('/') || read.starts_with("//") || read.chars().any(char::is_control) {
+        return "/".to_string();
+    }
+    let mut out = String::with_capacity(read.len());
+    for b in read.bytes() {
+        if (0x21..=0x7e).contains(&b) {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
 }
 
 /// What the UI says when the session has ended.
@@ -50,6 +71,15 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example".into())), "/");
         assert_eq!(safe_next(Some("/\\evil.example".into())), "/");
         assert_eq!(safe_next(None), "/");
+        // What browsers drop or rewrite before reading a URL cannot smuggle another host in.
+        for sneaky in
+            ["/\t/evil.example", "/\r\n/evil.example", "\\/evil.example", " //evil.example", "/\n\\evil"]
+        {
+            assert_eq!(safe_next(Some(sneaky.into())), "/", "{sneaky:?}");
+        }
+        assert_eq!(safe_next(Some("/adm\tin".into())), "/admin");
+        assert_eq!(safe_next(Some("/a b/é".into())), "/a%20b/%C3%A9");
+        assert_eq!(safe_next(Some("/x\u{7f}".into())), "/");
     }
 }
 

@@ -1,6 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Page } from '@playwright/test';
-import { admin, signIn, waitForHydration } from './helpers';
+import { type Page } from '@playwright/test';
+import { expect, test, admin, signIn, waitForHydration } from './helpers';
 
 /** Serious and critical WCAG 2 A/AA violations on the page, as readable lines. */
 async function seriousViolations(page: Page): Promise<string[]> {

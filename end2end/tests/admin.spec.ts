@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
-import { admin, signIn, viewer, waitForHydration, watchErrors } from './helpers';
+import { type Page } from '@playwright/test';
+import { expect, test, admin, signIn, viewer, waitForHydration, watchErrors } from './helpers';
 
 /** A DistroKid statement (layout A) with one new line in June 2026, so the dashboard's default
  * 12-month revenue grows by `cents`. Each call makes a different file (new bytes, new line). */

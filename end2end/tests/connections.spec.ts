@@ -1,5 +1,4 @@
-import { expect, test } from '@playwright/test';
-import { admin, signIn, viewer, waitForHydration, watchErrors } from './helpers';
+import { expect, test, admin, signIn, viewer, waitForHydration, watchErrors } from './helpers';
 
 // run.sh points the API settings at end2end/mock-apis.mjs, whose Google consent screen consents
 // at once. Each test disconnects what it connected: the other specs expect unconnected sources.

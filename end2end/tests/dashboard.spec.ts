@@ -1,6 +1,6 @@
-import { expect, test, type Page } from '@playwright/test';
+import { type Page } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
-import { admin, signIn, viewer, waitForHydration, watchErrors } from './helpers';
+import { expect, test, admin, signIn, viewer, waitForHydration, watchErrors } from './helpers';
 
 // run.sh imports the demo data with SOUNDCHECK_TODAY fixed, so "today" is 2026-11-26.
 

@@ -1,10 +1,9 @@
-import { expect, test } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { waitForHydration, watchErrors } from './helpers';
+import { expect, test, waitForHydration, watchErrors } from './helpers';
 
 // Journey 1, literally: the README's first command (scripts/demo.sh, with the binary the tests
 // built instead of a release build) on an empty data directory, then sign in as the admin whose

@@ -1,4 +1,27 @@
-import { expect, type Page } from '@playwright/test';
+import { test as base, expect, type Page } from '@playwright/test';
+
+/** Every test's pages run under the server's Content-Security-Policy: a violation of it (logged
+ * by Chromium, or reported by the page's `securitypolicyviolation` event) fails the test. */
+export const test = base.extend<{ cspGuard: void }>({
+  cspGuard: [
+    async ({ context }, use) => {
+      const violations: string[] = [];
+      await context.addInitScript(() => {
+        document.addEventListener('securitypolicyviolation', (e) => {
+          console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI} at ${e.sourceFile}:${e.lineNumber}`);
+        });
+      });
+      context.on('console', (msg) => {
+        const text = msg.text();
+        if (/Content Security Policy|CSP violation/i.test(text)) violations.push(`${msg.location().url}: ${text}`);
+      });
+      await use();
+      expect(violations, 'Content-Security-Policy violations').toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+export { expect };
 
 export const admin = { name: process.env.E2E_ADMIN_USER!, password: process.env.E2E_ADMIN_PASSWORD! };
 export const viewer = { name: process.env.E2E_VIEWER_USER!, password: process.env.E2E_VIEWER_PASSWORD! };

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, expect, test, type Page } from '@playwright/test';
-import { admin, signIn, waitForHydration } from './helpers';
+import { chromium, type Page } from '@playwright/test';
+import { expect, test, admin, signIn, waitForHydration } from './helpers';
 
 test.use({ serviceWorkers: 'allow' });
 

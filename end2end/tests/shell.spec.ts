@@ -1,5 +1,4 @@
-import { expect, test } from '@playwright/test';
-import { admin, signIn, viewer, waitForHydration, watchErrors } from './helpers';
+import { expect, test, admin, signIn, viewer, waitForHydration, watchErrors } from './helpers';
 
 test('an admin signs in, moves around the shell and signs out', async ({ page }) => {
   const errors = watchErrors(page);
@@ -86,4 +85,22 @@ test('the desktop shell', async ({ page }, testInfo) => {
   await page.screenshot({ path: 'screenshots/shell-desktop.png', fullPage: true });
   await page.goto('/login?error=throttled&retry=42');
   await expect(page).toHaveURL(/\/$/); // signed in: the login page sends you home
+});
+
+test('pages come with a Content-Security-Policy that their scripts, WASM and charts satisfy', async ({ page }) => {
+  // The CSP guard in helpers.ts fails this test on any violation; this one also reads the header.
+  const response = await page.goto('/login');
+  const csp = response?.headers()['content-security-policy'] ?? '';
+  expect(csp).toContain("default-src 'self'");
+  expect(csp).toContain("frame-ancestors 'none'");
+  expect(csp).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9_-]+' 'wasm-unsafe-eval'/);
+  expect(csp).not.toContain('unsafe-inline');
+  expect(response?.headers()['x-content-type-options']).toBe('nosniff');
+  await waitForHydration(page);
+  await signIn(page, admin);
+  await waitForHydration(page);
+  await expect(page.locator('[data-chart] canvas').first()).toBeVisible();
+  await page.goto('/admin');
+  await waitForHydration(page);
+  await expect(page.getByTestId('last-backup')).toContainText('No backup has been taken yet');
 });

@@ -386,7 +386,7 @@ fn copy_while_hashing(from: &Path, to: &Path) -> Result<(String, u64, File), Lak
 
 /// Copies `from` to `to` and returns the SHA-256 (hex) and size of the bytes copied, and the
 /// written file (not yet flushed to disk).
-fn copy_hashing(from: &Path, to: &Path) -> Result<(String, u64, File), LakeError> {
+pub(crate) fn copy_hashing(from: &Path, to: &Path) -> Result<(String, u64, File), LakeError> {
     let mut reader = BufReader::with_capacity(1 << 20, File::open(from).map_err(io_err(from))?);
     let out = File::create(to).map_err(io_err(to))?;
     let mut writer = BufWriter::with_capacity(1 << 20, out);

@@ -3,6 +3,8 @@
 
 pub mod audit;
 pub mod auth;
+pub mod backup;
+pub mod data_dir_lock;
 pub mod db;
 pub mod demo;
 pub mod etl;

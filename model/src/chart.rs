@@ -155,9 +155,15 @@ impl ChartData {
     }
 }
 
-/// A CSV field, quoted when it holds a comma, quote or line break.
+/// A CSV text field, neutralised for spreadsheets, quoted when it holds a comma, quote or line
+/// break.
 fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+    let s = crate::csv_cell::neutralised(s);
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.into_owned()
+    }
 }
 
 #[cfg(test)]
@@ -197,5 +203,30 @@ mod tests {
         );
         assert_eq!(chart.csv_name(), "soundcheck-revenue-by-store-2025-01-01-2025-06-30.csv");
         assert!(!chart.is_empty());
+    }
+
+    #[test]
+    fn csv_names_cannot_be_formulas_and_negative_amounts_stay_numbers() {
+        let chart = ChartData {
+            id: ChartId::StoreTracks,
+            from: "2025-01-01".into(),
+            to: "2025-06-30".into(),
+            title: "Revenue by track".into(),
+            category_label: "Track".into(),
+            categories: vec!["=HYPERLINK(\"http://evil.example\",\"click\")".into(), "@risk".into()],
+            drill_keys: vec!["1".into(), "2".into()],
+            series: vec![Series::new(
+                "Revenue",
+                SeriesKind::Bar,
+                Unit::Usd,
+                vec![Some(dec("-12.5")), Some(dec("3"))],
+            )],
+            empty_reason: None,
+            warnings: vec![],
+        };
+        assert_eq!(
+            chart.to_csv(),
+            "Track,Revenue (USD)\n\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"click\"\")\",-12.5\n'@risk,3\n"
+        );
     }
 }

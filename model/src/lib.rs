@@ -6,6 +6,7 @@
 mod admin;
 mod chart;
 mod connection;
+pub mod csv_cell;
 pub mod format;
 mod kpi;
 mod live;

@@ -133,6 +133,7 @@ async fn main() {
     }
     let login = http
         .post(format!("{base}/auth/login"))
+        .header("origin", base.as_str())
         .form(&[("username", "bench"), ("password", "bench-password"), ("next", "/")])
         .send()
         .await
@@ -156,6 +157,7 @@ async fn main() {
     for _ in 0..clients {
         let mut request = format!("ws://{}/live", server.addr).into_client_request().expect("request");
         request.headers_mut().insert("cookie", cookie.parse().expect("cookie header"));
+        request.headers_mut().insert("origin", base.parse().expect("origin header"));
         let (mut socket, _) =
             connect_async(request).await.expect("connect (raise `ulimit -n` for many clients)");
         let tx = tx.clone();
@@ -186,6 +188,7 @@ async fn main() {
         );
         let response = http
             .post(format!("{base}/admin/upload"))
+            .header("origin", base.as_str())
             .header("accept", "application/json")
             .multipart(form)
             .send()
@@ -206,6 +209,7 @@ async fn main() {
         if latencies.is_empty() {
             let detail: serde_json::Value = http
                 .post(format!("{base}/api/admin/run"))
+                .header("origin", base.as_str())
                 .json(&serde_json::json!({ "id": run_id }))
                 .send()
                 .await

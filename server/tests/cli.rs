@@ -230,3 +230,34 @@ fn demo_imports_every_source_and_a_second_run_changes_nothing() {
     assert_eq!(second.status.code(), Some(0));
     assert_eq!(stdout.matches("already imported").count(), 13, "{stdout}");
 }
+
+#[test]
+fn backup_and_restore_give_back_the_same_kpis_and_restore_waits_for_no_server() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let (data, copy, dest) = (work.path().join("data"), work.path().join("copy"), work.path().join("backup"));
+    assert_eq!(
+        soundcheck(&data, &["import", &fixture("distrokid/cumulative_v2.tsv")], "").status.code(),
+        Some(0)
+    );
+    let kpi = ["kpi", "--from", "2024-01-01", "--to", "2025-12-31", "--json"];
+    let original = text(&soundcheck(&data, &kpi, "")).0;
+
+    let out = soundcheck(&data, &["backup", dest.to_str().expect("utf-8")], "");
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    assert!(text(&out).0.contains("1 raw files"), "{}", text(&out).0);
+
+    // A running server (here: this test holding its lock) keeps a restore out.
+    std::fs::create_dir_all(&copy).expect("dir");
+    let held = engine::data_dir_lock::DataDirLock::try_acquire(&copy).expect("lock");
+    let out = soundcheck(&copy, &["restore", dest.to_str().expect("utf-8")], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).1.contains("another Soundcheck process"), "{}", text(&out).1);
+    drop(held);
+
+    let out = soundcheck(&copy, &["restore", dest.to_str().expect("utf-8")], "");
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    assert_eq!(text(&soundcheck(&copy, &kpi, "")).0, original);
+    let out = soundcheck(&copy, &["etl", "rebuild"], "");
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    assert_eq!(text(&soundcheck(&copy, &kpi, "")).0, original);
+}

@@ -9,7 +9,8 @@ use sqlx::{FromRow, SqlitePool};
 use super::password::{self, Password, PasswordError};
 use crate::Database;
 
-const MAX_NAME_CHARS: usize = 64;
+/// The longest user name, in characters.
+pub const MAX_NAME_CHARS: usize = 64;
 
 #[derive(Debug, thiserror::Error)]
 pub enum UserError {

@@ -166,19 +166,46 @@ pub async fn quarantined(
         .collect())
 }
 
-/// Quarantined rows as CSV (file, line, column, reason, content), for download.
+/// Quarantined rows as CSV (file, line, column, reason, content), for download. Every cell is
+/// neutralised for spreadsheets: a quarantined line is whatever the file held.
 pub fn quarantine_csv(rows: &[QuarantinedRow]) -> Result<Vec<u8>, csv::Error> {
+    use model::csv_cell::neutralised;
     let mut out = csv::Writer::from_writer(Vec::new());
     out.write_record(["file", "line", "column", "reason", "content"])?;
     for r in rows {
         let line = r.line.map(|l| l.to_string()).unwrap_or_default();
-        out.write_record([
-            r.file_name.as_str(),
-            line.as_str(),
-            r.column.as_deref().unwrap_or(""),
-            r.reason.as_str(),
-            r.content.as_deref().unwrap_or(""),
-        ])?;
+        out.write_record(
+            [
+                r.file_name.as_str(),
+                line.as_str(),
+                r.column.as_deref().unwrap_or(""),
+                r.reason.as_str(),
+                r.content.as_deref().unwrap_or(""),
+            ]
+            .map(|cell| neutralised(cell).into_owned()),
+        )?;
     }
     out.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quarantine_csv_cells_cannot_run_as_formulas() {
+        let rows = [QuarantinedRow {
+            file_name: "=cmd.tsv".into(),
+            line: Some(7),
+            column: Some("Earnings (USD)".into()),
+            reason: "-not a number".into(),
+            content: Some("=HYPERLINK(\"http://evil.example\")\t-1.5".into()),
+        }];
+        let csv = String::from_utf8(quarantine_csv(&rows).expect("csv")).expect("utf-8");
+        assert_eq!(
+            csv,
+            "file,line,column,reason,content\n'=cmd.tsv,7,Earnings (USD),'-not a number,\
+             \"'=HYPERLINK(\"\"http://evil.example\"\")\t-1.5\"\n"
+        );
+    }
 }

@@ -1,5 +1,6 @@
 //! The command line. Usage errors exit with 2 (clap), failures with 1.
 
+mod backup;
 mod demo;
 mod import;
 mod kpi;
@@ -37,6 +38,10 @@ pub enum Command {
         /// Address to listen on [env: SOUNDCHECK_LISTEN] [default: 127.0.0.1:3000]
         #[arg(long, value_name = "HOST:PORT")]
         listen: Option<String>,
+        /// The URL browsers reach Soundcheck at, when behind a proxy; requests that change
+        /// something must come from its origin [env: SOUNDCHECK_PUBLIC_URL]
+        #[arg(long, value_name = "URL")]
+        public_url: Option<String>,
     },
     /// Land export files and load them into the warehouse; exit 1 if any file is rejected
     Import(import::ImportArgs),
@@ -49,6 +54,17 @@ pub enum Command {
     Kpi(kpi::KpiArgs),
     /// Write realistic demo exports for every source and import them
     Demo,
+    /// Copy the database and the raw zone into DEST (a new or empty folder), also while the
+    /// server runs
+    Backup {
+        #[arg(value_name = "DEST")]
+        dest: PathBuf,
+    },
+    /// Put a backup taken by `soundcheck backup` back (the server must be stopped)
+    Restore {
+        #[arg(value_name = "SRC")]
+        src: PathBuf,
+    },
     /// Manage users
     User {
         #[command(subcommand)]
@@ -57,11 +73,11 @@ pub enum Command {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let listen = match &cli.command {
-        Command::Serve { listen } => listen.clone(),
-        _ => None,
+    let (listen, public_url) = match &cli.command {
+        Command::Serve { listen, public_url } => (listen.clone(), public_url.clone()),
+        _ => (None, None),
     };
-    let flags = Flags { data_dir: cli.data_dir, config: cli.config, listen };
+    let flags = Flags { data_dir: cli.data_dir, config: cli.config, listen, public_url };
     let settings = Settings::from_env(&flags)?;
     match cli.command {
         Command::Serve { .. } => serve::run(&settings).await,
@@ -69,6 +85,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Etl { command } => import::etl(&settings, command).await,
         Command::Kpi(args) => kpi::run(&settings, args).await,
         Command::Demo => demo::run(&settings).await,
+        Command::Backup { dest } => backup::backup(&settings, &dest).await,
+        Command::Restore { src } => backup::restore(&settings, &src).await,
         Command::User { command } => user::run(&settings, command).await,
     }
 }

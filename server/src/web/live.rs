@@ -25,7 +25,8 @@ use engine::{
 use model::{LiveEvent, LiveMessage, Role};
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
-use tower_sessions::Session;
+use tower_sessions::{Session, SessionStore as _, session::Id};
+use tower_sessions_sqlx_store::SqliteStore;
 
 use super::AppState;
 use crate::config::LiveLimits;
@@ -34,7 +35,7 @@ use crate::config::LiveLimits;
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// Close code of a connection dropped for falling behind (the client reconnects and catches up).
 const CLOSE_TOO_SLOW: u16 = 4000;
-/// Close code of a connection whose user was signed out, disabled or given another role (the
+/// Close code of a connection whose session ended, or whose user was disabled or given another role (the
 /// browser then reloads the page; see `app/src/live.rs`).
 const CLOSE_SIGNED_OUT: u16 = 4001;
 
@@ -44,6 +45,9 @@ struct Listener {
     id: i64,
     role: Role,
     session_epoch: i64,
+    /// The session that opened the connection, and where it is kept.
+    session: Option<Id>,
+    sessions: SqliteStore,
 }
 
 impl Listener {
@@ -51,9 +55,18 @@ impl Listener {
         self.role.allows(Role::Admin)
     }
 
-    /// Whether the user may still hear what this connection was opened for: not disabled, same
-    /// role, sessions not ended (password reset). Checked at each heartbeat.
+    /// Whether the user may still hear what this connection was opened for: their session still
+    /// open (not signed out, not expired), not disabled, same role, sessions not ended (password
+    /// reset). Checked at each heartbeat.
     async fn still_allowed(&self) -> bool {
+        let Some(id) = &self.session else {
+            return false;
+        };
+        match self.sessions.load(id).await {
+            Ok(Some(_)) => {}
+            Ok(None) => return false,
+            Err(err) => tracing::warn!(error = %err, "live: cannot re-read the session"),
+        }
         match self.users.by_id(self.id).await {
             Ok(Some(u)) => !u.disabled && u.role == self.role && u.session_epoch == self.session_epoch,
             Ok(None) => false,
@@ -142,6 +155,8 @@ pub async fn connect(
         id: user.id,
         role: user.role,
         session_epoch: user.session_epoch,
+        session: session.id(),
+        sessions: state.sessions.clone(),
     };
     // Clients only ever send pongs and closes: small buffers keep a thousand connections light.
     let upgrade = upgrade.read_buffer_size(4 * 1024).write_buffer_size(8 * 1024).max_message_size(64 * 1024);

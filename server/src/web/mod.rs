@@ -3,8 +3,10 @@
 mod admin;
 mod bundle;
 mod connect;
+mod headers;
 mod health;
 pub mod live;
+pub mod origin;
 mod sign_in;
 pub mod throttle;
 mod upload;
@@ -41,7 +43,7 @@ use tracing::Level;
 
 pub use self::admin::admin_only;
 use self::{live::Connections, throttle::LoginThrottle};
-use crate::config::{LiveLimits, Settings};
+use crate::config::{LiveLimits, Settings, TrustedProxies};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -58,6 +60,9 @@ pub struct AppState {
     pub upload_max_bytes: u64,
     pub bundle: bundle::Bundle,
     pub secure_cookies: bool,
+    pub trusted_proxies: TrustedProxies,
+    /// The session records, which a live connection re-reads to end with its session.
+    pub sessions: SqliteStore,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -72,6 +77,8 @@ pub struct Application {
     router: Router,
     session_sweeper: JoinHandle<()>,
     scheduler: Arc<Scheduler>,
+    /// Held while the server runs: no restore may replace the database under it.
+    lock: engine::data_dir_lock::DataDirLock,
 }
 
 impl Application {
@@ -79,6 +86,7 @@ impl Application {
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         std::fs::create_dir_all(&settings.data_dir)
             .with_context(|| format!("cannot create the data directory {}", settings.data_dir.display()))?;
+        let lock = engine::data_dir_lock::DataDirLock::try_acquire(&settings.data_dir)?;
         let db = Database::open(&settings.database_path()).await?;
 
         let sessions = SqliteStore::new(db.pool().clone());
@@ -95,8 +103,8 @@ impl Application {
         });
         let idle =
             time::Duration::seconds(i64::try_from(settings.session_idle.as_secs()).unwrap_or(i64::MAX));
-        let session_layer = SessionManagerLayer::new(sessions)
-            .with_name("soundcheck_session")
+        let session_layer = SessionManagerLayer::new(sessions.clone())
+            .with_name(origin::SESSION_COOKIE)
             .with_http_only(true)
             .with_same_site(SameSite::Lax)
             .with_secure(settings.secure_cookies)
@@ -142,9 +150,12 @@ impl Application {
             upload_max_bytes: settings.upload_max_bytes,
             bundle,
             secure_cookies: settings.secure_cookies,
+            trusted_proxies: settings.trusted_proxies.clone(),
+            sessions,
         };
-        let router = router(state, session_layer);
-        Ok(Self { listener, router, session_sweeper, scheduler })
+        let origins = origin::OriginPolicy { public: settings.public_origin.clone() };
+        let router = router(state, session_layer, origins);
+        Ok(Self { listener, router, session_sweeper, scheduler, lock })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -158,6 +169,7 @@ impl Application {
 
     /// Serves until `stop` resolves (tests use this to restart a server on the same database).
     pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let _lock = self.lock;
         let scheduler = Arc::clone(&self.scheduler).spawn();
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         let result = axum::serve(self.listener, service).with_graceful_shutdown(stop).await;
@@ -176,7 +188,11 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(app::App)).clone()
 }
 
-fn router(state: AppState, session_layer: SessionManagerLayer<SqliteStore>) -> Router {
+fn router(
+    state: AppState,
+    session_layer: SessionManagerLayer<SqliteStore>,
+    origins: origin::OriginPolicy,
+) -> Router {
     let routes = route_list();
     let context = {
         let (db, clock, jobs, scheduler, assets) = (
@@ -221,6 +237,12 @@ fn router(state: AppState, session_layer: SessionManagerLayer<SqliteStore>) -> R
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
         .layer(middleware::from_fn_with_state(state.clone(), sign_in::require_sign_in))
         .layer(session_layer)
+        // Outside the sessions: a foreign request is refused before any session is read.
+        .layer(middleware::from_fn_with_state(origins, origin::same_origin_only))
+        .layer(middleware::from_fn_with_state(
+            headers::HttpsOnly(state.secure_cookies),
+            headers::security_headers,
+        ))
         // The WASM, ECharts and the server functions' JSON shrink several times over.
         .layer(CompressionLayer::new())
         .layer(

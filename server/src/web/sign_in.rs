@@ -1,16 +1,20 @@
 //! Sign-in and sign-out as plain form posts (they work before the WASM loads), and the guard
 //! that sends anonymous visitors of any page to the sign-in page.
 
-use std::{net::SocketAddr, time::Instant};
+use std::{
+    net::{IpAddr, SocketAddr},
+    time::Instant,
+};
 
 use axum::{
     Form,
     extract::{ConnectInfo, Request, State},
+    http::HeaderMap,
     http::StatusCode,
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
 };
-use engine::auth::{self, Password, UserStore};
+use engine::auth::{self, Password, UserStore, users::MAX_NAME_CHARS};
 use serde::Deserialize;
 use tower_sessions::Session;
 
@@ -36,22 +40,40 @@ fn internal(err: impl std::fmt::Display) -> Response {
     (StatusCode::INTERNAL_SERVER_ERROR, "Internal error; the server log has the details.").into_response()
 }
 
-#[tracing::instrument(skip_all, fields(user = %form.username, client = %client.ip()))]
+/// The address a request comes from: the peer, or whom a trusted proxy says it forwards.
+pub fn client_ip(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
+    let forwarded: Vec<&str> =
+        headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
+    state.trusted_proxies.client(peer.ip(), &forwarded)
+}
+
+#[tracing::instrument(skip_all, fields(user, client))]
 pub async fn login(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     session: Session,
+    headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    let next = app::auth::safe_next(form.next);
+    let client = client_ip(&state, peer, &headers);
     let name = form.username.trim();
+    // A name no account can have is refused before it becomes a throttle key or is logged.
+    let name_ok = name.chars().count() <= MAX_NAME_CHARS;
+    let span = tracing::Span::current();
+    span.record("user", if name_ok { name } else { "(too long)" });
+    span.record("client", tracing::field::display(client));
+    let next = app::auth::safe_next(form.next);
     let Ok(password) = Password::parse(form.password) else {
         return back_to_login("error=missing", &next);
     };
     if name.is_empty() {
         return back_to_login("error=missing", &next);
     }
-    if let Some(wait) = state.throttle.check(name, client.ip(), Instant::now()) {
+    if !name_ok {
+        tracing::warn!("sign-in refused: the name is longer than any account's");
+        return back_to_login("error=invalid", &next);
+    }
+    if let Err(wait) = state.throttle.attempt(name, client, Instant::now()) {
         tracing::warn!(wait_s = wait.as_secs(), "sign-in throttled");
         return back_to_login(&format!("error=throttled&retry={}", wait.as_secs().max(1)), &next);
     }
@@ -59,7 +81,7 @@ pub async fn login(
     let users = UserStore::new(&state.db);
     match users.authenticate(name, password).await {
         Ok(Some(user)) => {
-            state.throttle.record_success(name);
+            state.throttle.succeeded(name, client);
             if let Err(err) = auth::log_in(&session, &user).await {
                 return internal(err);
             }
@@ -70,7 +92,6 @@ pub async fn login(
             Redirect::to(&next).into_response()
         }
         Ok(None) => {
-            state.throttle.record_failure(name, client.ip(), Instant::now());
             tracing::warn!("sign-in refused: wrong name or password");
             back_to_login("error=invalid", &next)
         }

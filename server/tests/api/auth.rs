@@ -137,7 +137,7 @@ async fn logout_ends_the_session() {
     app.add_user("ada", Role::Viewer, "pw").await;
     let c = client();
     app.login(&c, "ada", "pw").await;
-    let resp = c.post(app.url("/auth/logout")).send().await.expect("logout");
+    let resp = c.post(app.url("/auth/logout")).header("origin", app.origin()).send().await.expect("logout");
     assert_eq!(resp.status(), 303);
     assert_eq!(location(&resp), "/login?notice=signed_out");
     assert_eq!(app.get(&c, "/").await.status(), 303);

@@ -37,6 +37,7 @@ async fn admin_client(app: &TestApp) -> reqwest::Client {
 async fn start(app: &TestApp, c: &reqwest::Client) -> Url {
     let resp = c
         .post(app.url("/admin/connect/youtube"))
+        .header("origin", app.origin())
         .form(&[("client_id", "my-client.apps.googleusercontent.com"), ("client_secret", "my-client-secret")])
         .send()
         .await
@@ -146,6 +147,7 @@ async fn a_forged_state_or_a_refusal_connects_nothing() {
     // Missing client credentials are refused before anything is stored.
     let empty = c
         .post(app.url("/admin/connect/youtube"))
+        .header("origin", app.origin())
         .form(&[("client_id", " "), ("client_secret", "")])
         .send()
         .await
@@ -162,6 +164,7 @@ async fn only_admins_may_connect_sources() {
     assert_eq!(app.login(&c, "viewer", "viewer-password").await.status(), 303);
     let start = c
         .post(app.url("/admin/connect/youtube"))
+        .header("origin", app.origin())
         .form(&[("client_id", "a"), ("client_secret", "b")])
         .send()
         .await
@@ -188,6 +191,7 @@ async fn tiktok_is_asked_with_its_client_key_and_scopes() {
     let c = admin_client(&app).await;
     let resp = c
         .post(app.url("/admin/connect/tiktok"))
+        .header("origin", app.origin())
         .form(&[("client_id", "aw-client-key"), ("client_secret", "tt-secret")])
         .send()
         .await

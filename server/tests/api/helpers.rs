@@ -38,6 +38,8 @@ fn settings(data_dir: PathBuf) -> Settings {
             max_per_user: 3,
             heartbeat: Duration::from_millis(300),
         },
+        public_origin: None,
+        trusted_proxies: Default::default(),
     }
 }
 
@@ -99,6 +101,11 @@ impl TestApp {
         format!("http://{}{}", self.addr, path)
     }
 
+    /// The server's own origin, which a browser sends with every request that changes something.
+    pub fn origin(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
     pub async fn add_user(&self, name: &str, role: Role, password: &str) {
         let db = Database::open(&self.data_dir.join("soundcheck.db")).await.expect("db");
         UserStore::new(&db)
@@ -128,6 +135,7 @@ impl TestApp {
     pub async fn login(&self, client: &Client, name: &str, password: &str) -> Response {
         client
             .post(self.url("/auth/login"))
+            .header("origin", self.origin())
             .form(&[("username", name), ("password", password), ("next", "/")])
             .send()
             .await
@@ -142,6 +150,7 @@ impl TestApp {
     pub async fn server_fn(&self, client: &Client, path: &str) -> Response {
         client
             .post(self.url(path))
+            .header("origin", self.origin())
             .header("content-type", "application/x-www-form-urlencoded")
             .body("")
             .send()
@@ -151,7 +160,13 @@ impl TestApp {
 
     /// Calls a server function whose input is JSON.
     pub async fn server_fn_json(&self, client: &Client, path: &str, body: &serde_json::Value) -> Response {
-        client.post(self.url(path)).json(body).send().await.expect("server fn")
+        client
+            .post(self.url(path))
+            .header("origin", self.origin())
+            .json(body)
+            .send()
+            .await
+            .expect("server fn")
     }
 
     /// Stops the server gracefully and gives back its data directory (kept alive by the caller).
@@ -193,6 +208,7 @@ impl TestApp {
         }
         client
             .post(self.url("/admin/upload"))
+            .header("origin", self.origin())
             .header("accept", "application/json")
             .multipart(form)
             .send()

@@ -25,6 +25,7 @@ async fn signed_in(app: &TestApp, name: &str, role: Role) -> (reqwest::Client, S
 
 async fn open(app: &TestApp, cookie: &str, query: &str) -> Result<Socket, WsError> {
     let mut request = format!("ws://{}/live{query}", app.addr).into_client_request().expect("request");
+    request.headers_mut().insert("origin", app.origin().parse().expect("origin"));
     if !cookie.is_empty() {
         request.headers_mut().insert("cookie", cookie.parse().expect("cookie"));
     }

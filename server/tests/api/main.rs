@@ -6,6 +6,7 @@ mod dashboard;
 mod health;
 mod helpers;
 mod live;
+mod security;
 mod sources;
 mod static_files;
 mod upload;

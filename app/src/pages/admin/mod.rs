@@ -3,6 +3,7 @@
 
 mod activity;
 mod audit;
+mod backups;
 mod connections;
 mod runs;
 mod sources;
@@ -114,6 +115,7 @@ pub fn AdminPage() -> impl IntoView {
             <activity::ActivitySection />
         </AdminOnly>
         <runs::RecentRuns />
+        <backups::BackupSection />
     }
 }
 

@@ -12,6 +12,8 @@
 //! upload_max_mb = 512            # largest export the admin page accepts
 //! live_max_connections = 2000    # live-update WebSockets, in total
 //! live_max_connections_per_user = 20
+//! public_url = "https://music.example.com"   # the origin browsers use, when behind a proxy
+//! trusted_proxies = ["127.0.0.1", "10.0.0.0/8"] # only these may set X-Forwarded-For
 //!
 //! [api]                          # where the platforms' APIs are (tests point them at a mock)
 //! mailchimp = "https://{dc}.api.mailchimp.com/3.0"
@@ -35,6 +37,10 @@ use std::{
 
 use chrono::NaiveDate;
 use serde::Deserialize;
+
+pub use self::network::{Origin, TrustedProxies};
+
+mod network;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
 pub const DEFAULT_SESSION_IDLE_MINUTES: u64 = 12 * 60;
@@ -68,6 +74,8 @@ pub struct ConfigFile {
     pub upload_max_mb: Option<u64>,
     pub live_max_connections: Option<usize>,
     pub live_max_connections_per_user: Option<usize>,
+    pub public_url: Option<String>,
+    pub trusted_proxies: Option<Vec<String>>,
     pub api: Option<ApiFile>,
 }
 
@@ -102,6 +110,7 @@ pub struct Flags {
     pub data_dir: Option<PathBuf>,
     pub config: Option<PathBuf>,
     pub listen: Option<String>,
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -122,6 +131,11 @@ pub struct Settings {
     /// The largest file an upload may carry.
     pub upload_max_bytes: u64,
     pub live: LiveLimits,
+    /// The origin browsers reach Soundcheck at (`public_url`); without it, each request's own
+    /// host is the origin.
+    pub public_origin: Option<Origin>,
+    /// The proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// Caps on live-update connections, and how often they beat.
@@ -279,6 +293,28 @@ impl Settings {
             file.live_max_connections_per_user.unwrap_or(DEFAULT_LIVE_MAX_PER_USER) as u64,
         )?;
 
+        let public_origin = flags
+            .public_url
+            .clone()
+            .or_else(|| env("SOUNDCHECK_PUBLIC_URL"))
+            .or(file.public_url)
+            .map(|url| {
+                Origin::parse(&url).map_err(|reason| ConfigError::Invalid {
+                    name: "public_url".into(),
+                    value: url.clone(),
+                    reason: format!("{reason}; expected a URL such as https://music.example.com"),
+                })
+            })
+            .transpose()?;
+        let proxies_text = env("SOUNDCHECK_TRUSTED_PROXIES")
+            .map(|v| v.split(',').map(str::to_string).collect::<Vec<_>>())
+            .or(file.trusted_proxies)
+            .unwrap_or_default();
+        let trusted_proxies =
+            TrustedProxies::parse(proxies_text.iter().map(String::as_str)).map_err(|reason| {
+                ConfigError::Invalid { name: "trusted_proxies".into(), value: proxies_text.join(","), reason }
+            })?;
+
         Ok(Settings {
             data_dir,
             listen,
@@ -295,6 +331,8 @@ impl Settings {
                 max_per_user: usize::try_from(max_per_user).unwrap_or(usize::MAX),
                 ..LiveLimits::default()
             },
+            public_origin,
+            trusted_proxies,
         })
     }
 }
@@ -432,6 +470,37 @@ mod tests {
         // A full URL: TikTok's token endpoint keeps its trailing slash.
         assert_eq!(e.tiktok_token, "http://127.0.0.1:9/v2/oauth/token/");
         assert_eq!(e.mailchimp, engine::pull::Endpoints::default().mailchimp);
+    }
+
+    #[test]
+    fn public_url_and_proxies_come_from_flag_env_or_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join(CONFIG_FILE_NAME),
+            "public_url = \"https://file.example\"\ntrusted_proxies = [\"10.0.0.0/8\"]\n",
+        )
+        .expect("write");
+        let flags = Flags { data_dir: Some(dir.path().to_path_buf()), ..Flags::default() };
+        let s = Settings::resolve(&flags, env_of(&[])).expect("settings");
+        assert_eq!(s.public_origin.map(|o| o.to_string()).as_deref(), Some("https://file.example"));
+        assert!(s.trusted_proxies.contains("10.1.1.1".parse().expect("ip")));
+        let env = env_of(&[
+            ("SOUNDCHECK_PUBLIC_URL", "https://env.example:8443/"),
+            ("SOUNDCHECK_TRUSTED_PROXIES", "127.0.0.1, ::1"),
+        ]);
+        let s = Settings::resolve(&flags, env).expect("settings");
+        assert_eq!(s.public_origin.map(|o| o.to_string()).as_deref(), Some("https://env.example:8443"));
+        assert!(!s.trusted_proxies.contains("10.1.1.1".parse().expect("ip")));
+        let flagged = Flags { public_url: Some("http://flag.example".into()), ..flags.clone() };
+        let s = Settings::resolve(&flagged, env_of(&[("SOUNDCHECK_PUBLIC_URL", "https://env.example")]))
+            .expect("settings");
+        assert_eq!(s.public_origin.map(|o| o.to_string()).as_deref(), Some("http://flag.example"));
+        let err = Settings::resolve(&flags, env_of(&[("SOUNDCHECK_PUBLIC_URL", "music.example")]))
+            .expect_err("no scheme");
+        assert!(err.to_string().contains("public_url"), "{err}");
+        let err = Settings::resolve(&flags, env_of(&[("SOUNDCHECK_TRUSTED_PROXIES", "proxy")]))
+            .expect_err("not an address");
+        assert!(err.to_string().contains("trusted_proxies"), "{err}");
     }
 
     #[test]
