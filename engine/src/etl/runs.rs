@@ -52,7 +52,7 @@ pub async fn start(
 pub async fn record_file(pool: &SqlitePool, run_id: i64, report: &FileReport) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO run_files (run_id, raw_file_id, name, source, outcome, rows_read, rows_loaded, \
-         rows_rejected, rows_skipped, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         rows_rejected, rows_skipped, message, rejected_path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(run_id)
     .bind(report.raw_file_id)
@@ -64,6 +64,7 @@ pub async fn record_file(pool: &SqlitePool, run_id: i64, report: &FileReport) ->
     .bind(count(report.rows_rejected))
     .bind(count(report.rows_skipped))
     .bind(&report.message)
+    .bind(&report.rejected_path)
     .execute(pool)
     .await?;
     Ok(())
