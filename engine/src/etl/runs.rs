@@ -5,7 +5,7 @@ use model::SourceId;
 use sqlx::SqlitePool;
 
 use super::{FileReport, Outcome, Trigger};
-use crate::sources::RowError;
+use crate::{pull::redact, sources::RowError};
 
 fn now() -> String {
     Utc::now().to_rfc3339()
@@ -63,7 +63,8 @@ pub async fn record_file(pool: &SqlitePool, run_id: i64, report: &FileReport) ->
     .bind(count(report.rows_loaded))
     .bind(count(report.rows_rejected))
     .bind(count(report.rows_skipped))
-    .bind(&report.message)
+    // A pull's failure may quote what the platform sent, credentials included.
+    .bind(report.message.as_deref().map(redact::text))
     .bind(&report.rejected_path)
     .execute(pool)
     .await?;
@@ -125,7 +126,7 @@ pub async fn finish(
     .bind(sum(|f| f.rows_read))
     .bind(sum(|f| f.rows_loaded))
     .bind(sum(|f| f.rows_rejected))
-    .bind(error)
+    .bind(error.map(redact::text))
     .bind(run_id)
     .execute(pool)
     .await?;
