@@ -122,6 +122,7 @@ async fn reports_are_pulled_page_by_page_with_the_audience_and_land_in_the_wareh
         })
         .collect();
     assert_eq!(since, vec!["2025-11-27T00:00:00+00:00", "2026-10-28T00:00:00+00:00"]);
+    env.assert_no_secret_stored(&[KEY]);
 }
 
 #[tokio::test]

@@ -45,7 +45,7 @@ fn page(rows: Vec<Value>, after: Option<&str>, server: &MockServer) -> Value {
     let mut paging = json!({"cursors": {"before": "B0", "after": after.unwrap_or("END")}});
     if let Some(after) = after {
         paging["next"] =
-            json!(format!("{}/v21.0/{ACCOUNT}/insights?after={after}&access_token=x", server.uri()));
+            json!(format!("{}/v21.0/{ACCOUNT}/insights?after={after}&access_token={TOKEN}", server.uri()));
     }
     json!({"data": rows, "paging": paging})
 }
@@ -191,6 +191,8 @@ async fn insights_are_pulled_page_by_page_and_land_as_the_exports_facts() {
     );
     // The token never travels in a URL (the `next` link carries one; the cursor is used instead).
     assert!(requests.iter().all(|r| !r.url.as_str().contains("access_token")));
+    // Nor is it stored: Meta's `next` links carry it, and raw keeps every response forever.
+    env.assert_no_secret_stored(&[TOKEN]);
 }
 
 #[tokio::test]

@@ -19,6 +19,9 @@ use wiremock::{
 
 const BAND: &str = "4Z8W4fKeB5YxbusRsdQVPb";
 const OTHER: &str = "0OdUWJ0sBjDrqHygGUXeCF";
+/// Distinctive credentials, so that a scan of the data directory finds them wherever stored.
+const APP_SECRET: &str = "sp-app-secret-K3w";
+const TOKEN: &str = "BQsp-access-token-K3w";
 
 fn artist(id: &str, name: &str) -> serde_json::Value {
     // Development-mode apps get no `followers` or `popularity` since February 2026.
@@ -34,7 +37,7 @@ async fn env_for(server: &MockServer) -> ApiEnv {
         ..Endpoints::default()
     })
     .await;
-    let secrets = Secrets { client_secret: Some("app-secret".into()), ..Secrets::default() };
+    let secrets = Secrets { client_secret: Some(APP_SECRET.into()), ..Secrets::default() };
     env.store
         .connect(
             SourceId::Spotify,
@@ -52,7 +55,7 @@ async fn env_for(server: &MockServer) -> ApiEnv {
 async fn mount_token(server: &MockServer, token: &str, times: u64) {
     Mock::given(method("POST"))
         .and(path("/api/token"))
-        .and(basic_auth("app-id", "app-secret"))
+        .and(basic_auth("app-id", APP_SECRET))
         .and(body_string_contains("grant_type=client_credentials"))
         .respond_with(
             ResponseTemplate::new(200)
@@ -75,11 +78,11 @@ async fn profiles(env: &ApiEnv) -> Vec<(String, String, String, Option<String>)>
 #[tokio::test]
 async fn artists_land_in_the_catalogue_and_their_ids_attribute_spotify_for_artists_exports() {
     let server = MockServer::start().await;
-    mount_token(&server, "token-1", 1).await;
+    mount_token(&server, TOKEN, 1).await;
     for (id, name) in [(BAND, "ZONE A0"), (OTHER, "Night Owls")] {
         Mock::given(method("GET"))
             .and(path(format!("/v1/artists/{id}")))
-            .and(header("authorization", "Bearer token-1"))
+            .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
             .respond_with(ResponseTemplate::new(200).set_body_json(artist(id, name)))
             .mount(&server)
             .await;
@@ -111,6 +114,7 @@ async fn artists_land_in_the_catalogue_and_their_ids_attribute_spotify_for_artis
     let facts = daily(&env.env, "spotify").await;
     assert!(!facts.is_empty());
     assert!(facts.iter().all(|r| r.1.as_deref() == Some("ZONE A0")), "{facts:?}");
+    env.assert_no_secret_stored(&[APP_SECRET, TOKEN]);
 }
 
 #[tokio::test]

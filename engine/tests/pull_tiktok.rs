@@ -23,9 +23,9 @@ use wiremock::{
 };
 
 const CLIENT_KEY: &str = "awexampleclientkey";
-const CLIENT_SECRET: &str = "tiktok-client-secret";
-const ACCESS: &str = "act.old-access-token";
-const REFRESH: &str = "rft.first-refresh-token";
+const CLIENT_SECRET: &str = "tt-client-secret-Z8q";
+const ACCESS: &str = "act.tt-access-token-Z8q";
+const REFRESH: &str = "rft.tt-refresh-token-Z8q";
 const HANDLE: &str = "zone.a0";
 
 fn ok() -> Value {
@@ -171,6 +171,7 @@ async fn the_account_and_every_video_page_land_as_todays_snapshot() {
         again.files
     );
     assert_eq!(snapshot(&env).await.len(), got.len());
+    env.assert_no_secret_stored(&[ACCESS, REFRESH, CLIENT_SECRET]);
 }
 
 #[tokio::test]
@@ -209,6 +210,13 @@ async fn an_expired_access_token_is_refreshed_and_the_rotated_refresh_token_stor
     assert_eq!(stored.secrets.refresh_token.as_deref(), Some("rft.rotated-refresh-token"));
     assert_eq!(stored.secrets.access_token.as_deref(), Some("act.new-access-token"));
     assert!(stored.access_expires_at.is_some_and(|t| t > Utc::now() + chrono::Duration::minutes(100)));
+    env.assert_no_secret_stored(&[
+        ACCESS,
+        REFRESH,
+        CLIENT_SECRET,
+        "act.new-access-token",
+        "rft.rotated-refresh-token",
+    ]);
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{Duration as Days, Utc};
 use common::{
-    api::{ApiEnv, today},
+    api::{ApiEnv, CLIENT_SECRET, today},
     daily,
 };
 use engine::{
@@ -20,6 +20,11 @@ use wiremock::{
     Mock, MockServer, ResponseTemplate,
     matchers::{body_string_contains, header, method, path, query_param},
 };
+
+/// Distinctive tokens, so that a scan of the data directory finds them wherever they were stored.
+const ACCESS: &str = "ya29.a0-yt-access-Q7x";
+const REFRESH: &str = "1-0yt-refresh-Q7x";
+const NEW_ACCESS: &str = "ya29.a0-yt-new-access-Q7x";
 
 fn headers() -> Value {
     json!([
@@ -82,7 +87,7 @@ async fn a_backfill_pages_through_the_report_and_lands_every_day_and_the_channel
         .and(path("/v2/reports"))
         .and(query_param("startIndex", "1"))
         .and(query_param("ids", "channel==MINE"))
-        .and(header("authorization", "Bearer access-1"))
+        .and(header("authorization", format!("Bearer {ACCESS}").as_str()))
         .respond_with(ResponseTemplate::new(200).set_body_json(report(rows(from, 200))))
         .expect(1)
         .mount(&server)
@@ -96,7 +101,7 @@ async fn a_backfill_pages_through_the_report_and_lands_every_day_and_the_channel
         .await;
     mount_channels(&server).await;
     let env = env_for(&server).await;
-    env.connect_tokens(SourceId::Youtube, "access-1", "refresh-1", fresh()).await;
+    env.connect_tokens(SourceId::Youtube, ACCESS, REFRESH, fresh()).await;
 
     let run = env
         .jobs
@@ -120,6 +125,7 @@ async fn a_backfill_pages_through_the_report_and_lands_every_day_and_the_channel
     assert_eq!(value_of(&facts, "channel_subscribers", today_int), Some(Some(4321)));
     assert_eq!(value_of(&facts, "channel_videos", today_int), Some(Some(42)));
     assert_eq!(env.last_day(SourceId::Youtube).await, Some(today()));
+    env.assert_no_secret_stored(&[ACCESS, REFRESH, CLIENT_SECRET]);
 }
 
 #[tokio::test]
@@ -136,11 +142,11 @@ async fn an_expired_access_token_is_refreshed_once_and_the_pull_goes_on() {
     Mock::given(method("POST"))
         .and(path("/token"))
         .and(body_string_contains("grant_type=refresh_token"))
-        .and(body_string_contains("refresh_token=refresh-1"))
+        .and(body_string_contains(format!("refresh_token={REFRESH}").as_str()))
         .and(body_string_contains("client_id=client-id"))
         .respond_with(
             ResponseTemplate::new(200).set_body_json(
-                json!({"access_token": "new-access", "expires_in": 3599, "token_type": "Bearer"}),
+                json!({"access_token": NEW_ACCESS, "expires_in": 3599, "token_type": "Bearer"}),
             ),
         )
         .expect(1)
@@ -148,22 +154,23 @@ async fn an_expired_access_token_is_refreshed_once_and_the_pull_goes_on() {
         .await;
     Mock::given(method("GET"))
         .and(path("/v2/reports"))
-        .and(header("authorization", "Bearer new-access"))
+        .and(header("authorization", format!("Bearer {NEW_ACCESS}").as_str()))
         .respond_with(ResponseTemplate::new(200).set_body_json(report(rows(today() - Days::days(5), 3))))
         .mount(&server)
         .await;
     mount_channels(&server).await;
     let env = env_for(&server).await;
     // The stored token looks valid; YouTube says otherwise.
-    env.connect_tokens(SourceId::Youtube, "stale", "refresh-1", fresh()).await;
+    env.connect_tokens(SourceId::Youtube, "stale", REFRESH, fresh()).await;
 
     let run = env.run(SourceId::Youtube).await;
     assert_eq!(run.status, "succeeded", "{:?}", run.files);
     assert_eq!(daily(&env.env, "youtube").await.iter().filter(|r| r.0 == "views").count(), 3);
     let stored = env.store.load(SourceId::Youtube).await.expect("load").expect("connected");
-    assert_eq!(stored.secrets.access_token.as_deref(), Some("new-access"));
-    assert_eq!(stored.secrets.refresh_token.as_deref(), Some("refresh-1"), "Google does not rotate it");
+    assert_eq!(stored.secrets.access_token.as_deref(), Some(NEW_ACCESS));
+    assert_eq!(stored.secrets.refresh_token.as_deref(), Some(REFRESH), "Google does not rotate it");
     assert!(stored.access_expires_at.is_some_and(|t| t > Utc::now()));
+    env.assert_no_secret_stored(&[NEW_ACCESS, REFRESH, CLIENT_SECRET]);
 }
 
 #[tokio::test]
@@ -206,7 +213,7 @@ async fn a_report_without_rows_loads_the_channel_totals_only() {
         .await;
     mount_channels(&server).await;
     let env = env_for(&server).await;
-    env.connect_tokens(SourceId::Youtube, "access-1", "refresh-1", fresh()).await;
+    env.connect_tokens(SourceId::Youtube, ACCESS, REFRESH, fresh()).await;
 
     let run = env.run(SourceId::Youtube).await;
     assert_eq!(run.status, "succeeded", "{:?}", run.files);
@@ -239,7 +246,7 @@ async fn a_429_waits_for_retry_after_and_a_500_is_retried() {
         .await;
     mount_channels(&server).await;
     let env = env_for(&server).await;
-    env.connect_tokens(SourceId::Youtube, "access-1", "refresh-1", fresh()).await;
+    env.connect_tokens(SourceId::Youtube, ACCESS, REFRESH, fresh()).await;
 
     let started = Instant::now();
     let run = env.run(SourceId::Youtube).await;
@@ -263,7 +270,7 @@ async fn a_dropped_column_rejects_the_pull_and_keeps_what_was_stored() {
         .await;
     mount_channels(&server).await;
     let env = env_for(&server).await;
-    env.connect_tokens(SourceId::Youtube, "access-1", "refresh-1", fresh()).await;
+    env.connect_tokens(SourceId::Youtube, ACCESS, REFRESH, fresh()).await;
 
     let run = env.run(SourceId::Youtube).await;
     assert_eq!(run.files[0].outcome, Outcome::Rejected);
@@ -283,7 +290,7 @@ async fn an_exhausted_quota_stops_the_pull_until_the_next_run_without_a_reconnec
         .mount(&server)
         .await;
     let env = env_for(&server).await;
-    env.connect_tokens(SourceId::Youtube, "access-1", "refresh-1", fresh()).await;
+    env.connect_tokens(SourceId::Youtube, ACCESS, REFRESH, fresh()).await;
 
     let run = env.run(SourceId::Youtube).await;
     assert_eq!(run.status, "failed");

@@ -110,7 +110,6 @@ pub(super) async fn process_landed(
     if let Some((id, status, source)) = &existing
         && status == "loaded"
     {
-        etl.lake.archive(landed)?;
         report.outcome = Outcome::AlreadyImported;
         report.raw_file_id = Some(*id);
         report.source = source.as_deref().and_then(|s| s.parse().ok());
@@ -161,7 +160,6 @@ pub(super) async fn process_landed(
         Err(reason) => {
             finish_raw(raw_copy).await?;
             mark_rejected(pool, raw_id, &reason, 0).await?;
-            etl.lake.archive(landed)?;
             report.message = Some(reason);
             return Ok(report);
         }
@@ -210,7 +208,6 @@ pub(super) async fn process_landed(
         report.rows_loaded = parsed.stats.rows_loaded;
         report.rows_skipped = parsed.stats.rows_skipped;
     }
-    etl.lake.archive(landed)?;
     Ok(report)
 }
 
@@ -291,6 +288,23 @@ async fn mark_rejected(
         .execute(pool)
         .await?;
     Ok(())
+}
+
+/// Marks the raw file of a landed file that cannot load (see `failure`) rejected, unless its
+/// rows were loaded, and returns its id when it has one.
+pub(super) async fn mark_poisoned(
+    pool: &sqlx::SqlitePool,
+    sha256: &str,
+    reason: &str,
+) -> Result<Option<i64>, EtlError> {
+    let id = sqlx::query_scalar(
+        "UPDATE raw_files SET status = 'rejected', error = ? WHERE sha256 = ? AND status <> 'loaded' RETURNING id",
+    )
+    .bind(reason)
+    .bind(sha256)
+    .fetch_optional(pool)
+    .await?;
+    Ok(id)
 }
 
 /// What parsing and loading one file gave.
@@ -581,15 +595,27 @@ async fn parse_and_load(
     match parser.await {
         Ok(Ok(())) => {}
         Ok(Err(file_error)) => parsed.file_error = Some(file_error),
-        Err(join) => {
-            parsed.file_error =
-                Some(FileError::Unreadable(format!("the parser stopped unexpectedly: {join}")))
-        }
+        Err(join) => parsed.file_error = Some(parser_failed(join)),
     }
     if parsed.file_error.is_some() {
         parsed.stats = LoadStats::default();
     }
     Ok(parsed)
+}
+
+/// Why the parser's thread ended without a verdict: a panic (its message: a parser must never
+/// panic, so it says where to look) or a cancelled task.
+fn parser_failed(join: tokio::task::JoinError) -> FileError {
+    if !join.is_panic() {
+        return FileError::Unreadable(format!("the parser stopped unexpectedly: {join}"));
+    }
+    let payload = join.into_panic();
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".into());
+    FileError::Unreadable(format!("the importer failed on this file (a bug, please report it): {message}"))
 }
 
 /// The facts a raw file was loaded with, as recorded.
@@ -825,6 +851,46 @@ mod tests {
         // The next full window is twice as long.
         let second = &got[reject + 1..reject + 1 + 2 * FIRST_SORT_LINES];
         assert_eq!(second.windows(2).filter(|w| w[0].1 != w[1].1).count(), 1);
+    }
+
+    /// A parser that panics, as a bug might make one do on some file.
+    struct Panicking;
+
+    impl Connector for Panicking {
+        fn id(&self) -> FeedId {
+            SourceId::Distrokid.into()
+        }
+
+        fn expects(&self) -> &'static str {
+            "anything"
+        }
+
+        fn detect(&self, _: &Sample<'_>) -> Option<Detection> {
+            None
+        }
+
+        fn parse(&self, _: &'static str, _: &Input, _: &mut dyn RecordSink) -> Result<(), FileError> {
+            panic!("index out of bounds in a parser");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_parser_that_panics_rejects_its_file_with_the_panics_message() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = crate::Database::open(&dir.path().join("soundcheck.db")).await.expect("db");
+        let mut conn = db.pool().acquire().await.expect("conn");
+        let input = Input {
+            path: dir.path().join("x.tsv"),
+            name: "x.tsv".into(),
+            head: Vec::new(),
+            facts: FileFacts::default(),
+            bytes_read: Arc::new(AtomicU64::new(0)),
+        };
+        let parsed = parse_and_load(&mut conn, 1, &Panicking, "any", input, None, &|_, _| {})
+            .await
+            .expect("a verdict, not an error");
+        let reason = parsed.rejection().expect("rejected");
+        assert!(reason.contains("(a bug, please report it): index out of bounds in a parser"), "{reason}");
     }
 
     #[test]

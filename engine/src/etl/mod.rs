@@ -5,8 +5,10 @@
 //! and nothing already stored changes. A file whose bytes were loaded before is reported
 //! "already imported" and changes nothing. Runs are recorded with per-file results.
 
+pub mod failure;
 pub mod history;
 mod load;
+pub mod rejected;
 pub mod runs;
 
 use std::{path::PathBuf, sync::Arc};
@@ -102,6 +104,9 @@ pub struct FileReport {
     pub message: Option<String>,
     /// The first quarantined rows, for display (all of them are in the quarantine table).
     pub quarantined: Vec<RowError>,
+    /// Where a rejected landed file was moved, relative to the lake's root (see
+    /// [`rejected::rejected_file`]).
+    pub rejected_path: Option<String>,
 }
 
 impl FileReport {
@@ -118,6 +123,7 @@ impl FileReport {
             rows_skipped: 0,
             message: None,
             quarantined: Vec::new(),
+            rejected_path: None,
         }
     }
 
@@ -317,7 +323,7 @@ impl Etl {
             reports.push(report);
         }
         let offset = reports.len();
-        for (i, file) in landed.iter().enumerate() {
+        for (i, mut file) in landed.into_iter().enumerate() {
             progress.event(&ProgressEvent::FileStarted {
                 run_id,
                 index: offset + i + 1,
@@ -325,10 +331,11 @@ impl Etl {
                 name: file.meta.original_name.clone(),
                 size_bytes: file.meta.size_bytes,
             });
-            let report = match load::process_landed(self, run_id, file, progress).await {
+            let report = match self.process_file(run_id, &mut file, progress).await {
                 Ok(report) => report,
                 Err(err) => {
-                    // A storage failure (disk, database) ends the run; the file stays in landing.
+                    // A failure of the machine (disk, database) ends the run; the file stays in
+                    // landing, its attempt counted (see `failure`).
                     let status = runs::finish(pool, run_id, &reports, Some(&err.to_string())).await?;
                     progress.event(&ProgressEvent::RunFinished { run_id, status });
                     return Err(err);
@@ -341,6 +348,61 @@ impl Etl {
         let status = runs::finish(pool, run_id, &reports, None).await?;
         progress.event(&ProgressEvent::RunFinished { run_id, status });
         Ok(RunReport { run_id, status, files: reports })
+    }
+
+    /// Processes one landed file and moves it out of landing: into the archive once loaded (or
+    /// found loaded before), into the rejected zone when rejected. A file that cannot load for
+    /// a reason of its own (poison, see [`failure`]) is rejected like a file with bad rows, and
+    /// the run goes on; an `Err` is a failure of the machine, which ends the run.
+    async fn process_file(
+        &self,
+        run_id: i64,
+        file: &mut Landed,
+        progress: &dyn Progress,
+    ) -> Result<FileReport, EtlError> {
+        let name = file.meta.original_name.clone();
+        if let Some(broken) = file.broken_note.clone() {
+            return self.settle(file, FileReport::rejected(&name, broken));
+        }
+        let attempt = self.lake.begin_attempt(file)?;
+        if attempt > failure::MAX_ATTEMPTS {
+            let last = file.meta.failure.as_deref().unwrap_or("the process stopped while loading it");
+            let reason = format!(
+                "its loading was started {} times and never finished (last: {last}); it was set aside",
+                attempt - 1
+            );
+            tracing::warn!(file = %name, %reason, "a landed file was set aside");
+            return self.settle(file, FileReport::rejected(&name, reason));
+        }
+        let err = match load::process_landed(self, run_id, file, progress).await {
+            Ok(report) => return self.settle(file, report),
+            Err(err) => err,
+        };
+        match failure::classify(&err) {
+            failure::Failure::Poison(reason) => {
+                tracing::warn!(file = %name, %reason, "a landed file cannot load; rejected");
+                let mut report = FileReport::rejected(&name, &reason);
+                report.raw_file_id = load::mark_poisoned(self.db.pool(), &file.meta.sha256, &reason).await?;
+                self.settle(file, report)
+            }
+            failure::Failure::Transient => {
+                if let Err(note) = self.lake.note_failure(file, &err.to_string()) {
+                    tracing::warn!(file = %name, error = %note, "could not note the failure in landing");
+                }
+                Err(err)
+            }
+        }
+    }
+
+    /// Moves a processed file out of landing, by its outcome.
+    fn settle(&self, file: &Landed, mut report: FileReport) -> Result<FileReport, EtlError> {
+        if report.outcome == Outcome::Rejected {
+            let reason = report.message.as_deref().unwrap_or("rejected");
+            report.rejected_path = Some(self.lake.reject(file, reason)?);
+        } else {
+            self.lake.archive(file)?;
+        }
+        Ok(report)
     }
 
     /// Rebuilds every curated fact table from raw alone, in one transaction: on any failure the

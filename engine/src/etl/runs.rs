@@ -5,7 +5,7 @@ use model::SourceId;
 use sqlx::SqlitePool;
 
 use super::{FileReport, Outcome, Trigger};
-use crate::sources::RowError;
+use crate::{pull::redact, sources::RowError};
 
 fn now() -> String {
     Utc::now().to_rfc3339()
@@ -52,7 +52,7 @@ pub async fn start(
 pub async fn record_file(pool: &SqlitePool, run_id: i64, report: &FileReport) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO run_files (run_id, raw_file_id, name, source, outcome, rows_read, rows_loaded, \
-         rows_rejected, rows_skipped, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         rows_rejected, rows_skipped, message, rejected_path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(run_id)
     .bind(report.raw_file_id)
@@ -63,7 +63,9 @@ pub async fn record_file(pool: &SqlitePool, run_id: i64, report: &FileReport) ->
     .bind(count(report.rows_loaded))
     .bind(count(report.rows_rejected))
     .bind(count(report.rows_skipped))
-    .bind(&report.message)
+    // A pull's failure may quote what the platform sent, credentials included.
+    .bind(report.message.as_deref().map(redact::text))
+    .bind(&report.rejected_path)
     .execute(pool)
     .await?;
     Ok(())
@@ -124,7 +126,7 @@ pub async fn finish(
     .bind(sum(|f| f.rows_read))
     .bind(sum(|f| f.rows_loaded))
     .bind(sum(|f| f.rows_rejected))
-    .bind(error)
+    .bind(error.map(redact::text))
     .bind(run_id)
     .execute(pool)
     .await?;

@@ -3,6 +3,8 @@
 //! other line is one request and the platform's response, as the platform sent it. Raw keeps it
 //! like any export, so `etl rebuild` replays pulls too, and a rejected line names the response.
 //!
+//! Credentials never reach the file: everything written passes through `redact` first.
+//!
 //! The file holds no pull time: pulling the same window with the same answers gives the same
 //! bytes, which the lake recognises as already imported.
 
@@ -13,6 +15,7 @@ use model::SourceId;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::redact;
 use crate::sources::{FileError, Input, Sample};
 
 /// The first line's marker.
@@ -70,12 +73,16 @@ impl PullWriter {
     }
 
     pub fn account(mut self, key: &str, value: impl Into<Value>) -> Self {
-        self.header.account.insert(key.to_string(), value.into());
+        let mut value = value.into();
+        redact::value(&mut value);
+        self.header.account.insert(key.to_string(), value);
         self
     }
 
-    pub fn push(&mut self, request: &str, response: Value) {
-        let line = ResponseLine { request: request.to_string(), response };
+    /// Adds a request and the platform's response, their credentials taken out.
+    pub fn push(&mut self, request: &str, mut response: Value) {
+        redact::value(&mut response);
+        let line = ResponseLine { request: redact::text(request).into_owned(), response };
         // Serialising a Value into a Vec cannot fail.
         if serde_json::to_writer(&mut self.body, &line).is_ok() {
             self.body.push(b'\n');
@@ -202,7 +209,10 @@ mod tests {
         let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).expect("date");
         let mut w = PullWriter::new(SourceId::Mailchimp, "reports", day(1), day(25)).account("dc", "us21");
         w.push("GET /reports?offset=0", json!({"reports": [], "total_items": 0}));
+        w.push("GET /next?access_token=EAAGpushed", json!({"paging": {"next": "/n?access_token=EAAGpaged"}}));
         let pulled = w.finish();
+        let text = String::from_utf8_lossy(&pulled.bytes);
+        assert!(!text.contains("EAAGpushed") && !text.contains("EAAGpaged"), "{text}");
         assert_eq!(pulled.name, "mailchimp-api-reports-2026-11-01_2026-11-25.jsonl");
         let sample = Sample { name: &pulled.name, head: &pulled.bytes };
         assert_eq!(detect(&sample, SourceId::Mailchimp).as_deref(), Some("reports"));
@@ -221,7 +231,7 @@ mod tests {
         };
         let (header, responses) = read(&input).expect("read");
         assert_eq!(header.account_str("dc"), Some("us21"));
-        assert_eq!(responses.len(), 1);
+        assert_eq!(responses.len(), 2);
         assert_eq!(responses[0].line, 2);
         assert_eq!(responses[0].body["total_items"], 0);
     }

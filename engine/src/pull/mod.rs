@@ -13,6 +13,7 @@ pub mod http;
 pub mod mailchimp;
 pub mod meta_ads;
 pub mod oauth;
+pub mod redact;
 pub mod secrets;
 pub mod spotify;
 pub mod tiktok;

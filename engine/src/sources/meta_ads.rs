@@ -26,7 +26,7 @@ use super::{
     Confidence, Connector, Detection, FeedId, FileError, Flow, Input, RecordSink, RowError, Sample,
     exchange_rates::currency_code,
     tabular::{Table, header_key, sniff_headers},
-    values, zipped,
+    values, xlsx_guard, zipped,
 };
 use crate::warehouse::{DailyFact, EntityRef, Measure, Record, metric};
 
@@ -49,8 +49,9 @@ const CLICKS_ALL: &str = "Clicks (all)";
 const RESULTS: &str = "Results";
 const RESULT_INDICATOR: &str = "Result indicator";
 
-/// Largest workbook read into memory; Ads Manager exports are far smaller.
-const MAX_XLSX_BYTES: u64 = 256 * 1024 * 1024;
+/// Largest workbook read into memory. Ads Manager exports are a few MB (XLSX is zipped XML);
+/// the bytes are held while the sheet is read, inside the import's memory budget.
+const MAX_XLSX_BYTES: u64 = 32 * 1024 * 1024;
 /// Integers above this are not all representable as an f64: a spreadsheet number this large may
 /// have been rounded.
 const EXACT_FLOAT_LIMIT: f64 = 9_007_199_254_740_992.0; // 2^53
@@ -164,15 +165,9 @@ struct XlsxSheet {
 
 impl XlsxSheet {
     fn open(input: &Input) -> Result<Self, FileError> {
-        let mut bytes = Vec::new();
-        input
-            .open()?
-            .take(MAX_XLSX_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| FileError::Unreadable(format!("cannot read the workbook: {e}")))?;
-        if bytes.len() as u64 > MAX_XLSX_BYTES {
-            return Err(FileError::Refused(format!("the workbook is larger than {MAX_XLSX_BYTES} bytes")));
-        }
+        let bytes = xlsx_guard::read_bounded(input.open()?, MAX_XLSX_BYTES)?;
+        // Before the reader allocates anything for the workbook's sheets.
+        xlsx_guard::check(&bytes)?;
         let mut book = Xlsx::new(Cursor::new(bytes))
             .map_err(|e| FileError::Unreadable(format!("not a readable XLSX workbook: {e}")))?;
         let range = book

@@ -15,6 +15,7 @@ pub(crate) mod test_support;
 pub mod tiktok;
 pub mod toolost;
 pub mod values;
+pub mod xlsx_guard;
 pub mod youtube;
 pub mod zipped;
 

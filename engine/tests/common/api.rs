@@ -16,6 +16,9 @@ use super::Env;
 
 pub const SECRET_KEY: &str = "test-secret-key-long-enough-0123456789abcdef";
 pub const TODAY: &str = "2026-11-26";
+/// The OAuth client secret of [`ApiEnv::connect_tokens`]: distinctive, so that a scan of the
+/// data directory finds it wherever it was stored in clear.
+pub const CLIENT_SECRET: &str = "GOCSPX-cl13nt-s3cr3t-Qm7";
 
 pub struct ApiEnv {
     pub env: Env,
@@ -41,7 +44,7 @@ impl ApiEnv {
         self.store.connect(source, None, account, &secrets, None, Some("test")).await.expect("connect");
     }
 
-    /// An OAuth connection with a client secret and both tokens (`client-id`, `client-secret`).
+    /// An OAuth connection with a client secret and both tokens (`client-id`, [`CLIENT_SECRET`]).
     pub async fn connect_tokens(
         &self,
         source: SourceId,
@@ -50,7 +53,7 @@ impl ApiEnv {
         expires_at: Option<chrono::DateTime<chrono::Utc>>,
     ) {
         let secrets = Secrets {
-            client_secret: Some("client-secret".into()),
+            client_secret: Some(CLIENT_SECRET.into()),
             access_token: Some(access.into()),
             refresh_token: Some(refresh.into()),
             api_key: None,
@@ -94,6 +97,33 @@ impl ApiEnv {
             }
         }
         bytes
+    }
+}
+
+/// Every file under `dir`, read as bytes, with its path.
+fn every_file(dir: &std::path::Path, out: &mut Vec<(std::path::PathBuf, Vec<u8>)>) {
+    for entry in std::fs::read_dir(dir).expect("read the data directory").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            every_file(&path, out);
+        } else if let Ok(bytes) = std::fs::read(&path) {
+            out.push((path, bytes));
+        }
+    }
+}
+
+impl ApiEnv {
+    /// Fails when any file under the data directory — the lake's zones, the database and its
+    /// write-ahead log — holds one of `secrets` in clear.
+    pub fn assert_no_secret_stored(&self, secrets: &[&str]) {
+        let mut files = Vec::new();
+        every_file(self.env.dir.path(), &mut files);
+        assert!(files.iter().any(|(p, _)| p.ends_with("soundcheck.db")), "the database is scanned");
+        for (path, bytes) in &files {
+            for secret in secrets {
+                assert!(!contains(bytes, secret), "{secret:?} is stored in clear in {}", path.display());
+            }
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 //! - `raw/ab/abcdef…`: the exact bytes, stored once under their SHA-256, read-only, never
 //!   rewritten. The warehouse can always be rebuilt from here.
 //! - `archive/YYYY-MM-DD/`: landing files once processed.
+//! - `rejected/YYYY-MM-DD/`: landing files rejected whole, with their notes (see `rejected`).
 //!
 //! Staging is in memory (typed records streamed to the loader); curated is the SQLite warehouse.
 
@@ -12,6 +13,8 @@ use std::{
     io::{self, BufReader, BufWriter, Read, Write},
     path::{Path, PathBuf},
 };
+
+mod rejected;
 
 use chrono::{NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -23,6 +26,14 @@ pub enum LakeError {
     Io { path: PathBuf, source: io::Error },
     #[error("the landing note {path} is not valid: {source}")]
     Meta { path: PathBuf, source: serde_json::Error },
+    /// The landed bytes differ from those hashed when they landed: the file itself is bad
+    /// (changed, or cut short by a crash), not the disk, so trying again cannot help.
+    #[error(
+        "{}: its bytes no longer match the hash taken when it landed (changed since, or cut short by a \
+         crash); import it again",
+        path.display()
+    )]
+    Changed { path: PathBuf },
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> LakeError + '_ {
@@ -39,6 +50,18 @@ pub struct LandingMeta {
     pub source: Option<String>,
     pub artist: Option<String>,
     pub export_date: Option<NaiveDate>,
+    /// How many times its processing started. Written before each start and never reset while
+    /// it waits, so a file that stops every run (a crash, a storage failure) is found and
+    /// rejected after a few instead of being tried forever.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub attempts: u32,
+    /// Why its last attempt failed, or why it was rejected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// A file waiting in landing.
@@ -46,6 +69,9 @@ pub struct LandingMeta {
 pub struct Landed {
     pub path: PathBuf,
     pub meta: LandingMeta,
+    /// Why its note could not be read, when it could not: the file is then rejected, since
+    /// without the note its bytes cannot be checked against what landed.
+    pub broken_note: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -101,7 +127,7 @@ impl Lake {
         File::open(&note).and_then(|f| f.sync_all()).map_err(io_err(&note))?;
         fs::rename(&part, &path).map_err(io_err(&path))?;
         let flush = LandingFlush { flush: Flush::start(file, "landing-sync", &path)?, path: path.clone() };
-        Ok((Landed { path, meta }, flush))
+        Ok((Landed { path, meta, broken_note: None }, flush))
     }
 
     /// Files waiting in landing, oldest first (a file without a note gets one computed now).
@@ -118,9 +144,15 @@ impl Lake {
             {
                 continue;
             }
-            let meta = match read_meta(&path)? {
-                Some(meta) => meta,
-                None => {
+            let (meta, broken_note) = match read_meta(&path) {
+                Ok(Some(meta)) => (meta, None),
+                // One bad note must not stop every run from reading landing.
+                Err(err @ LakeError::Meta { .. }) => {
+                    let meta = LandingMeta { original_name: name.to_string(), ..LandingMeta::default() };
+                    (meta, Some(err.to_string()))
+                }
+                Err(err) => return Err(err),
+                Ok(None) => {
                     let (sha256, size_bytes) = hash_file(&path)?;
                     let meta = LandingMeta {
                         original_name: name.to_string(),
@@ -130,10 +162,10 @@ impl Lake {
                         ..LandingMeta::default()
                     };
                     write_meta(&path, &meta)?;
-                    meta
+                    (meta, None)
                 }
             };
-            files.push(Landed { path, meta });
+            files.push(Landed { path, meta, broken_note });
         }
         files.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(files)
@@ -176,7 +208,7 @@ impl Lake {
         let (sha256, _, file) = copy_hashing(&landed.path, &tmp)?;
         if sha256 != landed.meta.sha256 {
             let _ = fs::remove_file(&tmp);
-            return Err(changed_since_landing(&landed.path));
+            return Err(LakeError::Changed { path: landed.path.clone() });
         }
         set_readonly(&tmp)?;
         let flush = Flush::start(file, "raw-sync", &tmp)?;
@@ -307,19 +339,9 @@ impl Check {
     fn run(self) -> Result<(), LakeError> {
         let (sha256, _) = hash_file(&self.path)?;
         if sha256 != self.sha256 {
-            return Err(changed_since_landing(&self.landed));
+            return Err(LakeError::Changed { path: self.landed });
         }
         File::open(&self.path).and_then(|f| f.sync_all()).map_err(io_err(&self.path))
-    }
-}
-
-fn changed_since_landing(landed: &Path) -> LakeError {
-    LakeError::Io {
-        path: landed.to_path_buf(),
-        source: io::Error::other(
-            "its bytes no longer match the hash taken when it landed (changed since, or cut short by a crash); \
-             import it again",
-        ),
     }
 }
 
