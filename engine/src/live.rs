@@ -223,6 +223,8 @@ pub fn file_result(report: &FileReport) -> RunFileResult {
         rows_rejected: count(report.rows_rejected),
         rows_skipped: count(report.rows_skipped),
         message: report.message.clone(),
+        // Its run-file id is known once the run has recorded it; the run's page has it.
+        kept_file: None,
     }
 }
 

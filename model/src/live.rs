@@ -89,6 +89,10 @@ pub struct RunFileResult {
     pub rows_rejected: i64,
     pub rows_skipped: i64,
     pub message: Option<String>,
+    /// A rejected file kept in the lake: the run file's id, for its download at
+    /// `/admin/runs/{run}/files/{id}`.
+    #[serde(default)]
+    pub kept_file: Option<i64>,
 }
 
 #[cfg(test)]

@@ -94,6 +94,7 @@ struct FileRow {
     rows_rejected: i64,
     rows_skipped: i64,
     message: Option<String>,
+    kept_file: Option<i64>,
 }
 
 /// One run with its files and its first `quarantine_limit` quarantined rows.
@@ -108,7 +109,8 @@ pub async fn run_detail(
         .await?;
     let Some(run) = run else { return Ok(None) };
     let files: Vec<FileRow> = sqlx::query_as(
-        "SELECT name, source, outcome, rows_read, rows_loaded, rows_rejected, rows_skipped, message \
+        "SELECT name, source, outcome, rows_read, rows_loaded, rows_rejected, rows_skipped, message, \
+         CASE WHEN rejected_path IS NULL THEN NULL ELSE id END AS kept_file \
          FROM run_files WHERE run_id = ? ORDER BY id",
     )
     .bind(run_id)
@@ -131,6 +133,7 @@ pub async fn run_detail(
                 rows_rejected: f.rows_rejected,
                 rows_skipped: f.rows_skipped,
                 message: f.message,
+                kept_file: f.kept_file,
             })
             .collect(),
         quarantined: quarantined(pool, run_id, Some(quarantine_limit)).await?,

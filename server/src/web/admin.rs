@@ -67,3 +67,40 @@ pub async fn quarantine_csv(
         }
     }
 }
+
+/// `GET /admin/runs/{run}/files/{file}`: a file the run rejected whole, kept in the lake's
+/// rejected zone, as it arrived.
+pub async fn rejected_file(
+    State(state): State<AppState>,
+    session: Session,
+    Path((run, file)): Path<(String, String)>,
+) -> Response {
+    use tower::ServiceExt as _;
+
+    if let Err(response) = admin_only(&state, &session).await {
+        return response;
+    }
+    let (Ok(run_id), Ok(file_id)) = (run.parse::<i64>(), file.parse::<i64>()) else {
+        return (StatusCode::BAD_REQUEST, "the run and file must be numbers").into_response();
+    };
+    let kept = match engine::etl::rejected::rejected_file(state.db.pool(), &state.lake, file_id).await {
+        Ok(Some(kept)) if kept.run_id == run_id => kept,
+        Ok(_) => {
+            return (StatusCode::NOT_FOUND, format!("run #{run_id} kept no rejected file #{file_id}"))
+                .into_response();
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "cannot look up a rejected file");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let request = axum::http::Request::new(axum::body::Body::empty());
+    let Ok(mut response) = tower_http::services::ServeFile::new(&kept.path).oneshot(request).await;
+    let name = engine::lake::safe_file_name(&kept.name);
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/octet-stream"));
+    if let Ok(value) = axum::http::HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response.map(axum::body::Body::new)
+}

@@ -63,6 +63,8 @@ pub struct AppState {
     pub trusted_proxies: TrustedProxies,
     /// The session records, which a live connection re-reads to end with its session.
     pub sessions: SqliteStore,
+    /// The data lake (rejected files are downloaded from it).
+    pub lake: engine::lake::Lake,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -152,6 +154,7 @@ impl Application {
             secure_cookies: settings.secure_cookies,
             trusted_proxies: settings.trusted_proxies.clone(),
             sessions,
+            lake: engine::lake::Lake::open(&settings.data_dir)?,
         };
         let origins = origin::OriginPolicy { public: settings.public_origin.clone() };
         let router = router(state, session_layer, origins);
@@ -225,6 +228,7 @@ fn router(
         // Uploads are limited per file while they stream (`upload_max_mb`), not as a whole body.
         .route("/admin/upload", post(upload::upload).layer(axum::extract::DefaultBodyLimit::disable()))
         .route("/admin/runs/{run}/quarantine.csv", get(admin::quarantine_csv))
+        .route("/admin/runs/{run}/files/{file}", get(admin::rejected_file))
         .route(connect::CALLBACK_PATH, get(connect::callback))
         .route("/admin/connect/{source}", post(connect::start))
         .nest_service(

@@ -53,6 +53,18 @@ async fn uploads_load_and_bad_files_are_explained() {
     assert_eq!(files[2]["outcome"], "rejected");
     assert!(detail["quarantined_total"].as_i64().expect("count") > 0);
 
+    // A rejected file is kept out of landing, and the admin can download it as it came.
+    assert_eq!(files[0]["kept_file"], serde_json::Value::Null, "a loaded file is archived");
+    let kept = files[2]["kept_file"].as_i64().expect("the rejected file is kept");
+    let download = app.get(&c, &format!("/admin/runs/{run_id}/files/{kept}")).await;
+    assert_eq!(download.status(), 200);
+    let disposition = download.headers().get("content-disposition").and_then(|v| v.to_str().ok());
+    assert_eq!(disposition, Some("attachment; filename=\"bad.tsv\""));
+    assert_eq!(download.bytes().await.expect("bytes").as_ref(), fixture("distrokid/bad_rows.tsv"));
+    let elsewhere = app.get(&c, &format!("/admin/runs/{}/files/{kept}", run_id + 1)).await;
+    assert_eq!(elsewhere.status(), 404, "a file is found under its own run only");
+    assert_eq!(app.get(&client(), &format!("/admin/runs/{run_id}/files/{kept}")).await.status(), 303);
+
     // A run that does not exist: the page is a 404 that says so.
     let missing = app.get(&c, &format!("/admin/runs/{}", run_id + 1000)).await;
     assert_eq!(missing.status(), 404);

@@ -153,9 +153,14 @@ pub fn RunPage() -> impl IntoView {
 #[component]
 fn RunView(detail: RunDetail) -> impl IntoView {
     let RunDetail { run, files, quarantined, quarantined_total } = detail;
+    let run_id = run.id;
     let files = files
         .into_iter()
         .map(|f| {
+            let kept = f.kept_file.map(|id| {
+                let href = format!("/admin/runs/{run_id}/files/{id}");
+                view! { " " <a href=href download="" data-testid="rejected-file">"Download the file"</a> }
+            });
             view! {
                 <tr data-outcome=f.outcome.clone()>
                     <th scope="row">{f.name}</th>
@@ -169,7 +174,7 @@ fn RunView(detail: RunDetail) -> impl IntoView {
                     <td class="num">{thousands(f.rows_loaded)}</td>
                     <td class="num">{thousands(f.rows_rejected)}</td>
                     <td class="num">{thousands(f.rows_skipped)}</td>
-                    <td class="error-cell">{f.message.unwrap_or_default()}</td>
+                    <td class="error-cell">{f.message.unwrap_or_default()}{kept}</td>
                 </tr>
             }
         })
