@@ -6,12 +6,17 @@
 //! "already imported" and changes nothing. Runs are recorded with per-file results.
 
 pub mod failure;
+pub mod handoff;
 pub mod history;
 mod load;
 pub mod rejected;
 pub mod runs;
 
-use std::{path::PathBuf, sync::Arc};
+use std::{
+    collections::HashSet,
+    path::PathBuf,
+    sync::{Arc, PoisonError},
+};
 
 use chrono::NaiveDate;
 use model::SourceId;
@@ -173,19 +178,36 @@ pub struct Etl {
     lake: Lake,
     /// One run writes at a time: SQLite has one writer, and runs queue instead of failing.
     writer: Arc<Mutex<()>>,
+    /// Landed files an import of this process will process itself: a run of landing that lists
+    /// them meanwhile leaves them to it.
+    claimed: Arc<std::sync::Mutex<HashSet<PathBuf>>>,
     /// Days processed landing files stay in the archive; `None` keeps them forever.
     archive_retention_days: Option<u32>,
 }
 
 impl Etl {
-    /// Opens the lake under `data_dir` and marks runs of crashed processes interrupted.
+    /// Opens the lake under `data_dir` and marks runs of crashed processes interrupted: for the
+    /// process that holds the data directory.
     pub async fn open(db: Database, data_dir: &std::path::Path) -> Result<Self, EtlError> {
-        let lake = Lake::open(data_dir)?;
-        let interrupted = runs::mark_interrupted(db.pool()).await?;
+        let etl = Self::attach(db, data_dir)?;
+        let interrupted = runs::mark_interrupted(etl.db.pool()).await?;
         if interrupted > 0 {
             tracing::warn!(interrupted, "runs cut short by a stopped process were marked interrupted");
         }
-        Ok(Self { db, lake, writer: Arc::new(Mutex::new(())), archive_retention_days: None })
+        Ok(etl)
+    }
+
+    /// Opens the lake for a process beside the one that holds the data directory: the runs in
+    /// progress are that process's, not a crashed one's, and stay as they are.
+    pub fn attach(db: Database, data_dir: &std::path::Path) -> Result<Self, EtlError> {
+        let lake = Lake::open(data_dir)?;
+        Ok(Self {
+            db,
+            lake,
+            writer: Arc::new(Mutex::new(())),
+            claimed: Arc::default(),
+            archive_retention_days: None,
+        })
     }
 
     /// Removes archived landing files after `days` (0 keeps them forever).
@@ -223,6 +245,26 @@ impl Etl {
         source: Option<SourceId>,
         progress: &dyn Progress,
     ) -> Result<RunReport, EtlError> {
+        let (landed, early, mut flushes) = self.land_files(files);
+        let _claim = Claim::new(&self.claimed, &landed);
+        // An upload is answered before it is processed, and its sender may not keep the file: it
+        // is on disk before its run starts, so that a power cut cannot lose it. Whoever runs
+        // `import` holds the file and sees the run end; their flush overlaps the processing.
+        if trigger == Trigger::Upload {
+            wait_for(std::mem::take(&mut flushes)).await;
+        }
+        let report = self.process(landed, early, RunKind::Import, trigger, source, progress).await;
+        // Long done by now, but what the import wrote is on disk when it returns.
+        wait_for(flushes).await;
+        report
+    }
+
+    /// Lands `files` without processing them: the landed files, the reports of those that could
+    /// not land (a missing file, an unreadable one), and their flushes to disk.
+    pub fn land_files(
+        &self,
+        files: &[(PathBuf, ImportOptions)],
+    ) -> (Vec<Landed>, Vec<FileReport>, Vec<LandingFlush>) {
         let mut landed = Vec::new();
         let mut flushes = Vec::new();
         let mut early = Vec::new();
@@ -250,16 +292,29 @@ impl Etl {
                 Err(err) => early.push(FileReport::rejected(&name, format!("cannot read it: {err}"))),
             }
         }
-        // An upload is answered before it is processed, and its sender may not keep the file: it
-        // is on disk before its run starts, so that a power cut cannot lose it. Whoever runs
-        // `import` holds the file and sees the run end; their flush overlaps the processing.
-        if trigger == Trigger::Upload {
-            wait_for(std::mem::take(&mut flushes)).await;
-        }
-        let report = self.process(landed, early, RunKind::Import, trigger, source, progress).await;
-        // Long done by now, but what the import wrote is on disk when it returns.
-        wait_for(flushes).await;
-        report
+        (landed, early, flushes)
+    }
+
+    /// Whether another process handed files over (landed with their notes) that no run of this
+    /// process has claimed.
+    pub fn has_handed_over_files(&self) -> Result<bool, EtlError> {
+        let claimed = self.claimed.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok(self.lake.waiting_landed()?.iter().any(|l| !claimed.contains(&l.path)))
+    }
+
+    /// Processes the files another process handed over (see [`Etl::has_handed_over_files`]).
+    pub async fn run_handed_over(
+        &self,
+        trigger: Trigger,
+        progress: &dyn Progress,
+    ) -> Result<RunReport, EtlError> {
+        let waiting = self.unclaimed(self.lake.waiting_landed()?);
+        self.process(waiting, Vec::new(), RunKind::Etl, trigger, None, progress).await
+    }
+
+    fn unclaimed(&self, waiting: Vec<Landed>) -> Vec<Landed> {
+        let claimed = self.claimed.lock().unwrap_or_else(PoisonError::into_inner);
+        waiting.into_iter().filter(|l| !claimed.contains(&l.path)).collect()
     }
 
     /// Processes what waits in landing (uploads, files of an interrupted run), optionally of one
@@ -282,7 +337,7 @@ impl Etl {
         trigger: Trigger,
         progress: &dyn Progress,
     ) -> Result<RunReport, EtlError> {
-        let waiting = self.lake.waiting()?;
+        let waiting = self.unclaimed(self.lake.waiting()?);
         let waiting = match source {
             Some(s) => waiting
                 .into_iter()
@@ -324,6 +379,11 @@ impl Etl {
         }
         let offset = reports.len();
         for (i, mut file) in landed.into_iter().enumerate() {
+            // Two runs may list the same file; the first to get the writer processes it.
+            if !file.path.exists() {
+                tracing::info!(file = %file.meta.original_name, "already processed by another run");
+                continue;
+            }
             progress.event(&ProgressEvent::FileStarted {
                 run_id,
                 index: offset + i + 1,
@@ -410,6 +470,29 @@ impl Etl {
     pub async fn rebuild(&self, trigger: Trigger, progress: &dyn Progress) -> Result<RunReport, EtlError> {
         let _writer = self.writer.lock().await;
         load::rebuild(self, trigger, progress).await
+    }
+}
+
+/// An import's landed files, claimed while it runs.
+struct Claim {
+    claimed: Arc<std::sync::Mutex<HashSet<PathBuf>>>,
+    paths: Vec<PathBuf>,
+}
+
+impl Claim {
+    fn new(claimed: &Arc<std::sync::Mutex<HashSet<PathBuf>>>, landed: &[Landed]) -> Self {
+        let paths: Vec<PathBuf> = landed.iter().map(|l| l.path.clone()).collect();
+        claimed.lock().unwrap_or_else(PoisonError::into_inner).extend(paths.iter().cloned());
+        Self { claimed: Arc::clone(claimed), paths }
+    }
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        let mut claimed = self.claimed.lock().unwrap_or_else(PoisonError::into_inner);
+        for path in &self.paths {
+            claimed.remove(path);
+        }
     }
 }
 

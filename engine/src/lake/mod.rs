@@ -98,6 +98,34 @@ impl Lake {
         self.root.join("tmp")
     }
 
+    /// Removes what stopped processes left half-written: the scratch space (upload folders, raw
+    /// copies not yet named) and `.part` files in landing. Only the holder of the data
+    /// directory's lock may call it: another process's files would be half-written too.
+    /// Returns how many entries were removed.
+    pub fn sweep_leftovers(&self) -> Result<usize, LakeError> {
+        let mut removed = 0;
+        let tmp = self.tmp_dir();
+        for entry in fs::read_dir(&tmp).map_err(io_err(&tmp))? {
+            let path = entry.map_err(io_err(&tmp))?.path();
+            let gone = if path.is_dir() { fs::remove_dir_all(&path) } else { fs::remove_file(&path) };
+            gone.map_err(io_err(&path))?;
+            removed += 1;
+        }
+        let landing = self.landing_dir();
+        for entry in fs::read_dir(&landing).map_err(io_err(&landing))? {
+            let path = entry.map_err(io_err(&landing))?.path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            // A note whose file never got its landing name belongs to a copy cut short.
+            let orphan_note =
+                name.strip_suffix(".meta.json").is_some_and(|data| !landing.join(data).exists());
+            if path.is_file() && (name.ends_with(".part") || orphan_note) {
+                fs::remove_file(&path).map_err(io_err(&path))?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
     pub fn raw_path(&self, sha256: &str) -> PathBuf {
         self.root.join("raw").join(sha256.get(..2).unwrap_or("00")).join(sha256)
     }
@@ -132,6 +160,17 @@ impl Lake {
 
     /// Files waiting in landing, oldest first (a file without a note gets one computed now).
     pub fn waiting(&self) -> Result<Vec<Landed>, LakeError> {
+        self.scan_landing(true)
+    }
+
+    /// Files in landing that Soundcheck landed itself (they have a note): what another process
+    /// handed over. A file without a note may still be being copied in by hand; it waits for an
+    /// explicit run.
+    pub fn waiting_landed(&self) -> Result<Vec<Landed>, LakeError> {
+        self.scan_landing(false)
+    }
+
+    fn scan_landing(&self, with_unnoted: bool) -> Result<Vec<Landed>, LakeError> {
         let dir = self.landing_dir();
         let mut files = Vec::new();
         for entry in fs::read_dir(&dir).map_err(io_err(&dir))? {
@@ -152,6 +191,7 @@ impl Lake {
                     (meta, Some(err.to_string()))
                 }
                 Err(err) => return Err(err),
+                Ok(None) if !with_unnoted => continue,
                 Ok(None) => {
                     let (sha256, size_bytes) = hash_file(&path)?;
                     let meta = LandingMeta {

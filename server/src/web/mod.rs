@@ -79,6 +79,7 @@ pub struct Application {
     router: Router,
     session_sweeper: JoinHandle<()>,
     scheduler: Arc<Scheduler>,
+    jobs: Arc<SourceJobs>,
     /// Held while the server runs: no restore may replace the database under it.
     lock: engine::data_dir_lock::DataDirLock,
 }
@@ -89,6 +90,10 @@ impl Application {
         std::fs::create_dir_all(&settings.data_dir)
             .with_context(|| format!("cannot create the data directory {}", settings.data_dir.display()))?;
         let lock = engine::data_dir_lock::DataDirLock::try_acquire(&settings.data_dir)?;
+        let swept = engine::lake::Lake::open(&settings.data_dir)?.sweep_leftovers()?;
+        if swept > 0 {
+            tracing::info!(swept, "removed what stopped processes left half-written in the lake");
+        }
         let db = Database::open(&settings.database_path()).await?;
 
         let sessions = SqliteStore::new(db.pool().clone());
@@ -139,6 +144,7 @@ impl Application {
         );
         let scheduler =
             Scheduler::new(Arc::clone(&jobs), ScheduleStore::new(db.pool().clone()), RetryPolicy::default());
+        let handed_over = Arc::clone(&jobs);
         let state = AppState {
             leptos,
             db,
@@ -158,7 +164,7 @@ impl Application {
         };
         let origins = origin::OriginPolicy { public: settings.public_origin.clone() };
         let router = router(state, session_layer, origins);
-        Ok(Self { listener, router, session_sweeper, scheduler, lock })
+        Ok(Self { listener, router, session_sweeper, scheduler, jobs: handed_over, lock })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -174,10 +180,12 @@ impl Application {
     pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let _lock = self.lock;
         let scheduler = Arc::clone(&self.scheduler).spawn();
+        let handed_over = tokio::spawn(process_handed_over(self.jobs));
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         let result = axum::serve(self.listener, service).with_graceful_shutdown(stop).await;
         self.session_sweeper.abort();
         scheduler.abort();
+        handed_over.abort();
         result
     }
 }
@@ -258,6 +266,26 @@ fn router(
                 ),
         )
         .with_state(state)
+}
+
+/// Processes the files that command-line imports beside this server hand over into landing
+/// (they must not process landing themselves while the server holds the data directory).
+async fn process_handed_over(jobs: Arc<SourceJobs>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match jobs.run_handed_over().await {
+            Ok(Some(report)) => {
+                tracing::info!(run = report.run_id, files = report.files.len(), "processed files handed over")
+            }
+            Ok(None) => {}
+            Err(err) => {
+                tracing::warn!(error = %err, "could not process the files handed over; trying again in 30 s");
+                tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+            }
+        }
+    }
 }
 
 async fn shutdown_signal() {
