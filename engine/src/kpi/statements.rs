@@ -116,31 +116,33 @@ pub async fn revenue(
     let mut qb = match sums_for(by, filter) {
         Sums::TrackLines(track) => {
             let mut qb = QueryBuilder::<Sqlite>::new(format!(
-                "SELECT {}, currency, {}, SUM(earnings_whole), SUM(earnings_pico), COUNT(earnings_rest), \
+                "SELECT {}, currency, {}, SUM(earnings_whole), {}, COUNT(earnings_rest), \
                  SUM(quantity), COUNT(*) FROM (SELECT lines.* FROM statement_line_runs AS runs \
                  JOIN statement_lines AS lines ON lines.id BETWEEN runs.first_id AND runs.last_id \
                  WHERE runs.track_id = ",
                 by.key_columns().replace("country", "COALESCE(country, '')"),
-                crate::warehouse::rollup::RATE_DAY
+                crate::warehouse::rollup::RATE_DAY,
+                money::SQL_PICO_SUMS
             ));
             qb.push_bind(track).push(")");
             qb
         }
         Sums::Rollup(table) => QueryBuilder::<Sqlite>::new(format!(
-            "SELECT {}, currency, rate_day, SUM(earnings_whole), SUM(earnings_pico), SUM(rest_lines), \
+            "SELECT {}, currency, rate_day, SUM(earnings_whole), {}, SUM(rest_lines), \
              SUM(quantity), SUM(lines) FROM {table}",
-            by.key_columns()
+            by.key_columns(),
+            money::SQL_PICO_SUMS
         )),
     };
     push_filter(&mut qb, filter, months);
     qb.push(" GROUP BY 1, 2, 3, 4, 5");
-    type Row = (i64, i64, String, String, i64, i64, i64, i64, i64, i64);
+    type Row = (i64, i64, String, String, i64, i64, i64, i64, i64, i64, i64);
     let rows: Vec<Row> = qb.build_query_as().fetch_all(db.pool()).await?;
     let mut any_rest = false;
-    for (k1, k2, k3, currency, rate_day, whole, pico, rest_lines, quantity, lines) in rows {
+    for (k1, k2, k3, currency, rate_day, whole, millions, picos, rest_lines, quantity, lines) in rows {
         any_rest |= rest_lines > 0;
         let group = groups.entry((k1, k2, k3)).or_default();
-        add_amount(&mut group.usd, rates, money::join(whole, pico), &currency, rate_day);
+        add_amount(&mut group.usd, rates, money::join_sums(whole, millions, picos), &currency, rate_day);
         group.quantity += quantity;
         group.lines += lines;
     }

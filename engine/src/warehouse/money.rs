@@ -6,7 +6,20 @@
 use rust_decimal::Decimal;
 
 /// 1e12: pico-units per unit.
-const PICO: i64 = 1_000_000_000_000;
+pub const PICO: i64 = 1_000_000_000_000;
+
+/// SQL that sums a column of picos without overflowing, as two sums: of its millions of picos
+/// and of the picos under a million. `SUM(earnings_pico)` overflowed an i64 past some 9 million
+/// lines of a period (each up to 1e12); each of these two grows a million times slower, and
+/// [`join_sums`] adds them exactly.
+pub const SQL_PICO_SUMS: &str = "SUM(earnings_pico / 1000000), SUM(earnings_pico % 1000000)";
+
+/// A rollup row's whole units and picos once `pico_sum` more picos and `whole_sum` units are
+/// added, in SQL, carried so that the picos stay under 1e12 in size and a sum of two never
+/// overflows. The value is `whole + pico × 1e-12` whatever the two signs.
+pub const SQL_CARRY: &str = "earnings_whole = earnings_whole + excluded.earnings_whole \
+     + (earnings_pico + excluded.earnings_pico) / 1000000000000, \
+     earnings_pico = (earnings_pico + excluded.earnings_pico) % 1000000000000";
 
 /// An amount as stored for SQL sums: `whole + pico × 1e-12 + rest`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,6 +60,20 @@ pub fn join(whole_sum: i64, pico_sum: i64) -> Decimal {
     let pico = pico_sum % PICO;
     let units = Decimal::from(i128::from(whole_sum) + i128::from(carry));
     units + Decimal::new(pico, 12)
+}
+
+/// Sums of whole units and of picos (as [`SQL_PICO_SUMS`] gives them) as one exact decimal.
+pub fn join_sums(whole_sum: i64, pico_millions: i64, pico_rest: i64) -> Decimal {
+    let picos = i128::from(pico_millions) * 1_000_000 + i128::from(pico_rest);
+    let pico = i128::from(PICO);
+    // |picos % 1e12| < 1e12 fits an i64.
+    let rest = i64::try_from(picos % pico).unwrap_or_default();
+    Decimal::from(i128::from(whole_sum) + picos / pico) + Decimal::new(rest, 12)
+}
+
+/// `whole` units and `pico` picos with whole units carried out of the picos: |pico| < 1e12.
+pub fn carry(whole: i64, pico: i64) -> Option<(i64, i64)> {
+    Some((whole.checked_add(pico / PICO)?, pico % PICO))
 }
 
 #[cfg(test)]
@@ -111,5 +138,18 @@ mod tests {
         }
         assert_eq!(join(w, p), exact);
         assert_eq!(join(0, -1_500_000_000_000), dec("-1.5"));
+    }
+
+    /// Picos past 2^63 (some 9.2 million units), summed as SQL_PICO_SUMS sums them.
+    #[test]
+    fn pico_sums_past_two_to_the_63_join_exactly() {
+        let rows = [i64::MAX, i64::MAX, -999_999_999_999, 1];
+        let millions: i64 = rows.iter().map(|p| p / 1_000_000).sum();
+        let rest: i64 = rows.iter().map(|p| p % 1_000_000).sum();
+        assert!(rows.iter().try_fold(0i64, |a, p| a.checked_add(*p)).is_none(), "a plain sum overflows");
+        // 2 × 9,223,372.036854775807 − 0.999999999999 + 0.000000000001
+        assert_eq!(join_sums(5, millions, rest), dec("18446748.073709551616"));
+        assert_eq!(carry(1, 2_500_000_000_000), Some((3, 500_000_000_000)));
+        assert_eq!(carry(1, -2_500_000_000_000), Some((-1, -500_000_000_000)));
     }
 }

@@ -12,6 +12,7 @@ use summing::Summing;
 use super::{
     LoadError,
     direct::{Value, insert_rows},
+    money,
     writer::Writer,
 };
 
@@ -82,13 +83,18 @@ const ROLLUPS: &[(&str, &str, &str)] = &[
 pub async fn add_lines_after(conn: &mut SqliteConnection, after: i64) -> Result<(), sqlx::Error> {
     super::line_runs::add_lines_after(conn, after).await?;
     for (table, keys, from_line) in ROLLUPS {
+        // The picos are summed in two parts (see `money::SQL_PICO_SUMS`) and carried: M
+        // millions of picos and R picos are M / 1e6 units and (M % 1e6) × 1e6 + R picos.
+        let (millions, rest) = ("SUM(earnings_pico / 1000000)", "SUM(earnings_pico % 1000000)");
+        let picos = format!("(({millions} % 1000000) * 1000000 + {rest})");
         let sql = format!(
             "INSERT INTO {table} ({keys}, earnings_whole, earnings_pico, rest_lines, quantity, lines) \
-             SELECT {from_line}, SUM(earnings_whole), SUM(earnings_pico), COUNT(earnings_rest), SUM(quantity), \
+             SELECT {from_line}, SUM(earnings_whole) + {millions} / 1000000 + {picos} / 1000000000000, \
+             {picos} % 1000000000000, COUNT(earnings_rest), SUM(quantity), \
              COUNT(*) FROM statement_lines WHERE id > ?1 GROUP BY {from_line} \
-             ON CONFLICT ({keys}) DO UPDATE SET earnings_whole = earnings_whole + excluded.earnings_whole, \
-             earnings_pico = earnings_pico + excluded.earnings_pico, rest_lines = rest_lines + excluded.rest_lines, \
-             quantity = quantity + excluded.quantity, lines = lines + excluded.lines"
+             ON CONFLICT ({keys}) DO UPDATE SET {}, rest_lines = rest_lines + excluded.rest_lines, \
+             quantity = quantity + excluded.quantity, lines = lines + excluded.lines",
+            money::SQL_CARRY
         );
         sqlx::query(&sql).bind(after).execute(&mut *conn).await?;
     }
@@ -230,9 +236,16 @@ struct Sums {
 }
 
 impl Sums {
+    /// Adds `other`; whole units carry out of the picos, so that they stay under 1e12 in size
+    /// and the tables' sums never overflow (see `money::SQL_CARRY`).
     fn add(&mut self, other: &Sums) -> Option<()> {
         self.earnings_whole = self.earnings_whole.checked_add(other.earnings_whole)?;
         self.earnings_pico = self.earnings_pico.checked_add(other.earnings_pico)?;
+        // Rarely taken: both were under 1e12 in size, so one unit at most carries.
+        if self.earnings_pico.unsigned_abs() >= money::PICO.unsigned_abs() {
+            (self.earnings_whole, self.earnings_pico) =
+                money::carry(self.earnings_whole, self.earnings_pico)?;
+        }
         self.rest_lines = self.rest_lines.checked_add(other.rest_lines)?;
         self.quantity = self.quantity.checked_add(other.quantity)?;
         self.lines = self.lines.checked_add(other.lines)?;
@@ -552,9 +565,9 @@ impl Accumulator {
         self.written[rollup] = true;
         let tail = if upsert {
             format!(
-                " ON CONFLICT ({keys}) DO UPDATE SET earnings_whole = earnings_whole + excluded.earnings_whole, \
-                 earnings_pico = earnings_pico + excluded.earnings_pico, rest_lines = rest_lines + excluded.rest_lines, \
-                 quantity = quantity + excluded.quantity, lines = lines + excluded.lines"
+                " ON CONFLICT ({keys}) DO UPDATE SET {}, rest_lines = rest_lines + excluded.rest_lines, \
+                 quantity = quantity + excluded.quantity, lines = lines + excluded.lines",
+                money::SQL_CARRY
             )
         } else {
             String::new()
