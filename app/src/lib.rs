@@ -30,7 +30,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         let nonce = leptos::nonce::use_nonce();
-        let policy = security::content_security_policy(nonce.as_deref());
+        let targets = use_context::<security::FormTargets>().unwrap_or_default();
+        let policy = security::content_security_policy(nonce.as_deref(), &targets);
         if let Ok(value) = http::HeaderValue::from_str(&policy) {
             response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
         }

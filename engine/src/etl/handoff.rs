@@ -27,7 +27,7 @@ impl Etl {
         let after: i64 = sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM run_files")
             .fetch_one(self.db.pool())
             .await?;
-        let (landed, early, flushes) = self.land_files(files);
+        let (landed, early, flushes) = self.land_files_off_thread(files).await?;
         wait_for(flushes).await;
         let landed = landed.into_iter().map(|l| (l.path, l.meta.sha256, l.meta.original_name)).collect();
         Ok(HandOff { landed, early, after })

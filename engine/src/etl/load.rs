@@ -117,7 +117,10 @@ pub(super) async fn process_landed(
         return Ok(report);
     }
 
-    let raw_copy = etl.lake.keep_raw(landed)?;
+    let raw_copy = {
+        let (lake, landed) = (etl.lake.clone(), landed.clone());
+        super::off_thread(move || lake.keep_raw(&landed)).await?
+    };
     let raw_path = raw_copy.path().to_path_buf();
     let head = read_head(&raw_path)?;
     let given = meta.source.as_deref().and_then(|s| s.parse::<FeedId>().ok());

@@ -245,7 +245,7 @@ impl Etl {
         source: Option<SourceId>,
         progress: &dyn Progress,
     ) -> Result<RunReport, EtlError> {
-        let (landed, early, mut flushes) = self.land_files(files);
+        let (landed, early, mut flushes) = self.land_files_off_thread(files).await?;
         let _claim = Claim::new(&self.claimed, &landed);
         // An upload is answered before it is processed, and its sender may not keep the file: it
         // is on disk before its run starts, so that a power cut cannot lose it. Whoever runs
@@ -295,11 +295,22 @@ impl Etl {
         (landed, early, flushes)
     }
 
+    /// [`Etl::land_files`] on a blocking thread: landing copies and hashes whole files.
+    pub async fn land_files_off_thread(
+        &self,
+        files: &[(PathBuf, ImportOptions)],
+    ) -> Result<(Vec<Landed>, Vec<FileReport>, Vec<LandingFlush>), EtlError> {
+        let (etl, files) = (self.clone(), files.to_vec());
+        tokio::task::spawn_blocking(move || etl.land_files(&files)).await.map_err(|e| join_error(&e))
+    }
+
     /// Whether another process handed files over (landed with their notes) that no run of this
     /// process has claimed.
-    pub fn has_handed_over_files(&self) -> Result<bool, EtlError> {
+    pub async fn has_handed_over_files(&self) -> Result<bool, EtlError> {
+        let lake = self.lake.clone();
+        let waiting = off_thread(move || lake.waiting_landed()).await?;
         let claimed = self.claimed.lock().unwrap_or_else(PoisonError::into_inner);
-        Ok(self.lake.waiting_landed()?.iter().any(|l| !claimed.contains(&l.path)))
+        Ok(waiting.iter().any(|l| !claimed.contains(&l.path)))
     }
 
     /// Processes the files another process handed over (see [`Etl::has_handed_over_files`]).
@@ -308,7 +319,8 @@ impl Etl {
         trigger: Trigger,
         progress: &dyn Progress,
     ) -> Result<RunReport, EtlError> {
-        let waiting = self.unclaimed(self.lake.waiting_landed()?);
+        let lake = self.lake.clone();
+        let waiting = self.unclaimed(off_thread(move || lake.waiting_landed()).await?);
         self.process(waiting, Vec::new(), RunKind::Etl, trigger, None, progress).await
     }
 
@@ -337,7 +349,9 @@ impl Etl {
         trigger: Trigger,
         progress: &dyn Progress,
     ) -> Result<RunReport, EtlError> {
-        let waiting = self.unclaimed(self.lake.waiting()?);
+        // Files dropped in without a note are hashed here.
+        let lake = self.lake.clone();
+        let waiting = self.unclaimed(off_thread(move || lake.waiting()).await?);
         let waiting = match source {
             Some(s) => waiting
                 .into_iter()
@@ -360,7 +374,9 @@ impl Etl {
         let _writer = self.writer.lock().await;
         if let Some(days) = self.archive_retention_days {
             // Housekeeping must not stop an import: a failure is logged and retried next run.
-            match self.lake.prune_archive(days, chrono::Utc::now().date_naive()) {
+            let lake = self.lake.clone();
+            let pruned = off_thread(move || lake.prune_archive(days, chrono::Utc::now().date_naive())).await;
+            match pruned {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(days_removed = n, "archive pruned"),
                 Err(err) => tracing::warn!(error = %err, "could not prune the archive"),
@@ -471,6 +487,18 @@ impl Etl {
         let _writer = self.writer.lock().await;
         load::rebuild(self, trigger, progress).await
     }
+}
+
+/// Runs file work (copies, hashes, directory scans) on a blocking thread, so that the async
+/// workers keep answering requests and live connections meanwhile.
+pub(crate) async fn off_thread<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, LakeError> + Send + 'static,
+) -> Result<T, EtlError> {
+    tokio::task::spawn_blocking(work).await.map_err(|e| join_error(&e))?.map_err(EtlError::from)
+}
+
+fn join_error(err: &tokio::task::JoinError) -> EtlError {
+    EtlError::Lake(LakeError::Io { path: "lake".into(), source: std::io::Error::other(err.to_string()) })
 }
 
 /// An import's landed files, claimed while it runs.

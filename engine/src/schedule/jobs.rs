@@ -64,15 +64,7 @@ impl SourceJobs {
     /// Processes files another process handed over into landing (a command-line import beside
     /// this server), when there are any; reported like any run.
     pub async fn run_handed_over(&self) -> Result<Option<RunReport>, JobError> {
-        let etl = self.etl.clone();
-        let waiting =
-            tokio::task::spawn_blocking(move || etl.has_handed_over_files()).await.map_err(|e| {
-                EtlError::Lake(crate::lake::LakeError::Io {
-                    path: "landing".into(),
-                    source: std::io::Error::other(e),
-                })
-            })??;
-        if !waiting {
+        if !self.etl.has_handed_over_files().await? {
             return Ok(None);
         }
         Ok(Some(self.etl.run_handed_over(Trigger::Cli, &*self.progress).await?))

@@ -9,22 +9,26 @@ use axum::{
     response::Response,
 };
 
-/// Whether the site is served over HTTPS (secure cookies), which turns HSTS on.
-#[derive(Debug, Clone, Copy)]
-pub struct HttpsOnly(pub bool);
+/// What the headers depend on: HTTPS (secure cookies) turns HSTS on; the consent screens that
+/// forms may lead to.
+#[derive(Debug, Clone)]
+pub struct HeaderPolicy {
+    pub https: bool,
+    pub form_targets: app::security::FormTargets,
+}
 
-pub async fn security_headers(State(https): State<HttpsOnly>, req: Request, next: Next) -> Response {
+pub async fn security_headers(State(policy): State<HeaderPolicy>, req: Request, next: Next) -> Response {
     let mut response = next.run(req).await;
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    if https.0 {
+    if policy.https {
         headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
     }
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        let policy = app::security::content_security_policy(None);
-        if let Ok(value) = HeaderValue::from_str(&policy) {
+        let csp = app::security::content_security_policy(None, &policy.form_targets);
+        if let Ok(value) = HeaderValue::from_str(&csp) {
             headers.insert(header::CONTENT_SECURITY_POLICY, value);
         }
     }

@@ -163,7 +163,9 @@ impl Application {
             lake: engine::lake::Lake::open(&settings.data_dir)?,
         };
         let origins = origin::OriginPolicy { public: settings.public_origin.clone() };
-        let router = router(state, session_layer, origins);
+        let headers =
+            headers::HeaderPolicy { https: settings.secure_cookies, form_targets: form_targets(settings) };
+        let router = router(state, session_layer, origins, headers);
         Ok(Self { listener, router, session_sweeper, scheduler, jobs: handed_over, lock })
     }
 
@@ -190,6 +192,18 @@ impl Application {
     }
 }
 
+/// The consent screens that "Connect" redirects a form to (Google's, TikTok's), as origins.
+fn form_targets(settings: &Settings) -> app::security::FormTargets {
+    let endpoints = &settings.endpoints;
+    let mut origins: Vec<String> = [&endpoints.google_authorize, &endpoints.tiktok_authorize]
+        .into_iter()
+        .filter_map(|url| crate::config::Origin::parse(url).ok())
+        .map(|origin| origin.to_string())
+        .collect();
+    origins.dedup();
+    app::security::FormTargets(origins)
+}
+
 /// The app's routes, listed once per process. Listing them renders the app with every
 /// resource's loading switched off, and that switch is one global of leptos': a second server
 /// listing its routes while another renders a page (the tests run many servers in one process)
@@ -203,6 +217,7 @@ fn router(
     state: AppState,
     session_layer: SessionManagerLayer<SqliteStore>,
     origins: origin::OriginPolicy,
+    headers: headers::HeaderPolicy,
 ) -> Router {
     let routes = route_list();
     let context = {
@@ -214,8 +229,10 @@ fn router(
             state.bundle.names.clone(),
         );
         let secure = engine::pull::authorize::SecureOrigin(state.secure_cookies);
+        let form_targets = headers.form_targets.clone();
         move || {
             provide_context(secure);
+            provide_context(form_targets.clone());
             provide_context(assets.clone());
             provide_context(db.clone());
             provide_context(clock);
@@ -251,10 +268,7 @@ fn router(
         .layer(session_layer)
         // Outside the sessions: a foreign request is refused before any session is read.
         .layer(middleware::from_fn_with_state(origins, origin::same_origin_only))
-        .layer(middleware::from_fn_with_state(
-            headers::HttpsOnly(state.secure_cookies),
-            headers::security_headers,
-        ))
+        .layer(middleware::from_fn_with_state(headers, headers::security_headers))
         // The WASM, ECharts and the server functions' JSON shrink several times over.
         .layer(CompressionLayer::new())
         .layer(

@@ -160,6 +160,7 @@ fn RunView(detail: RunDetail) -> impl IntoView {
             let kept = f.kept_file.map(|id| {
                 let href = format!("/admin/runs/{run_id}/files/{id}");
                 view! { " " <a href=href download="" data-testid="rejected-file">"Download the file"</a> }
+                    .into_any()
             });
             view! {
                 <tr data-outcome=f.outcome.clone()>
@@ -177,6 +178,7 @@ fn RunView(detail: RunDetail) -> impl IntoView {
                     <td class="error-cell">{f.message.unwrap_or_default()}{kept}</td>
                 </tr>
             }
+            .into_any()
         })
         .collect_view();
     let csv = format!("/admin/runs/{}/quarantine.csv", run.id);
