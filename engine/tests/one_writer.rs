@@ -17,11 +17,10 @@ async fn a_run_of_landing_leaves_an_imports_files_to_the_import() {
         [fixture("distrokid/bank_details_layout_a.tsv"), fixture("distrokid/bank_details_layout_b.csv")];
     let options = ImportOptions::default();
     // The import lands its files, then waits for the writer the landing run may take first.
-    let (imported, landing) =
-        tokio::join!(env.etl.import(&files, &options, Trigger::Cli, &Quiet), async {
-            tokio::task::yield_now().await;
-            env.etl.run_landing(None, Trigger::Schedule, &Quiet).await
-        });
+    let (imported, landing) = tokio::join!(env.etl.import(&files, &options, Trigger::Cli, &Quiet), async {
+        tokio::task::yield_now().await;
+        env.etl.run_landing(None, Trigger::Schedule, &Quiet).await
+    });
     let imported = imported.expect("import");
     let landing = landing.expect("landing run");
     assert_eq!(imported.files.len(), 2);
