@@ -370,6 +370,18 @@ impl<'c> Loader<'c> {
             "value = excluded.value, amount = excluded.amount, currency = excluded.currency, \
              raw_file_id = excluded.raw_file_id, line = excluded.line",
         );
+        if !window {
+            // A Meta campaign-day is one fact whatever the artist (migration 0017's unique index):
+            // an export imported with `--artist` and an API pull of the same day replace each
+            // other instead of both counting. The newest import that names an artist sets it;
+            // one that names none (a pull without the connection's artist) keeps it.
+            qb.push(
+                " ON CONFLICT (source, metric, entity_id, day) WHERE source = 'meta_ads' DO UPDATE SET \
+                 artist_id = CASE excluded.artist_id WHEN 0 THEN artist_id ELSE excluded.artist_id END, \
+                 value = excluded.value, amount = excluded.amount, currency = excluded.currency, \
+                 raw_file_id = excluded.raw_file_id, line = excluded.line",
+            );
+        }
         let done = qb.build().execute(self.db.conn().await?).await?;
         self.stats.rows_loaded += done.rows_affected();
         Ok(())
