@@ -504,3 +504,37 @@ async fn an_export_and_a_pull_of_the_same_campaign_days_count_once_in_either_ord
     .expect("count");
     assert_eq!(twice, 0, "no campaign-day is stored twice");
 }
+
+#[tokio::test]
+async fn the_connections_artist_attributes_the_pulled_facts() {
+    let server = MockServer::start().await;
+    mock_restated(&server).await;
+    let env = connected_with_rates(&server).await;
+    import_export(&env).await;
+    // Without an artist set, 2025-02-03 (pulled only) belongs to no artist.
+    pull(&env, "2025-02-03").await;
+    let all = ad_kpis(&env, "2025-02-03", None).await;
+    let zone = ad_kpis(&env, "2025-02-03", Some("ZONE A0")).await;
+    assert_ne!(zone, all, "the pulled-only day is not ZONE A0's yet");
+
+    // Set through any spelling the alias table knows.
+    assert!(env.store.set_artist(SourceId::MetaAds, Some("zone.a0")).await.expect("set"));
+    assert_eq!(env.store.artist(SourceId::MetaAds).await.expect("artist").as_deref(), Some("zone.a0"));
+    let listed = env.store.list().await.expect("list");
+    assert_eq!(listed[0].artist.as_deref(), Some("zone.a0"));
+    pull(&env, "2025-02-03").await;
+    assert_eq!(ad_kpis(&env, "2025-02-03", Some("ZONE A0")).await, all, "every day is ZONE A0's now");
+    assert_eq!(ad_kpis(&env, "2025-02-03", None).await, all, "and still counted once");
+    let artists: Vec<i64> =
+        sqlx::query_scalar("SELECT DISTINCT artist_id FROM daily_facts WHERE source = 'meta_ads'")
+            .fetch_all(env.env.db.pool())
+            .await
+            .expect("artists");
+    assert_eq!(artists.len(), 1, "one artist, not a new one for the spelling: {artists:?}");
+
+    // Cleared: later pulls name no artist (the days keep the one they have).
+    assert!(env.store.set_artist(SourceId::MetaAds, Some("  ")).await.expect("clear"));
+    assert_eq!(env.store.artist(SourceId::MetaAds).await.expect("artist"), None);
+    assert!(env.store.set_artist(SourceId::MetaAds, Some("---")).await.is_err(), "no letter or digit");
+    assert!(!env.store.set_artist(SourceId::Mailchimp, Some("ZONE A0")).await.expect("not connected"));
+}
