@@ -538,3 +538,67 @@ async fn the_connections_artist_attributes_the_pulled_facts() {
     assert!(env.store.set_artist(SourceId::MetaAds, Some("---")).await.is_err(), "no letter or digit");
     assert!(!env.store.set_artist(SourceId::Mailchimp, Some("ZONE A0")).await.expect("not connected"));
 }
+
+async fn import_names(env: &ApiEnv) {
+    let report = env.env.import(&["meta_ads/ads_manager_campaigns_daily_sgd.csv"]).await;
+    assert_eq!(report.files[0].outcome, Outcome::Loaded, "{:?}", report.files);
+}
+
+async fn pull_march(env: &ApiEnv) {
+    let window = Window { from: day("2025-03-01"), to: day("2025-03-01") };
+    let run = env.jobs.backfill(SourceId::MetaAds, window, Trigger::Admin).await.expect("backfill");
+    assert_eq!(run.files[0].outcome, Outcome::Loaded, "{:?}", run.files);
+}
+
+async fn march(env: &ApiEnv) -> [Option<KpiValue>; 3] {
+    let query = KpiQuery {
+        period: Period::new(day("2025-03-01"), day("2025-03-01")).expect("period"),
+        artist: None,
+        today: today(),
+        sparklines: false,
+        store: None,
+        platform: None,
+    };
+    let kpis = report(&env.env.db, &query).await.expect("report");
+    [KpiId::AdSpendUsd, KpiId::AdImpressions, KpiId::AdClicks].map(|id| kpis.value(id).cloned())
+}
+
+/// An export without the `Campaign ID` column names its campaigns only: a pull of the same
+/// campaign (by id, under that name) and day is still one fact, in either order.
+#[tokio::test]
+async fn an_export_without_ids_and_a_pull_meet_by_the_campaigns_name() {
+    let server = MockServer::start().await;
+    mount_account(&server).await;
+    // ads_manager_campaigns_daily_sgd.csv: "Summer Single" on 2025-03-01, no ids.
+    let mut summer = row("120210000000000555", "2025-03-01", "26.00", "1400", Some("13"));
+    summer["campaign_name"] = json!("Summer Single");
+    Mock::given(method("GET"))
+        .and(path(format!("/v21.0/{ACCOUNT}/insights")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page(vec![summer], None, &server)))
+        .mount(&server)
+        .await;
+    let export_alone = connected_with_rates(&server).await;
+    import_names(&export_alone).await;
+    let api_alone = connected_with_rates(&server).await;
+    pull_march(&api_alone).await;
+    let (export_kpis, api_kpis) = (march(&export_alone).await, march(&api_alone).await);
+    assert!(export_kpis.iter().all(Option::is_some), "{export_kpis:?}");
+    assert_ne!(export_kpis, api_kpis);
+
+    let env = connected_with_rates(&server).await;
+    import_names(&env).await;
+    pull_march(&env).await;
+    assert_eq!(march(&env).await, api_kpis, "the pull is the newest");
+    let keys: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT e.key FROM daily_facts f JOIN entities e ON e.id = f.entity_id WHERE f.source = 'meta_ads'",
+    )
+    .fetch_all(env.env.db.pool())
+    .await
+    .expect("keys");
+    assert_eq!(keys, ["120210000000000555"], "the name's campaign took its id");
+
+    let env = connected_with_rates(&server).await;
+    pull_march(&env).await;
+    import_names(&env).await;
+    assert_eq!(march(&env).await, export_kpis, "the export is the newest");
+}
