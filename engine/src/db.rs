@@ -135,6 +135,8 @@ impl Database {
 
 #[cfg(test)]
 mod tests {
+    use model::SourceId;
+
     use super::*;
 
     #[tokio::test]
@@ -384,6 +386,61 @@ mod tests {
                 .await
                 .expect("runs");
         assert_eq!(runs, [(1, 1, 1), (1, 3, 4), (2, 2, 2)]);
+    }
+
+    /// Meta campaign-days stored twice before migration 0017 (an export imported with
+    /// `--artist`, then a pull of the same days) become one fact: the newest figure, with the
+    /// artist the export named, and the series are summed again without the duplicates.
+    #[tokio::test]
+    async fn upgrading_keeps_one_fact_per_meta_campaign_day() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("soundcheck.db");
+        {
+            let pool = migrated_up_to(&path, 16).await;
+            sqlx::query(
+                "INSERT INTO raw_files (id, sha256, size_bytes, original_name, received_at, status) VALUES \
+                 (1, 'a', 1, 'export.csv', 'now', 'loaded'), (2, 'b', 1, 'pull.jsonl', 'now', 'loaded'); \
+                 INSERT INTO artists (id, name) VALUES (7, 'ZONE A0'); \
+                 INSERT INTO entities (id, source, kind, key) VALUES (3, 'meta_ads', 'campaign', '120210987654321098'); \
+                 INSERT INTO daily_facts (source, metric, artist_id, entity_id, day, value, raw_file_id, line) VALUES \
+                 ('meta_ads', 'ad_impressions', 7, 3, 20250201, 15000, 1, 3), \
+                 ('meta_ads', 'ad_impressions', 0, 3, 20250201, 15100, 2, 2), \
+                 ('meta_ads', 'ad_impressions', 7, 3, 20250202, 10001, 1, 5), \
+                 ('youtube', 'views', 7, 0, 20250201, 5, 1, 2), ('youtube', 'views', 0, 0, 20250201, 9, 2, 2);",
+            )
+            .execute(&pool)
+            .await
+            .expect("insert");
+            let mut conn = pool.acquire().await.expect("conn");
+            let rates = crate::kpi::currency::Rates::load_on(&mut conn).await.expect("rates");
+            for source in [SourceId::MetaAds, SourceId::Youtube] {
+                crate::warehouse::daily_series::refresh(&mut conn, source, &rates).await.expect("series");
+            }
+        }
+        let db = Database::open(&path).await.expect("upgrade");
+        let facts: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
+            "SELECT source, artist_id, day, value, raw_file_id FROM daily_facts ORDER BY source, day, artist_id",
+        )
+        .fetch_all(db.pool())
+        .await
+        .expect("facts");
+        assert_eq!(
+            facts,
+            [
+                ("meta_ads".into(), 7, 20250201, 15100, 2),
+                ("meta_ads".into(), 7, 20250202, 10001, 1),
+                // Other sources keep a row per artist.
+                ("youtube".into(), 0, 20250201, 9, 2),
+                ("youtube".into(), 7, 20250201, 5, 1),
+            ]
+        );
+        let all_artists: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT day, value FROM daily_series WHERE source = 'meta_ads' AND artist_id = -1 ORDER BY day",
+        )
+        .fetch_all(db.pool())
+        .await
+        .expect("series");
+        assert_eq!(all_artists, [(20250201, 15100), (20250202, 10001)]);
     }
 
     /// With the automatic checkpoint off, a command that exits still leaves no WAL behind.

@@ -17,7 +17,8 @@ use engine::{
 const HEADER: &str = "Reporting Date\tSale Month\tStore\tArtist\tTitle\tISRC\tUPC\tQuantity\tTeam Percentage\t\
                       Song/Album\tCountry of Sale\tSongwriter Royalties Withheld\tEarnings (USD)\n";
 
-/// A DistroKid statement with `countries` distinct values in its country column.
+/// A DistroKid statement with `countries` distinct values in its country column (none of them a
+/// country code).
 fn many_countries(dir: &Path, countries: usize) -> PathBuf {
     let mut text = String::from(HEADER);
     for i in 0..countries {
@@ -26,6 +27,28 @@ fn many_countries(dir: &Path, countries: usize) -> PathBuf {
         ));
     }
     let path = dir.join("many_countries.tsv");
+    std::fs::write(&path, text).expect("write");
+    path
+}
+
+/// A TooLost sales report with `currencies` distinct currencies, each a well-formed code (three
+/// letters: the report's currency column is checked for its shape only). Countries are validated
+/// against the ~250 codes there are, so a file can no longer hold more distinct countries than a
+/// load takes (1,024); currencies are the column left that reaches a load's limit (256).
+fn many_currencies(dir: &Path, currencies: usize) -> PathBuf {
+    let mut text = String::from(
+        "transaction_id,sale_date,accounting_date,reporting_date,release_title,release_id,track_title,track_id,\
+         channel,country,isrc,upc,units,unit_price,original_currency,split_id,share,rev_fee,net_revenue\n",
+    );
+    for i in 0..currencies {
+        let letter = |n: usize| char::from(b'A' + (n % 26) as u8);
+        let code: String = [letter(i / 676), letter(i / 26), letter(i)].into_iter().collect();
+        text.push_str(&format!(
+            "TL-{i},2025-03-14,2025-04-30,2025-05-15,LUNA,R-77,LUNA,T-501,Spotify,US,QZTB92494812,\
+             198891507125,1,0.003,{code},SP-1,100,0,0.01\n"
+        ));
+    }
+    let path = dir.join("many_currencies.csv");
     std::fs::write(&path, text).expect("write");
     path
 }
@@ -61,7 +84,11 @@ async fn poison_files_are_set_aside_and_the_run_goes_on() {
     let cut = land(&env, &statement);
     let bytes = std::fs::read(&cut).expect("read");
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).expect("cut short");
-    // More distinct countries than one load holds (a thousand and more).
+    // More distinct currencies than one load holds (256): every row is valid, the file as a
+    // whole cannot load.
+    land(&env, &many_currencies(dir.path(), 300));
+    // A thousand and more distinct countries: once more than a load held, now rows that fail
+    // validation (no such country code), which reject the file the same way.
     land(&env, &many_countries(dir.path(), 1_100));
     land(&env, &fixture("distrokid/bank_details_layout_a.tsv"));
 
@@ -71,6 +98,7 @@ async fn poison_files_are_set_aside_and_the_run_goes_on() {
         outcomes,
         [
             ("cumulative_v1.tsv", Outcome::Rejected),
+            ("many_currencies.csv", Outcome::Rejected),
             ("many_countries.tsv", Outcome::Rejected),
             ("bank_details_layout_a.tsv", Outcome::Loaded),
         ]
@@ -78,12 +106,16 @@ async fn poison_files_are_set_aside_and_the_run_goes_on() {
     assert_eq!(report.status, "partial");
     let cut_reason = report.files[0].message.clone().unwrap_or_default();
     assert!(cut_reason.contains("no longer match the hash"), "{cut_reason}");
-    assert!(report.files[1].message.is_some());
+    let too_many = report.files[1].message.clone().unwrap_or_default();
+    assert!(too_many.contains("256 currencies"), "{too_many}");
+    let bad_countries = report.files[2].message.clone().unwrap_or_default();
+    assert!(bad_countries.contains("1100 of 1100 rows failed validation"), "{bad_countries}");
+    assert!(bad_countries.contains("Country of Sale") && bad_countries.contains("C0000"), "{bad_countries}");
     assert!(landing(&env).is_empty(), "nothing is left in landing: {:?}", landing(&env));
 
     // Each rejected file is kept with its note, and its run says where.
     let kept = rejected_files(env.db.pool(), env.etl.lake(), report.run_id).await.expect("rejected");
-    assert_eq!(kept.len(), 2);
+    assert_eq!(kept.len(), 3);
     assert_eq!(std::fs::read(&kept[0].path).expect("cut file"), &bytes[..bytes.len() / 2]);
     assert_eq!(kept[0].name, "cumulative_v1.tsv");
     assert_eq!(kept[0].reason.as_deref(), Some(cut_reason.as_str()));

@@ -396,3 +396,209 @@ async fn the_api_updates_the_campaign_day_an_export_loaded() {
     // The export's results stay: the API does not restate them.
     assert!(after.iter().filter(day).any(|f| f.0 == "ad_results"));
 }
+
+// ---- One campaign-day, one fact: an export with `--artist` and an API pull ------------------
+
+const LUNA: &str = "120210987654329999";
+
+/// The API's figures for the export's three campaign-days (ads_manager_per_ad_daily_eur.csv:
+/// Berlin on 2025-02-01 and 02-02, Luna on 02-01), restated, and a day the export lacks.
+fn restated(server: &MockServer) -> Value {
+    page(
+        vec![
+            row(CAMPAIGN, "2025-02-01", "15.60", "15100", Some("50")),
+            row(CAMPAIGN, "2025-02-02", "11.30", "10050", Some("36")),
+            row(LUNA, "2025-02-01", "1204.90", "1234600", Some("1030")),
+            row(CAMPAIGN, "2025-02-03", "7.00", "7000", Some("20")),
+        ],
+        None,
+        server,
+    )
+}
+
+async fn mock_restated(server: &MockServer) {
+    mount_account(server).await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v21.0/{ACCOUNT}/insights")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(restated(server)))
+        .mount(server)
+        .await;
+}
+
+fn day(s: &str) -> chrono::NaiveDate {
+    s.parse().expect("day")
+}
+
+/// The export of the Berlin and Luna campaigns, imported for ZONE A0.
+async fn import_export(env: &ApiEnv) {
+    let options = engine::etl::ImportOptions {
+        artist: Some("ZONE A0".into()),
+        ..engine::etl::ImportOptions::default()
+    };
+    let report = env.env.import_with(&["meta_ads/ads_manager_per_ad_daily_eur.csv"], options).await;
+    assert_eq!(report.files[0].outcome, Outcome::Loaded, "{:?}", report.files);
+}
+
+async fn pull(env: &ApiEnv, to: &str) {
+    let window = Window { from: day("2025-02-01"), to: day(to) };
+    let run = env.jobs.backfill(SourceId::MetaAds, window, Trigger::Admin).await.expect("backfill");
+    assert_eq!(run.files[0].outcome, Outcome::Loaded, "{:?}", run.files);
+}
+
+/// ad_spend_usd, ad_impressions and ad_clicks from 2025-02-01 to `to`, of `artist` or of all.
+async fn ad_kpis(env: &ApiEnv, to: &str, artist: Option<&str>) -> [Option<KpiValue>; 3] {
+    let query = KpiQuery {
+        period: Period::new(day("2025-02-01"), day(to)).expect("period"),
+        artist: artist.map(str::to_string),
+        today: today(),
+        sparklines: false,
+        store: None,
+        platform: None,
+    };
+    let kpis = report(&env.env.db, &query).await.expect("report");
+    [KpiId::AdSpendUsd, KpiId::AdImpressions, KpiId::AdClicks].map(|id| kpis.value(id).cloned())
+}
+
+/// A connected Meta source, with the exchange rates the EUR spend needs.
+async fn connected_with_rates(server: &MockServer) -> ApiEnv {
+    let env = connected(server).await;
+    let rates = env.env.import(&["exchange_rates/rates.csv"]).await;
+    assert_eq!(rates.files[0].outcome, Outcome::Loaded, "{:?}", rates.files);
+    env
+}
+
+#[tokio::test]
+async fn an_export_and_a_pull_of_the_same_campaign_days_count_once_in_either_order() {
+    let server = MockServer::start().await;
+    mock_restated(&server).await;
+    // The KPIs of each alone, over the export's two days.
+    let export_alone = connected_with_rates(&server).await;
+    import_export(&export_alone).await;
+    let export_kpis = ad_kpis(&export_alone, "2025-02-02", None).await;
+    let api_alone = connected_with_rates(&server).await;
+    pull(&api_alone, "2025-02-02").await;
+    let api_kpis = ad_kpis(&api_alone, "2025-02-02", None).await;
+    assert!(export_kpis.iter().all(Option::is_some), "{export_kpis:?}");
+    assert_ne!(export_kpis, api_kpis, "the API restated the figures: which one counts must show");
+
+    // Export, then pull: the pull is the newest figure of each campaign-day.
+    let env = connected_with_rates(&server).await;
+    import_export(&env).await;
+    pull(&env, "2025-02-02").await;
+    assert_eq!(ad_kpis(&env, "2025-02-02", None).await, api_kpis);
+    // The pull named no artist: the export's attribution stays with the days.
+    assert_eq!(ad_kpis(&env, "2025-02-02", Some("ZONE A0")).await, api_kpis);
+
+    // Pull, then export: the export is the newest.
+    let env = connected_with_rates(&server).await;
+    pull(&env, "2025-02-02").await;
+    import_export(&env).await;
+    assert_eq!(ad_kpis(&env, "2025-02-02", None).await, export_kpis);
+    assert_eq!(ad_kpis(&env, "2025-02-02", Some("zone_a0")).await, export_kpis);
+    let twice: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT 1 FROM daily_facts WHERE source = 'meta_ads' \
+         GROUP BY metric, entity_id, day HAVING count(*) > 1)",
+    )
+    .fetch_one(env.env.db.pool())
+    .await
+    .expect("count");
+    assert_eq!(twice, 0, "no campaign-day is stored twice");
+}
+
+#[tokio::test]
+async fn the_connections_artist_attributes_the_pulled_facts() {
+    let server = MockServer::start().await;
+    mock_restated(&server).await;
+    let env = connected_with_rates(&server).await;
+    import_export(&env).await;
+    // Without an artist set, 2025-02-03 (pulled only) belongs to no artist.
+    pull(&env, "2025-02-03").await;
+    let all = ad_kpis(&env, "2025-02-03", None).await;
+    let zone = ad_kpis(&env, "2025-02-03", Some("ZONE A0")).await;
+    assert_ne!(zone, all, "the pulled-only day is not ZONE A0's yet");
+
+    // Set through any spelling the alias table knows.
+    assert!(env.store.set_artist(SourceId::MetaAds, Some("zone.a0")).await.expect("set"));
+    assert_eq!(env.store.artist(SourceId::MetaAds).await.expect("artist").as_deref(), Some("zone.a0"));
+    let listed = env.store.list().await.expect("list");
+    assert_eq!(listed[0].artist.as_deref(), Some("zone.a0"));
+    pull(&env, "2025-02-03").await;
+    assert_eq!(ad_kpis(&env, "2025-02-03", Some("ZONE A0")).await, all, "every day is ZONE A0's now");
+    assert_eq!(ad_kpis(&env, "2025-02-03", None).await, all, "and still counted once");
+    let artists: Vec<i64> =
+        sqlx::query_scalar("SELECT DISTINCT artist_id FROM daily_facts WHERE source = 'meta_ads'")
+            .fetch_all(env.env.db.pool())
+            .await
+            .expect("artists");
+    assert_eq!(artists.len(), 1, "one artist, not a new one for the spelling: {artists:?}");
+
+    // Cleared: later pulls name no artist (the days keep the one they have).
+    assert!(env.store.set_artist(SourceId::MetaAds, Some("  ")).await.expect("clear"));
+    assert_eq!(env.store.artist(SourceId::MetaAds).await.expect("artist"), None);
+    assert!(env.store.set_artist(SourceId::MetaAds, Some("---")).await.is_err(), "no letter or digit");
+    assert!(!env.store.set_artist(SourceId::Mailchimp, Some("ZONE A0")).await.expect("not connected"));
+}
+
+async fn import_names(env: &ApiEnv) {
+    let report = env.env.import(&["meta_ads/ads_manager_campaigns_daily_sgd.csv"]).await;
+    assert_eq!(report.files[0].outcome, Outcome::Loaded, "{:?}", report.files);
+}
+
+async fn pull_march(env: &ApiEnv) {
+    let window = Window { from: day("2025-03-01"), to: day("2025-03-01") };
+    let run = env.jobs.backfill(SourceId::MetaAds, window, Trigger::Admin).await.expect("backfill");
+    assert_eq!(run.files[0].outcome, Outcome::Loaded, "{:?}", run.files);
+}
+
+async fn march(env: &ApiEnv) -> [Option<KpiValue>; 3] {
+    let query = KpiQuery {
+        period: Period::new(day("2025-03-01"), day("2025-03-01")).expect("period"),
+        artist: None,
+        today: today(),
+        sparklines: false,
+        store: None,
+        platform: None,
+    };
+    let kpis = report(&env.env.db, &query).await.expect("report");
+    [KpiId::AdSpendUsd, KpiId::AdImpressions, KpiId::AdClicks].map(|id| kpis.value(id).cloned())
+}
+
+/// An export without the `Campaign ID` column names its campaigns only: a pull of the same
+/// campaign (by id, under that name) and day is still one fact, in either order.
+#[tokio::test]
+async fn an_export_without_ids_and_a_pull_meet_by_the_campaigns_name() {
+    let server = MockServer::start().await;
+    mount_account(&server).await;
+    // ads_manager_campaigns_daily_sgd.csv: "Summer Single" on 2025-03-01, no ids.
+    let mut summer = row("120210000000000555", "2025-03-01", "26.00", "1400", Some("13"));
+    summer["campaign_name"] = json!("Summer Single");
+    Mock::given(method("GET"))
+        .and(path(format!("/v21.0/{ACCOUNT}/insights")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page(vec![summer], None, &server)))
+        .mount(&server)
+        .await;
+    let export_alone = connected_with_rates(&server).await;
+    import_names(&export_alone).await;
+    let api_alone = connected_with_rates(&server).await;
+    pull_march(&api_alone).await;
+    let (export_kpis, api_kpis) = (march(&export_alone).await, march(&api_alone).await);
+    assert!(export_kpis.iter().all(Option::is_some), "{export_kpis:?}");
+    assert_ne!(export_kpis, api_kpis);
+
+    let env = connected_with_rates(&server).await;
+    import_names(&env).await;
+    pull_march(&env).await;
+    assert_eq!(march(&env).await, api_kpis, "the pull is the newest");
+    let keys: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT e.key FROM daily_facts f JOIN entities e ON e.id = f.entity_id WHERE f.source = 'meta_ads'",
+    )
+    .fetch_all(env.env.db.pool())
+    .await
+    .expect("keys");
+    assert_eq!(keys, ["120210000000000555"], "the name's campaign took its id");
+
+    let env = connected_with_rates(&server).await;
+    pull_march(&env).await;
+    import_names(&env).await;
+    assert_eq!(march(&env).await, export_kpis, "the export is the newest");
+}

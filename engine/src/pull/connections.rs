@@ -43,6 +43,8 @@ pub struct Connection {
     pub secrets: Secrets,
     pub access_expires_at: Option<DateTime<Utc>>,
     pub last_day: Option<NaiveDate>,
+    /// The artist the pulled facts are attributed to (see [`ConnectionStore::set_artist`]).
+    pub artist: Option<String>,
 }
 
 /// What the admin page shows of a connection (never a secret).
@@ -50,6 +52,8 @@ pub struct Connection {
 pub struct ConnectionStatus {
     pub source: SourceId,
     pub account: Option<String>,
+    /// The artist its pulled facts are attributed to, as set.
+    pub artist: Option<String>,
     pub last_day: Option<NaiveDate>,
     pub connected_at: String,
     pub connected_by: Option<String>,
@@ -63,6 +67,8 @@ pub enum ConnectionError {
     Db(#[from] sqlx::Error),
     #[error("the stored secrets of {0} are not readable")]
     Corrupt(SourceId),
+    #[error("{0:?} names no artist (it has no letter or digit)")]
+    NoArtist(String),
 }
 
 #[derive(Clone, Debug)]
@@ -168,15 +174,17 @@ impl ConnectionStore {
             sealed_secrets: Vec<u8>,
             access_expires_at: Option<String>,
             last_day: Option<String>,
+            artist: Option<String>,
         }
         let row: Option<Row> = sqlx::query_as(
-            "SELECT client_id, account, sealed_secrets, access_expires_at, last_day
+            "SELECT client_id, account, sealed_secrets, access_expires_at, last_day, artist
              FROM api_connections WHERE source = ?1",
         )
         .bind(source.as_str())
         .fetch_optional(&self.pool)
         .await?;
-        let Some(Row { client_id, account, sealed_secrets, access_expires_at: expires, last_day }) = row
+        let Some(Row { client_id, account, sealed_secrets, access_expires_at: expires, last_day, artist }) =
+            row
         else {
             return Ok(None);
         };
@@ -192,7 +200,40 @@ impl ConnectionStore {
                 .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
                 .map(|t| t.with_timezone(&Utc)),
             last_day: last_day.and_then(|d| d.parse().ok()),
+            artist,
         }))
+    }
+
+    /// Attributes the facts of `source`'s pulls from now on to `artist` (a name or alias, resolved
+    /// through the alias table when each pull loads, as an import's `--artist` is), or to no
+    /// artist. Facts already stored keep theirs until a pull brings their days again: each
+    /// pull's file records the artist it was pulled for, so `etl rebuild` gives the same result.
+    /// Kept when the source is reconnected. Returns whether `source` is connected.
+    #[tracing::instrument(skip(self))]
+    pub async fn set_artist(&self, source: SourceId, artist: Option<&str>) -> Result<bool, ConnectionError> {
+        let artist = artist.map(str::trim).filter(|a| !a.is_empty());
+        if let Some(name) = artist
+            && crate::warehouse::alias_key(name).is_empty()
+        {
+            return Err(ConnectionError::NoArtist(name.to_string()));
+        }
+        let done = sqlx::query("UPDATE api_connections SET artist = ?2, updated_at = ?3 WHERE source = ?1")
+            .bind(source.as_str())
+            .bind(artist)
+            .bind(now())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// The artist set for `source`'s pulls; `None` when none is set or it is not connected.
+    pub async fn artist(&self, source: SourceId) -> Result<Option<String>, ConnectionError> {
+        let artist: Option<Option<String>> =
+            sqlx::query_scalar("SELECT artist FROM api_connections WHERE source = ?1")
+                .bind(source.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(artist.flatten())
     }
 
     /// Stores refreshed tokens (a rotated refresh token replaces the old one at once: the old
@@ -253,21 +294,24 @@ impl ConnectionStore {
         struct Row {
             source: String,
             account: Option<String>,
+            artist: Option<String>,
             last_day: Option<String>,
             connected_at: String,
             connected_by: Option<String>,
         }
         let rows: Vec<Row> = sqlx::query_as(
-            "SELECT source, account, last_day, connected_at, connected_by FROM api_connections ORDER BY source",
+            "SELECT source, account, artist, last_day, connected_at, connected_by FROM api_connections \
+             ORDER BY source",
         )
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
             .into_iter()
-            .filter_map(|Row { source, account, last_day, connected_at, connected_by }| {
+            .filter_map(|Row { source, account, artist, last_day, connected_at, connected_by }| {
                 Some(ConnectionStatus {
                     source: source.parse().ok()?,
                     account,
+                    artist,
                     last_day: last_day.and_then(|d| d.parse().ok()),
                     connected_at,
                     connected_by,

@@ -31,6 +31,11 @@ pub struct PullHeader {
     pub to: NaiveDate,
     #[serde(default)]
     pub account: Map<String, Value>,
+    /// The artist the connection's facts are attributed to when it was pulled (a setting of the
+    /// connection, not something the platform says). Left out when none, so a pull without one
+    /// keeps the bytes it always had.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artist: Option<String>,
 }
 
 impl PullHeader {
@@ -68,8 +73,15 @@ impl PullWriter {
             from,
             to,
             account: Map::new(),
+            artist: None,
         };
         Self { header, body: Vec::new() }
+    }
+
+    /// Records the artist the pulled facts are attributed to.
+    pub fn artist(mut self, artist: Option<&str>) -> Self {
+        self.header.artist = artist.map(str::to_string);
+        self
     }
 
     pub fn account(mut self, key: &str, value: impl Into<Value>) -> Self {

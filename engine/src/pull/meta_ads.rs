@@ -161,7 +161,8 @@ impl ApiConnector for MetaAds {
         let path = format!("/act_{account}?fields=currency,timezone_name,name");
         let info = get(path.clone(), "Meta ad account").await?;
         let mut out = PullWriter::new(SourceId::MetaAds, ENDPOINT, window.from, window.to)
-            .account("ad_account", account.clone());
+            .account("ad_account", account.clone())
+            .artist(ctx.connection.artist.as_deref());
         // Kept in the header: the insights rows carry neither, and the parser needs the currency.
         for key in ["currency", "timezone_name", "name"] {
             if let Some(value) = json::string(&info, key) {
@@ -215,8 +216,9 @@ fn next_cursor(page: &Value) -> Result<Option<String>, PullError> {
 pub fn parse(input: &Input, sink: &mut dyn RecordSink) -> Result<(), FileError> {
     let (header, responses) = envelope::read(input)?;
     let currency = currency_of(&header)?;
-    // The API names no artist; an import that names one (`--artist`) applies, as for exports.
-    let artist = input.facts.artist.clone();
+    // The API names no artist: the connection's, recorded when it was pulled, applies (an
+    // import that names one, `--artist`, beats it, as for exports).
+    let artist = input.facts.artist.clone().or_else(|| header.artist.clone());
     for response in responses {
         if !response.request.contains("/insights?") {
             continue;

@@ -14,7 +14,7 @@ use model::SourceId;
 use rust_decimal::Decimal;
 
 use super::{
-    Confidence, Connector, Detection, FeedId, FileError, Input, RecordSink, Sample,
+    Confidence, Connector, Detection, FeedId, FileError, Input, RecordSink, Sample, country,
     tabular::{Row, Table, sniff_headers},
     values,
 };
@@ -166,14 +166,11 @@ impl Columns {
         let artist = optional_text(row, self.artist);
         let title = optional_text(row, self.title).unwrap_or_default();
         let upc = optional_text(row, self.upc);
-        let country = optional_text(row, self.country).map(|mut c| {
-            if c.is_ascii() {
-                c.make_ascii_uppercase();
-                c
-            } else {
-                c.to_uppercase()
-            }
-        });
+        let country = match self.country {
+            Some(c) => country::parse(&row.text(c), country::Case::Upper)
+                .map_err(|e| row.error(Some("Country of Sale"), e))?,
+            None => None,
+        };
         let team_percentage = optional_decimal(row, self.team_percentage, "Team Percentage")?;
         let withheld = optional_decimal(row, self.withheld, "Songwriter Royalties Withheld")?;
         let recoup = optional_decimal(row, self.recoup, "Recoup (USD)")?;

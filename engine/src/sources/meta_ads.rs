@@ -49,6 +49,14 @@ const CLICKS_ALL: &str = "Clicks (all)";
 const RESULTS: &str = "Results";
 const RESULT_INDICATOR: &str = "Result indicator";
 
+/// The entity kind of a campaign known only by its name (an export without the `Campaign ID`
+/// column). The loader stores it as the `campaign` of that name that an API pull or an export
+/// with ids made, when exactly one has it, else as a campaign keyed by its name; a pull that
+/// later brings the campaign's id takes the name-keyed campaign's days over (see
+/// `Loader::meta_campaign`). Campaign ids are what Meta keys campaigns by; names may repeat and
+/// change, so a renamed or a twice-used name stays apart.
+pub const CAMPAIGN_BY_NAME: &str = "campaign_by_name";
+
 /// Largest workbook read into memory. Ads Manager exports are a few MB (XLSX is zipped XML);
 /// the bytes are held while the sheet is read, inside the import's memory budget.
 const MAX_XLSX_BYTES: u64 = 32 * 1024 * 1024;
@@ -362,6 +370,7 @@ impl Columns {
                 v => v,
             };
         Ok(Some(Entry {
+            by_name: id.is_empty(),
             key,
             name: (!name.is_empty()).then(|| name.to_string()),
             day,
@@ -394,6 +403,8 @@ pub(crate) fn campaign_id(raw: &str) -> Result<String, String> {
 /// One row's figures.
 struct Entry {
     key: String,
+    /// `key` is the campaign's name: the export has no id for it.
+    by_name: bool,
     name: Option<String>,
     day: NaiveDate,
     spend: Option<Decimal>,
@@ -409,6 +420,7 @@ struct Entry {
 struct Group {
     /// The first row's line, kept as the facts' lineage.
     line: u64,
+    by_name: bool,
     name: Option<String>,
     rows: u32,
     spend: Option<Decimal>,
@@ -439,6 +451,7 @@ impl Group {
     fn new(line: u64, e: Entry) -> Self {
         Self {
             line,
+            by_name: e.by_name,
             name: e.name,
             rows: 1,
             spend: e.spend,
@@ -480,7 +493,8 @@ impl Group {
     }
 
     fn records(self, key: &str, day: NaiveDate, currency: &str, artist: &Option<String>) -> Vec<Record> {
-        let entity = EntityRef { kind: "campaign", key: key.to_string(), name: self.name };
+        let kind = if self.by_name { CAMPAIGN_BY_NAME } else { "campaign" };
+        let entity = EntityRef { kind, key: key.to_string(), name: self.name };
         // Reach counts distinct people: two ads' audiences overlap, so their reaches do not add up
         // to the campaign's. Only a campaign-day read from a single row has a true reach.
         let reach = if self.rows == 1 { self.reach } else { None };
@@ -643,6 +657,7 @@ mod tests {
     fn entry(key: &str, spend: &str, impressions: i64, reach: i64, results: i64, indicator: &str) -> Entry {
         Entry {
             key: key.into(),
+            by_name: false,
             name: Some("Spring".into()),
             day: NaiveDate::from_ymd_opt(2025, 2, 6).expect("day"),
             spend: values::decimal(spend).expect("spend"),

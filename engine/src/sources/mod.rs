@@ -3,6 +3,7 @@
 //!
 //! Adding a source: a module here implementing [`Connector`], and one line in [`registry`].
 
+pub mod country;
 pub mod distrokid;
 pub mod exchange_rates;
 pub mod linktree;

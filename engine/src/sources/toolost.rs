@@ -17,7 +17,7 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
 use super::{
-    Confidence, Connector, Detection, FeedId, FileError, Flow, Input, RecordSink, RowError, Sample,
+    Confidence, Connector, Detection, FeedId, FileError, Flow, Input, RecordSink, RowError, Sample, country,
     distrokid::parse_isrc,
     tabular::{Row, Table, header_key, sniff_headers},
     values,
@@ -302,7 +302,12 @@ impl Columns {
         let artist = text(row, self.artist).or_else(|| artist_given.map(str::to_string));
         let title = text(row, self.track_title).or_else(|| text(row, self.release_title)).unwrap_or_default();
         let upc = text(row, self.upc);
-        let country = text(row, self.country).map(|c| c.to_uppercase());
+        let country = match self.country {
+            Some(c) => {
+                country::parse(&row.text(c), country::Case::Any).map_err(|e| row.error(Some("country"), e))?
+            }
+            None => None,
+        };
         let unit_price = self.decimal(row, self.unit_price, "unit_price")?;
         // A split share may be written as a percentage.
         let share = match self.share {
@@ -348,7 +353,7 @@ impl Columns {
             title: title.into(),
             isrc: isrc.map(Into::into),
             upc: upc.map(Into::into),
-            country: country.map(Into::into),
+            country,
             quantity,
             team_percentage: share,
             earnings,

@@ -16,7 +16,7 @@ use super::{
     statement_load::{LineIds, StatementLoad},
     writer::Writer,
 };
-use crate::{kpi::currency::Rates, time::date_int};
+use crate::{kpi::currency::Rates, sources::meta_ads::CAMPAIGN_BY_NAME, time::date_int};
 
 /// Facts per batch: they bind 11 values each, so a batch of them fits SQLite's 32,766.
 const BATCH_ROWS: usize = 2300;
@@ -370,6 +370,18 @@ impl<'c> Loader<'c> {
             "value = excluded.value, amount = excluded.amount, currency = excluded.currency, \
              raw_file_id = excluded.raw_file_id, line = excluded.line",
         );
+        if !window {
+            // A Meta campaign-day is one fact whatever the artist (migration 0017's unique index):
+            // an export imported with `--artist` and an API pull of the same day replace each
+            // other instead of both counting. The newest import that names an artist sets it;
+            // one that names none (a pull without the connection's artist) keeps it.
+            qb.push(
+                " ON CONFLICT (source, metric, entity_id, day) WHERE source = 'meta_ads' DO UPDATE SET \
+                 artist_id = CASE excluded.artist_id WHEN 0 THEN artist_id ELSE excluded.artist_id END, \
+                 value = excluded.value, amount = excluded.amount, currency = excluded.currency, \
+                 raw_file_id = excluded.raw_file_id, line = excluded.line",
+            );
+        }
         let done = qb.build().execute(self.db.conn().await?).await?;
         self.stats.rows_loaded += done.rows_affected();
         Ok(())
@@ -475,6 +487,95 @@ impl<'c> Loader<'c> {
         if let Some(&id) = self.entities.get(&cache_key) {
             return Ok(id);
         }
+        let id = if source == SourceId::MetaAds && matches!(e.kind, "campaign" | CAMPAIGN_BY_NAME) {
+            self.meta_campaign(e).await?
+        } else {
+            self.upsert_entity(source, &e).await?
+        };
+        self.entities.insert(cache_key, id);
+        Ok(id)
+    }
+
+    /// A Meta campaign's entity. Campaigns are keyed by their id, as the API and exports with a
+    /// `Campaign ID` give it; an export without ids gives only names (see `CAMPAIGN_BY_NAME`):
+    /// - a name-only campaign is the id-keyed campaign of that name when exactly one has it;
+    ///   otherwise a campaign keyed by the name;
+    /// - an id-keyed campaign takes over the days of the name-keyed campaign of its name (when
+    ///   no other id-keyed campaign has that name), the newer figure of a day winning,
+    ///
+    /// so an export without ids and a pull of the same campaign-days are one fact in either order.
+    async fn meta_campaign(&mut self, mut e: EntityRef) -> Result<i64, LoadError> {
+        // Stored campaigns keyed by an id rather than by a name: Meta ids are digits.
+        const BY_ID: &str = "source = 'meta_ads' AND kind = 'campaign' AND key NOT GLOB '*[^0-9]*'";
+        if e.kind == CAMPAIGN_BY_NAME {
+            let ids: Vec<i64> =
+                sqlx::query_scalar(&format!("SELECT id FROM entities WHERE {BY_ID} AND name = ? LIMIT 2"))
+                    .bind(&e.key)
+                    .fetch_all(self.db.conn().await?)
+                    .await?;
+            if let [id] = ids[..] {
+                return Ok(id);
+            }
+            e.kind = "campaign";
+            return self.upsert_entity(SourceId::MetaAds, &e).await;
+        }
+        let id = self.upsert_entity(SourceId::MetaAds, &e).await?;
+        let Some(name) = e.name.as_deref().filter(|_| e.key.bytes().all(|b| b.is_ascii_digit())) else {
+            return Ok(id);
+        };
+        let namesakes: i64 =
+            sqlx::query_scalar(&format!("SELECT count(*) FROM entities WHERE {BY_ID} AND name = ?"))
+                .bind(name)
+                .fetch_one(self.db.conn().await?)
+                .await?;
+        let by_name: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM entities WHERE source = 'meta_ads' AND kind = 'campaign' AND key = ? AND id <> ?",
+        )
+        .bind(name)
+        .bind(id)
+        .fetch_optional(self.db.conn().await?)
+        .await?;
+        let Some(old) = by_name.filter(|_| namesakes == 1 && !name.bytes().all(|b| b.is_ascii_digit()))
+        else {
+            return Ok(id);
+        };
+        tracing::info!(campaign = %e.key, name, "a Meta campaign known by its name gets its id");
+        let conn = self.db.conn().await?;
+        // Of a day both have, the older figure goes; the rest of the name's days become the id's.
+        for (loser, winner) in [(old, id), (id, old)] {
+            sqlx::query(
+                "DELETE FROM daily_facts WHERE source = 'meta_ads' AND entity_id = ?1 AND EXISTS ( \
+                 SELECT 1 FROM daily_facts g WHERE g.source = 'meta_ads' AND g.entity_id = ?2 \
+                 AND g.metric = daily_facts.metric AND g.day = daily_facts.day \
+                 AND g.raw_file_id > daily_facts.raw_file_id)",
+            )
+            .bind(loser)
+            .bind(winner)
+            .execute(&mut *conn)
+            .await?;
+        }
+        // Same file on both sides (cannot happen: one file names a campaign one way): the id's stays.
+        sqlx::query(
+            "DELETE FROM daily_facts WHERE source = 'meta_ads' AND entity_id = ?1 AND EXISTS ( \
+             SELECT 1 FROM daily_facts g WHERE g.source = 'meta_ads' AND g.entity_id = ?2 \
+             AND g.metric = daily_facts.metric AND g.day = daily_facts.day)",
+        )
+        .bind(old)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query("UPDATE daily_facts SET entity_id = ?2 WHERE source = 'meta_ads' AND entity_id = ?1")
+            .bind(old)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("DELETE FROM entities WHERE id = ?").bind(old).execute(&mut *conn).await?;
+        // Days only the name-keyed campaign had now change the id's series too.
+        self.daily_sources.insert(SourceId::MetaAds);
+        Ok(id)
+    }
+
+    async fn upsert_entity(&mut self, source: SourceId, e: &EntityRef) -> Result<i64, LoadError> {
         // The latest name wins (a renamed campaign shows its new name).
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO entities (source, kind, key, name) VALUES (?, ?, ?, ?) \
@@ -486,7 +587,6 @@ impl<'c> Loader<'c> {
         .bind(&e.name)
         .fetch_one(self.db.conn().await?)
         .await?;
-        self.entities.insert(cache_key, id);
         Ok(id)
     }
 
