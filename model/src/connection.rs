@@ -35,6 +35,9 @@ pub struct ApiConnection {
     pub today: String,
     /// Artists described by the source (Spotify's catalogue metadata).
     pub catalogue: Vec<CatalogueArtist>,
+    /// The artist the pulled facts are attributed to (Meta Ads: its pulls carry no artist).
+    #[serde(default)]
+    pub artist: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,5 +1,7 @@
 //! The `soundcheck` binary's command line, run as a user would.
 
+mod common;
+
 use std::{
     io::Write,
     path::{Path, PathBuf},
@@ -262,32 +264,11 @@ fn backup_and_restore_give_back_the_same_kpis_and_restore_waits_for_no_server() 
     assert_eq!(text(&soundcheck(&copy, &kpi, "")).0, original);
 }
 
-/// A `soundcheck serve` on `data`, ready once it answers on its port.
-async fn serve(data: &Path) -> (std::process::Child, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
-    let child = Command::new(env!("CARGO_BIN_EXE_soundcheck"))
-        .arg("--data-dir")
-        .arg(data)
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .env_remove("SOUNDCHECK_DATA_DIR")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn serve");
-    let base = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while reqwest::get(format!("{base}/healthz")).await.is_err() {
-        assert!(Instant::now() < deadline, "the server did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    (child, base)
-}
-
 #[tokio::test]
 async fn beside_a_running_server_import_hands_its_files_over_and_rebuild_waits_for_it_to_stop() {
     let work = tempfile::tempdir().expect("tempdir");
     let data = work.path().join("data");
-    let (mut server, _) = serve(&data).await;
+    let (mut server, _) = common::serve(&data).await;
 
     let out =
         soundcheck(&data, &["import", &fixture("distrokid/cumulative_v1.tsv"), "/no/such/file.tsv"], "");

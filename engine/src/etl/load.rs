@@ -10,7 +10,7 @@ use std::{
 };
 
 use chrono::{NaiveDate, Utc};
-use sqlx::{Acquire, SqliteConnection};
+use sqlx::{Connection as _, SqliteConnection};
 use tokio::sync::mpsc;
 
 use super::{Etl, EtlError, FileReport, Outcome, Progress, ProgressEvent, RunKind, RunReport, Trigger, runs};
@@ -226,7 +226,10 @@ async fn load_in_transaction(
     on_progress: &(dyn Fn(u64, u64) + Send + Sync),
 ) -> Result<Parsed, EtlError> {
     let RawFile { id: raw_id, copy } = raw;
-    let mut tx = conn.begin().await?;
+    // IMMEDIATE: the load reads (keys, dimensions) before it writes, and a deferred transaction
+    // whose snapshot another connection wrote past (a backup's audit record, a sign-in) could
+    // not become a writer (SQLITE_BUSY_SNAPSHOT) and would fail the file.
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
     let parsed =
         parse_and_load(&mut tx, raw_id, connector, format, input, artist_override, on_progress).await;
     // The bytes are in raw, on disk, before the warehouse holds anything read from them.
@@ -696,7 +699,7 @@ async fn rebuild_in_transaction(
 ) -> Result<Vec<FileReport>, (Vec<FileReport>, EtlError)> {
     let mut reports = Vec::new();
     let fail = |reports: &Vec<FileReport>, err: EtlError| (reports.clone(), err);
-    let mut tx = conn.begin().await.map_err(|e| fail(&reports, e.into()))?;
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await.map_err(|e| fail(&reports, e.into()))?;
     for table in crate::warehouse::FACT_TABLES {
         sqlx::query(&format!("DELETE FROM {table}"))
             .execute(&mut *tx)

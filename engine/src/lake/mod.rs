@@ -311,11 +311,19 @@ fn meta_path(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
+/// Writes a landed file's note whole or not at all: it is rewritten as processing starts (the
+/// attempt count), and a process killed halfway through a plain write would leave an empty note
+/// that makes an accepted file unreadable. The new note gets its name by a rename; a `.part`
+/// left by a kill is swept at the next start.
 fn write_meta(path: &Path, meta: &LandingMeta) -> Result<(), LakeError> {
     let note = meta_path(path);
     let json =
         serde_json::to_vec_pretty(meta).map_err(|source| LakeError::Meta { path: note.clone(), source })?;
-    fs::write(&note, json).map_err(io_err(&note))
+    let mut part = note.clone().into_os_string();
+    part.push(".part");
+    let part = PathBuf::from(part);
+    fs::write(&part, json).map_err(io_err(&part))?;
+    fs::rename(&part, &note).map_err(io_err(&note))
 }
 
 fn read_meta(path: &Path) -> Result<Option<LandingMeta>, LakeError> {

@@ -25,7 +25,7 @@ use chrono::{Duration as Days, NaiveDate};
 use model::SourceId;
 
 pub use self::{
-    connections::{Connection, ConnectionStore, Secrets},
+    connections::{Connection, ConnectionError, ConnectionStore, Secrets},
     envelope::Pulled,
     http::{ApiClient, RetryPolicy},
 };

@@ -222,3 +222,44 @@ async fn tiktok_is_asked_with_its_client_key_and_scopes() {
     assert_eq!(stored.secrets.refresh_token.as_deref(), Some("rft.tiktok-refresh"));
     assert_eq!(stored.client_id.as_deref(), Some("aw-client-key"));
 }
+
+#[tokio::test]
+async fn an_admin_names_the_artist_of_a_meta_connection() {
+    let app = spawn_app_with(|_| {}).await;
+    let c = admin_client(&app).await;
+    let set = |artist: &'static str| {
+        let (app, c) = (&app, &c);
+        async move {
+            c.post(app.url("/api/admin/connection-artist"))
+                .header("origin", app.origin())
+                .form(&[("source", "meta_ads"), ("artist", artist)])
+                .send()
+                .await
+                .expect("set artist")
+        }
+    };
+    assert_eq!(set("ZONE A0").await.status(), 400, "Meta Ads is not connected yet");
+
+    let secrets = engine::pull::Secrets { access_token: Some("meta-token".into()), ..Default::default() };
+    store(&app)
+        .await
+        .connect(SourceId::MetaAds, None, Some("act_123"), &secrets, None, Some("admin"))
+        .await
+        .expect("connect");
+    let resp = set("ZONE A0").await;
+    assert_eq!(resp.status(), 200);
+    assert!(resp.text().await.expect("text").contains("attributed to ZONE A0"));
+    assert_eq!(
+        store(&app).await.artist(SourceId::MetaAds).await.expect("artist").as_deref(),
+        Some("ZONE A0")
+    );
+    let listed: serde_json::Value =
+        app.server_fn(&c, "/api/admin/connections").await.json().await.expect("json");
+    let meta =
+        listed["sources"].as_array().expect("sources").iter().find(|s| s["source"] == "meta_ads").cloned();
+    assert_eq!(meta.expect("meta")["artist"], "ZONE A0");
+
+    assert_eq!(set("  ").await.status(), 200, "an empty name clears it");
+    assert_eq!(store(&app).await.artist(SourceId::MetaAds).await.expect("artist"), None);
+    assert_eq!(set("!!!").await.status(), 400, "not an artist's name");
+}

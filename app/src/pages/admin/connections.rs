@@ -46,6 +46,7 @@ pub async fn api_connections() -> Result<Connections, ServerFnError> {
             oldest_day: (today - chrono::Duration::days(limits.max_history_days)).to_string(),
             today: today.to_string(),
             catalogue: if source == SourceId::Spotify { catalogue.clone() } else { Vec::new() },
+            artist: c.and_then(|c| c.artist.clone()),
         });
     }
     let headers: http::HeaderMap = leptos_axum::extract().await.map_err(internal_error)?;
@@ -137,6 +138,35 @@ pub async fn disconnect_source(source: String) -> Result<String, ServerFnError> 
     ))
 }
 
+/// Sets the artist a connection's pulled facts are attributed to (empty: none), from its next
+/// pull on.
+#[server(endpoint = "admin/connection-artist")]
+pub async fn set_connection_artist(source: String, artist: String) -> Result<String, ServerFnError> {
+    use super::ssr::{audit, jobs};
+    use crate::auth::ssr::{bad_request, internal_error, require};
+
+    let admin = require(model::Role::Admin).await?;
+    let id: SourceId = source.parse().map_err(bad_request)?;
+    let pulls = jobs()?.pulls().cloned().ok_or_else(|| internal_error("API pulls are not configured"))?;
+    let artist = Some(artist.trim()).filter(|a| !a.is_empty());
+    match pulls.store().set_artist(id, artist).await {
+        Ok(true) => {}
+        Ok(false) => return Err(bad_request(format!("{} is not connected", id.display_name()))),
+        Err(engine::pull::ConnectionError::NoArtist(name)) => {
+            return Err(bad_request(format!("{name:?} is not an artist's name")));
+        }
+        Err(err) => return Err(internal_error(err)),
+    }
+    audit(&admin.name, "connection.artist", &format!("{id}: {}", artist.unwrap_or("(none)"))).await;
+    Ok(match artist {
+        Some(a) => format!(
+            "{}'s pulls are attributed to {a} from the next pull on (Pull range re-pulls older days).",
+            id.display_name()
+        ),
+        None => format!("{}'s pulls are attributed to no artist from the next pull on.", id.display_name()),
+    })
+}
+
 /// Pulls a range of days (cut to what the platform keeps) in the background.
 #[server(endpoint = "admin/backfill")]
 pub async fn backfill_source(source: String, from: String, to: String) -> Result<String, ServerFnError> {
@@ -174,8 +204,11 @@ pub fn ConnectionsSection() -> impl IntoView {
     let key = ServerAction::<ConnectWithKey>::new();
     let disconnect = ServerAction::<DisconnectSource>::new();
     let backfill = ServerAction::<BackfillSource>::new();
-    let list =
-        Resource::new(move || (key.version().get(), disconnect.version().get()), |_| api_connections());
+    let artist = ServerAction::<SetConnectionArtist>::new();
+    let list = Resource::new(
+        move || (key.version().get(), disconnect.version().get(), artist.version().get()),
+        |_| api_connections(),
+    );
     let query = use_query_map();
     let returned = move || {
         query.with(|q| {
@@ -201,7 +234,7 @@ pub fn ConnectionsSection() -> impl IntoView {
                                 "stored encrypted and never shown again."
                             </p>
                             {returned}
-                            <ActionFeedback outcomes=vec![key.value(), disconnect.value(), backfill.value()] testid="connect-feedback" />
+                            <ActionFeedback outcomes=vec![key.value(), disconnect.value(), backfill.value(), artist.value()] testid="connect-feedback" />
                             {(!c.can_store).then(|| view! {
                                 <p class="notice warn" role="status">
                                     "Connecting an API needs a secret key: set SOUNDCHECK_SECRET_KEY (at least 32 characters) "
@@ -210,7 +243,7 @@ pub fn ConnectionsSection() -> impl IntoView {
                             })}
                             <div class="connection-grid">
                                 {c.sources.into_iter().map(|s| view! {
-                                    <ConnectionCard s=s redirect=c.redirect_uri.clone() can_store=c.can_store key disconnect backfill />
+                                    <ConnectionCard s=s redirect=c.redirect_uri.clone() can_store=c.can_store key disconnect backfill artist />
                                 }).collect_view()}
                             </div>
                         </section>
@@ -235,6 +268,7 @@ fn ConnectionCard(
     key: ServerAction<ConnectWithKey>,
     disconnect: ServerAction<DisconnectSource>,
     backfill: ServerAction<BackfillSource>,
+    artist: ServerAction<SetConnectionArtist>,
 ) -> AnyView {
     let id = s.source.as_str();
     let name = s.source.display_name();
@@ -276,6 +310,18 @@ fn ConnectionCard(
         view! { <ul class="catalogue" data-testid="catalogue">{artists}</ul> }.into_any()
     });
     let connected = s.connected;
+    // Meta's insights carry no artist: the connection says whose ads they are.
+    let artist_form = (connected && s.source == SourceId::MetaAds).then(|| {
+        let current = s.artist.clone().unwrap_or_default();
+        view! {
+            <ActionForm action=artist attr:class="inline-form artist-form">
+                <input type="hidden" name="source" value=id />
+                <label>"Artist of these ads" <input name="artist" value=current autocomplete="off" placeholder="none" /></label>
+                <button type="submit" class="button secondary">"Save artist"</button>
+            </ActionForm>
+        }
+        .into_any()
+    });
     let (oldest, today) = (s.oldest_day.clone(), s.today.clone());
     view! {
         <article class="card connection" data-connection=id>
@@ -292,6 +338,7 @@ fn ConnectionCard(
                         <summary>"Connect again"</summary>
                         {form}
                     </details>
+                    {artist_form}
                     <ActionForm action=backfill attr:class="backfill-form">
                         <input type="hidden" name="source" value=id />
                         <label>"From" <input type="date" name="from" required min=oldest.clone() max=today.clone() /></label>
