@@ -12,7 +12,7 @@ use tokio_tungstenite::{
 
 use crate::helpers::{TestApp, client_with, fixture, session_cookie, spawn_app};
 
-type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
+pub type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn signed_in(app: &TestApp, name: &str, role: Role) -> (reqwest::Client, String) {
     app.add_user(name, role, "pw").await;
@@ -30,6 +30,22 @@ async fn open(app: &TestApp, cookie: &str, query: &str) -> Result<Socket, WsErro
         request.headers_mut().insert("cookie", cookie.parse().expect("cookie"));
     }
     connect_async(request).await.map(|(socket, _)| socket)
+}
+
+/// The code the server closes `socket` with, within 5 s (the test server beats every 300 ms).
+pub async fn close_code(socket: &mut Socket) -> Option<u16> {
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(frame) = socket.next().await {
+            match frame {
+                Ok(Message::Close(Some(frame))) => return Some(u16::from(frame.code)),
+                Ok(_) => {}
+                Err(_) => return None,
+            }
+        }
+        None
+    })
+    .await
+    .expect("closed in time")
 }
 
 /// The next message that is not a heartbeat.
@@ -221,19 +237,7 @@ async fn a_disabled_user_is_cut_off_at_the_next_heartbeat() {
     users.set_disabled(vic.id, true).await.expect("disable");
 
     // The test server beats every 300 ms: the close comes within a few beats.
-    let closed = tokio::time::timeout(Duration::from_secs(5), async {
-        while let Some(frame) = socket.next().await {
-            match frame {
-                Ok(Message::Close(Some(frame))) => return Some(u16::from(frame.code)),
-                Ok(_) => {}
-                Err(_) => return None,
-            }
-        }
-        None
-    })
-    .await
-    .expect("closed in time");
-    assert_eq!(closed, Some(4001));
+    assert_eq!(close_code(&mut socket).await, Some(4001));
     // And it cannot come back.
     assert_eq!(status_of(open(&app, &cookie, "").await.expect_err("refused")), 401);
 }

@@ -1,13 +1,12 @@
 //! What an attacker's page, a hostile form value or a proxy in front must not get past.
 
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
-use futures_util::StreamExt as _;
 use model::Role;
 use reqwest::cookie::Jar;
 use tokio_tungstenite::{
     connect_async,
-    tungstenite::{Error as WsError, Message, client::IntoClientRequest},
+    tungstenite::{Error as WsError, client::IntoClientRequest},
 };
 
 use crate::helpers::{TestApp, client, client_with, location, session_cookie, spawn_app, spawn_app_with};
@@ -139,19 +138,7 @@ async fn a_live_connection_ends_when_its_session_is_signed_out() {
     let out = c.post(app.url("/auth/logout")).header("origin", app.origin()).send().await.expect("logout");
     assert_eq!(out.status(), 303);
     // The user is still enabled and has the same role: only the session ended.
-    let closed = tokio::time::timeout(Duration::from_secs(5), async {
-        while let Some(frame) = socket.next().await {
-            match frame {
-                Ok(Message::Close(Some(frame))) => return Some(u16::from(frame.code)),
-                Ok(_) => {}
-                Err(_) => return None,
-            }
-        }
-        None
-    })
-    .await
-    .expect("closed in time");
-    assert_eq!(closed, Some(4001));
+    assert_eq!(crate::live::close_code(&mut socket).await, Some(4001));
 }
 
 #[tokio::test]
