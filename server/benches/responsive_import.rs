@@ -78,6 +78,7 @@ fn start_server(data_dir: std::path::PathBuf) -> SocketAddr {
             .build()
             .expect("runtime");
         runtime.block_on(async move {
+            std::fs::create_dir_all(&data_dir).expect("data dir");
             let db = engine::Database::open(&data_dir.join("soundcheck.db")).await.expect("db");
             UserStore::new(&db)
                 .create(
@@ -159,7 +160,7 @@ fn main() {
         request.headers_mut().insert("cookie", cookie.parse().expect("cookie"));
         request.headers_mut().insert("origin", base.parse().expect("origin"));
         let (mut socket, _) = connect_async(request).await.expect("live");
-        let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
+        let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
         let live = {
             let (phase, samples) = (Arc::clone(&phase), Arc::clone(&samples));
             tokio::spawn(async move {
@@ -181,8 +182,8 @@ fn main() {
                             }
                             last = Some(now);
                         }
-                        LiveEvent::RunFinished { .. } => {
-                            let _ = done_tx.send(());
+                        LiveEvent::RunFinished { status, .. } => {
+                            let _ = done_tx.send(status);
                         }
                         _ => {}
                     }
@@ -222,7 +223,10 @@ fn main() {
             .await
             .expect("upload");
         assert_eq!(upload.status(), 200, "upload refused");
-        tokio::time::timeout(Duration::from_secs(300), done_rx.recv()).await.expect("the import finished");
+        let status = tokio::time::timeout(Duration::from_secs(300), done_rx.recv())
+            .await
+            .expect("the import finished");
+        assert_eq!(status.as_deref(), Some("succeeded"), "the import did not load");
         let took = started.elapsed();
         phase.store(2, std::sync::atomic::Ordering::Relaxed);
         probe.abort();
