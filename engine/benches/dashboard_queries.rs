@@ -23,6 +23,10 @@ use engine::{
 };
 use model::ChartId;
 
+/// A Meta campaign's days belong to one artist: campaign `e` to the artist of rank `e mod 3`.
+const ONE_ARTIST_PER_CAMPAIGN: &str = "(?3 <> 'meta_ads' OR e.e % (SELECT count(*) FROM artists) = \
+     (SELECT count(*) FROM artists a2 WHERE a2.id < a.id))";
+
 const DAYS_FROM: &str = "2023-12-01";
 const TODAY: &str = "2026-11-26";
 
@@ -102,7 +106,8 @@ async fn generate(db: &Database, lines: i64) -> Result<(), sqlx::Error> {
     )
     .execute(&mut *tx)
     .await?;
-    // (source, metric, artists, entities): every artist gets each account metric every day.
+    // (source, metric, artists, entities): every artist gets each account metric every day; a Meta
+    // campaign-day is one fact (migration 0017), so each campaign belongs to one artist.
     let facts: &[(&str, &[&str], &str)] = &[
         ("spotify", &["listeners", "saves", "followers", "playlist_adds"], "SELECT 0 AS e"),
         ("spotify", &["streams"], "SELECT 1 AS e"),
@@ -125,7 +130,7 @@ async fn generate(db: &Database, lines: i64) -> Result<(), sqlx::Error> {
             sqlx::query(&format!(
                 "INSERT INTO daily_facts (source, metric, artist_id, entity_id, day, value, raw_file_id, line) \
                  SELECT ?3, ?4, a.id, e.e, d.day, (d.day * 31 + a.id * 17 + e.e * 7) % 5000, 1, 1 \
-                 FROM ({days}) d, (SELECT id FROM artists) a, ({entities}) e"
+                 FROM ({days}) d, (SELECT id FROM artists) a, ({entities}) e WHERE {ONE_ARTIST_PER_CAMPAIGN}"
             ))
             .bind(DAYS_FROM)
             .bind(TODAY)
@@ -147,7 +152,7 @@ async fn generate(db: &Database, lines: i64) -> Result<(), sqlx::Error> {
         sqlx::query(&format!(
             "INSERT INTO daily_facts (source, metric, artist_id, entity_id, day, amount, currency, raw_file_id, line) \
              SELECT ?3, ?4, a.id, e.e, d.day, printf('%d.%02d', (d.day + e.e) % 40, (d.day * 7) % 100), 'USD', 1, 1 \
-             FROM ({days}) d, (SELECT id FROM artists) a, ({entities}) e"
+             FROM ({days}) d, (SELECT id FROM artists) a, ({entities}) e WHERE {ONE_ARTIST_PER_CAMPAIGN}"
         ))
         .bind(DAYS_FROM)
         .bind(TODAY)
