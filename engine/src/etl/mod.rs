@@ -181,6 +181,9 @@ pub struct Etl {
     /// Landed files an import of this process will process itself: a run of landing that lists
     /// them meanwhile leaves them to it.
     claimed: Arc<std::sync::Mutex<HashSet<PathBuf>>>,
+    /// Imports of this process landing files right now: their files are in landing before they
+    /// can be claimed, so nothing counts as handed over meanwhile.
+    landing_now: Arc<std::sync::atomic::AtomicUsize>,
     /// Days processed landing files stay in the archive; `None` keeps them forever.
     archive_retention_days: Option<u32>,
 }
@@ -206,6 +209,7 @@ impl Etl {
             lake,
             writer: Arc::new(Mutex::new(())),
             claimed: Arc::default(),
+            landing_now: Arc::default(),
             archive_retention_days: None,
         })
     }
@@ -245,8 +249,12 @@ impl Etl {
         source: Option<SourceId>,
         progress: &dyn Progress,
     ) -> Result<RunReport, EtlError> {
-        let (landed, early, mut flushes) = self.land_files_off_thread(files).await?;
-        let _claim = Claim::new(&self.claimed, &landed);
+        use std::sync::atomic::Ordering;
+        self.landing_now.fetch_add(1, Ordering::SeqCst);
+        let landing = self.land_files_off_thread(files).await;
+        let _claim = landing.as_ref().ok().map(|(landed, _, _)| Claim::new(&self.claimed, landed));
+        self.landing_now.fetch_sub(1, Ordering::SeqCst);
+        let (landed, early, mut flushes) = landing?;
         // An upload is answered before it is processed, and its sender may not keep the file: it
         // is on disk before its run starts, so that a power cut cannot lose it. Whoever runs
         // `import` holds the file and sees the run end; their flush overlaps the processing.
@@ -307,6 +315,9 @@ impl Etl {
     /// Whether another process handed files over (landed with their notes) that no run of this
     /// process has claimed.
     pub async fn has_handed_over_files(&self) -> Result<bool, EtlError> {
+        if self.landing_now.load(std::sync::atomic::Ordering::SeqCst) > 0 {
+            return Ok(false);
+        }
         let lake = self.lake.clone();
         let waiting = off_thread(move || lake.waiting_landed()).await?;
         let claimed = self.claimed.lock().unwrap_or_else(PoisonError::into_inner);
@@ -318,10 +329,20 @@ impl Etl {
         &self,
         trigger: Trigger,
         progress: &dyn Progress,
-    ) -> Result<RunReport, EtlError> {
+    ) -> Result<Option<RunReport>, EtlError> {
         let lake = self.lake.clone();
-        let waiting = self.unclaimed(off_thread(move || lake.waiting_landed()).await?);
-        self.process(waiting, Vec::new(), RunKind::Etl, trigger, None, progress).await
+        let listed = off_thread(move || lake.waiting_landed()).await?;
+        // A file of an import that was landing while the list was read may not be claimed yet:
+        // leave everything to the next tick. (An import counts itself before it lands and stops
+        // counting only once its files are claimed, so a listed file of it shows here.)
+        if self.landing_now.load(std::sync::atomic::Ordering::SeqCst) > 0 {
+            return Ok(None);
+        }
+        let waiting = self.unclaimed(listed);
+        if waiting.is_empty() {
+            return Ok(None);
+        }
+        self.process(waiting, Vec::new(), RunKind::Etl, trigger, None, progress).await.map(Some)
     }
 
     fn unclaimed(&self, waiting: Vec<Landed>) -> Vec<Landed> {

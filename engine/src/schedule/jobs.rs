@@ -67,7 +67,7 @@ impl SourceJobs {
         if !self.etl.has_handed_over_files().await? {
             return Ok(None);
         }
-        Ok(Some(self.etl.run_handed_over(Trigger::Cli, &*self.progress).await?))
+        Ok(self.etl.run_handed_over(Trigger::Cli, &*self.progress).await?)
     }
 
     pub fn is_running(&self, source: SourceId) -> bool {
