@@ -193,7 +193,14 @@ impl Lake {
                 Err(err) => return Err(err),
                 Ok(None) if !with_unnoted => continue,
                 Ok(None) => {
-                    let (sha256, size_bytes) = hash_file(&path)?;
+                    let (sha256, size_bytes) = match hash_file(&path) {
+                        Ok(hashed) => hashed,
+                        // Processed and moved out by another run while this one listed landing.
+                        Err(LakeError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
+                            continue;
+                        }
+                        Err(err) => return Err(err),
+                    };
                     let meta = LandingMeta {
                         original_name: name.to_string(),
                         sha256,
@@ -319,11 +326,14 @@ fn write_meta(path: &Path, meta: &LandingMeta) -> Result<(), LakeError> {
     let note = meta_path(path);
     let json =
         serde_json::to_vec_pretty(meta).map_err(|source| LakeError::Meta { path: note.clone(), source })?;
-    let mut part = note.clone().into_os_string();
-    part.push(".part");
-    let part = PathBuf::from(part);
-    fs::write(&part, json).map_err(io_err(&part))?;
-    fs::rename(&part, &note).map_err(io_err(&note))
+    // Two runs may write the note of the same unnoted file at once: each through a scratch
+    // file of its own (still ending in `.part`, so a crash's leftover is swept).
+    let dir = note.parent().unwrap_or(Path::new("."));
+    let mut part =
+        tempfile::Builder::new().prefix(".note-").suffix(".part").tempfile_in(dir).map_err(io_err(dir))?;
+    part.write_all(&json).map_err(io_err(part.path()))?;
+    part.persist(&note).map_err(|e| LakeError::Io { path: note.clone(), source: e.error })?;
+    Ok(())
 }
 
 fn read_meta(path: &Path) -> Result<Option<LandingMeta>, LakeError> {
