@@ -209,8 +209,150 @@ async fn periods_without_a_first_of_month_have_no_statement_kpis() {
     // The contract's example: 2025-01-15..2025-03-20 covers February and March.
     let r = kpis(&env, "2025-01-15", "2025-03-20", None).await;
     assert_eq!(money(&r, KpiId::RevenueUsd), Some(dec("-0.5")));
-    // Its previous months are December and January.
-    assert_eq!(r.previous_value(KpiId::RevenueUsd), Some(&KpiValue::Money(dec("11.3734567890133"))));
+    // Statements are reported through February: March is not, so the period counts one reported
+    // month and compares with the one month before February, January.
+    assert_eq!(r.reported_through.as_deref(), Some("2025-02"));
+    assert_eq!(r.sale_months, ["2025-02", "2025-03"]);
+    assert_eq!(r.previous_sale_months, ["2025-01"]);
+    assert_eq!(r.previous_value(KpiId::RevenueUsd), Some(&KpiValue::Money(dec("6.8734567890133"))));
+}
+
+/// A DistroKid statement with one Spotify line per (sale month, earnings).
+fn statement(lines: &[(&str, &str)]) -> String {
+    let mut out = DISTROKID.lines().next().expect("header").to_string();
+    for (month, earnings) in lines {
+        out.push_str(&format!(
+            "\n2025-11-10\t{month}\tSpotify\tZONE A0\tLUNA\tQZTB92494812\t198891507125\t10\t100\tSong\tUS\t0\t{earnings}"
+        ));
+    }
+    out.push('\n');
+    out
+}
+
+/// Sale months `first..=last` (YYYY-MM), each with `earnings`.
+fn months(first: &str, last: &str, earnings: &'static str) -> Vec<(String, &'static str)> {
+    let mut out = Vec::new();
+    let mut day = d(&format!("{first}-01"));
+    while day <= d(&format!("{last}-01")) {
+        out.push((day.format("%Y-%m").to_string(), earnings));
+        day = day.checked_add_months(chrono::Months::new(1)).expect("month");
+    }
+    out
+}
+
+async fn statements_only(lines: &[(String, &'static str)]) -> Env {
+    let env = Env::new().await;
+    let files = Files::new();
+    let lines: Vec<(&str, &str)> = lines.iter().map(|(m, e)| (m.as_str(), *e)).collect();
+    load(&env, &files, "statement.tsv", &statement(&lines), ImportOptions::default()).await;
+    env
+}
+
+#[tokio::test]
+async fn a_year_with_nine_reported_months_compares_with_the_nine_months_before() {
+    // Sales reported from April 2024 through September 2025: 1 a month in 2024, 2 in 2025.
+    let mut lines = months("2024-04", "2024-12", "1");
+    lines.extend(months("2025-01", "2025-09", "2"));
+    let env = statements_only(&lines).await;
+    let r = kpis(&env, "2025-01-01", "2025-12-31", None).await;
+    assert_eq!(r.reported_through.as_deref(), Some("2025-09"));
+    assert_eq!(r.sale_months.len(), 12);
+    // Nine reported months (Jan–Sep 2025): 9 × 2 = 18, against the nine before them, Apr–Dec
+    // 2024: 9 × 1 = 9. (The whole previous year, Jan–Dec 2024, would be the same 9 here; a
+    // year reported from January 2024 shows the difference below.)
+    assert_eq!(
+        r.previous_sale_months,
+        months("2024-04", "2024-12", "").iter().map(|m| m.0.clone()).collect::<Vec<_>>()
+    );
+    assert_eq!(money(&r, KpiId::RevenueUsd), Some(dec("18")));
+    assert_eq!(r.previous_value(KpiId::RevenueUsd), Some(&KpiValue::Money(dec("9"))));
+    assert_eq!(number(&r, KpiId::RevenueChangePct), Some(dec("100")));
+    let coverage = r.coverage[&SourceId::Distrokid].as_ref().expect("coverage");
+    assert_eq!((coverage.from.as_str(), coverage.to.as_str()), ("2024-04", "2025-09"));
+    assert_eq!(r.coverage[&SourceId::Spotify], None);
+
+    // Reported from January 2024: twelve months of 2024 would be 12, the nine before the period 9.
+    let mut lines = months("2024-01", "2024-12", "1");
+    lines.extend(months("2025-01", "2025-09", "2"));
+    let env = statements_only(&lines).await;
+    let r = kpis(&env, "2025-01-01", "2025-12-31", None).await;
+    assert_eq!(r.previous_value(KpiId::RevenueUsd), Some(&KpiValue::Money(dec("9"))));
+    assert_eq!(number(&r, KpiId::RevenueChangePct), Some(dec("100")));
+}
+
+#[tokio::test]
+async fn a_previous_period_that_starts_before_the_statements_is_no_comparison() {
+    // Statements from October 2024: the nine months before 2025 start in April.
+    let mut lines = months("2024-10", "2024-12", "1");
+    lines.extend(months("2025-01", "2025-09", "2"));
+    let env = statements_only(&lines).await;
+    let r = kpis(&env, "2025-01-01", "2025-12-31", None).await;
+    assert_eq!(money(&r, KpiId::RevenueUsd), Some(dec("18")));
+    assert_eq!(r.previous_value(KpiId::RevenueUsd), Some(&KpiValue::Money(dec("3"))), "what there is");
+    assert_eq!(r.value(KpiId::RevenueChangePct), None, "not 500% against three months");
+    // Every statement KPI says so, for the cards.
+    for id in [KpiId::RevenueUsd, KpiId::RoyaltyUnits, KpiId::RevenuePer1kUnits] {
+        assert_eq!(r.no_comparison.get(&id).map(String::as_str), Some("2024-10-01"), "{id}");
+    }
+    let warning = r.warnings.iter().find(|w| w.contains("revenue_change_pct")).expect("a warning");
+    assert!(
+        warning.contains("2024-04") && warning.contains("2024-12") && warning.contains("2024-10"),
+        "{warning}"
+    );
+    // A quarter inside the data compares as before.
+    let r = kpis(&env, "2025-04-01", "2025-06-30", None).await;
+    assert_eq!(number(&r, KpiId::RevenueChangePct), Some(dec("0")));
+    assert!(!r.warnings.iter().any(|w| w.contains("revenue_change_pct")), "{:?}", r.warnings);
+    assert!(r.no_comparison.is_empty(), "{:?}", r.no_comparison);
+}
+
+const META_SPRING: &str = "Reporting starts,Reporting ends,Campaign name,Day,Results,Result indicator,Reach,Impressions,Amount spent (USD),Link clicks,Clicks (all)
+2025-02-01,2025-03-31,Spring Single,2025-02-14,1,actions:link_click,100,100,5,1,1
+2025-02-01,2025-03-31,Spring Single,2025-03-05,1,actions:link_click,100,100,30,1,1
+";
+
+#[tokio::test]
+async fn roas_divides_by_the_spend_of_the_reported_months_of_every_store() {
+    let env = everything().await;
+    let files = Files::new();
+    load(&env, &files, "spring.csv", META_SPRING, ImportOptions::default()).await;
+    // January–March: statements are reported through February, so March's 30 of spend has no
+    // revenue to answer it yet. Revenue 6.8734567890133 − 0.5 over January's 15 + February's 5.
+    let r = kpis(&env, "2025-01-01", "2025-03-31", None).await;
+    assert_eq!(money(&r, KpiId::AdSpendUsd), Some(dec("50")));
+    let revenue = dec("6.3734567890133");
+    assert_eq!(money(&r, KpiId::RevenueUsd), Some(revenue));
+    close(number(&r, KpiId::Roas), revenue / dec("20"));
+    // Whole months, also past the period: 15 January–14 February counts February's revenue
+    // over all of February's spend.
+    let r = kpis(&env, "2025-01-15", "2025-02-14", None).await;
+    close(number(&r, KpiId::Roas), dec("-0.5") / dec("5"));
+    // March alone: spend, but nothing reported; the cards can show February, the latest month.
+    let r = kpis(&env, "2025-03-01", "2025-03-31", None).await;
+    assert_eq!(r.value(KpiId::Roas), None);
+    assert_eq!(r.latest_reported.get(&KpiId::RevenueUsd), Some(&Some(KpiValue::Money(dec("-0.5")))));
+    assert!(!r.latest_reported.contains_key(&KpiId::Roas));
+    assert!(kpis(&env, "2025-02-01", "2025-02-28", None).await.latest_reported.is_empty());
+    // The previous period's ROAS: December 2024's 4.5 over December's spend (none): null.
+    let r = kpis(&env, "2025-01-01", "2025-01-31", None).await;
+    assert_eq!(r.previous_value(KpiId::Roas), None);
+
+    // Drilled into Apple Music, revenue is Apple's, ROAS stays the whole catalogue's.
+    let apple: i64 = sqlx::query_scalar("SELECT id FROM stores WHERE name = 'Apple Music'")
+        .fetch_one(env.db.pool())
+        .await
+        .expect("store");
+    let query = KpiQuery {
+        period: Period::new(d("2025-01-01"), d("2025-03-31")).expect("period"),
+        artist: None,
+        today: d("2025-05-01"),
+        sparklines: true,
+        store: Some(apple),
+        platform: None,
+    };
+    let drilled = report(&env.db, &query).await.expect("report");
+    assert_eq!(money(&drilled, KpiId::RevenueUsd), Some(dec("2.5")));
+    close(number(&drilled, KpiId::Roas), revenue / dec("20"));
 }
 
 #[tokio::test]
@@ -219,9 +361,19 @@ async fn streams_take_spotify_for_artists_first_per_platform_and_day() {
     let r = kpis(&env, "2025-01-01", "2025-01-04", None).await;
     // Spotify: SFA's 100 + 200 + 300 (days 1–3), TooLost's 1,000 on day 4 only; Apple: 7.
     assert_eq!(count(&r, KpiId::Streams), Some(1607));
-    // The previous 4 days hold SFA's 9 on 2024-12-31.
+    // The previous 4 days (Dec 28–31) hold SFA's 9 on 2024-12-31, but they start before the
+    // streams data does: no comparison, and a warning that says why.
     assert_eq!(r.previous_value(KpiId::Streams), Some(&KpiValue::Count(9)));
-    close(number(&r, KpiId::StreamsChangePct), dec("1598") / dec("9") * dec("100"));
+    assert_eq!(r.value(KpiId::StreamsChangePct), None);
+    let warning = r.warnings.iter().find(|w| w.contains("streams_change_pct")).expect("a warning");
+    assert!(warning.contains("2024-12-28") && warning.contains("2024-12-31"), "{warning}");
+    // Jan 3–4 (SFA's 300, TooLost's 1,000) against Jan 1–2 (100 + 200, Apple's 7): both covered.
+    let r = kpis(&env, "2025-01-03", "2025-01-04", None).await;
+    assert_eq!(count(&r, KpiId::Streams), Some(1300));
+    assert_eq!(r.previous_value(KpiId::Streams), Some(&KpiValue::Count(307)));
+    close(number(&r, KpiId::StreamsChangePct), dec("993") / dec("307") * dec("100"));
+    assert!(!r.warnings.iter().any(|w| w.contains("streams_change_pct")), "{:?}", r.warnings);
+    let r = kpis(&env, "2025-01-01", "2025-01-04", None).await;
     assert_eq!(count(&r, KpiId::SpotifySaves), Some(9));
     assert_eq!(count(&r, KpiId::SpotifyFollowers), Some(60));
     assert_eq!(count(&r, KpiId::SpotifyFollowersGained), Some(20), "60 on Jan 3 − 40 on Dec 31");
@@ -230,6 +382,13 @@ async fn streams_take_spotify_for_artists_first_per_platform_and_day() {
     let r = kpis(&env, "2024-12-01", "2024-12-30", None).await;
     assert_eq!(count(&r, KpiId::SpotifyFollowers), None, "nothing known before Dec 31");
     assert_eq!(count(&r, KpiId::SpotifyFollowersGained), None);
+    // Nothing known on Dec 30, the day before: counted from the period's first value, 40 on
+    // Dec 31, to 55 on Jan 2; a warning names that day.
+    let r = kpis(&env, "2024-12-31", "2025-01-02", None).await;
+    assert_eq!(count(&r, KpiId::SpotifyFollowers), Some(55));
+    assert_eq!(count(&r, KpiId::SpotifyFollowersGained), Some(15));
+    let warning = r.warnings.iter().find(|w| w.contains("spotify_followers_gained")).expect("a warning");
+    assert!(warning.contains("2024-12-31"), "{warning}");
 }
 
 #[tokio::test]

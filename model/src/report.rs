@@ -46,9 +46,29 @@ pub struct KpiReport {
     pub freshness: BTreeMap<SourceId, Option<i64>>,
     /// Whether the period holds the first day of a month (statement KPIs are monthly).
     pub has_months: bool,
+    /// The sale months (`YYYY-MM`) the statement KPIs count, and those of their previous period.
+    pub sale_months: Vec<String>,
+    pub previous_sale_months: Vec<String>,
+    /// Each source's first and last data date over all artists; `None` without data.
+    pub coverage: BTreeMap<SourceId, Option<Coverage>>,
+    /// The last sale month (`YYYY-MM`) with statement lines.
+    pub reported_through: Option<String>,
+    /// KPIs whose previous period starts before their sources' data, with the day the data
+    /// starts: their change against it would compare a whole period with a partly empty one.
+    pub no_comparison: BTreeMap<KpiId, String>,
+    /// When the period has no reported sale month: the statement KPIs of the month it was
+    /// reported through, so short ranges still show the latest sales.
+    pub latest_reported: BTreeMap<KpiId, Option<KpiValue>>,
     pub warnings: Vec<String>,
     /// Each KPI over consecutive parts of the period, oldest first (when asked for).
     pub sparklines: BTreeMap<KpiId, Vec<Option<Decimal>>>,
+}
+
+/// The first and last data date of a source: ISO dates, or `YYYY-MM` sale months for statements.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Coverage {
+    pub from: String,
+    pub to: String,
 }
 
 impl KpiReport {

@@ -59,7 +59,9 @@ fn an_empty_warehouse_gives_every_id_as_null() {
     }
     for source in model::SourceId::ALL {
         assert_eq!(json["freshness"][source.as_str()], Value::Null);
+        assert_eq!(json["coverage"][source.as_str()], Value::Null);
     }
+    assert_eq!(json["reported_through"], Value::Null);
     assert_eq!(json["from"], "2025-01-01");
     assert_eq!(json["artist"], Value::Null);
     // The table for people says the same.
@@ -85,6 +87,12 @@ fn demo_data_snapshot() {
             assert!(v.is_null(), "list sizes come from Mailchimp's API, not its exports");
             continue;
         }
+        if matches!(id, model::KpiId::RevenueChangePct | model::KpiId::StreamsChangePct) {
+            // Nine reported months (Dec–Aug) against the nine before, a year of streams against
+            // the year before: the demo's data starts in the autumn of 2025.
+            assert!(v.is_null(), "no comparison with a period before the data: {v}");
+            continue;
+        }
         match id.kind() {
             model::KpiKind::MoneySum => assert!(v.is_string(), "{id}: {v}"),
             model::KpiKind::Count => assert!(v.is_i64(), "{id}: {v}"),
@@ -92,6 +100,12 @@ fn demo_data_snapshot() {
             _ => assert!(v.is_number(), "{id}: {v}"),
         }
     }
+
+    assert_eq!(json["reported_through"], "2026-08");
+    assert_eq!(json["coverage"]["distrokid"]["to"], "2026-08");
+    let warnings = json["warnings"].as_array().expect("warnings");
+    assert!(warnings.iter().any(|w| w.as_str().is_some_and(|w| w.contains("revenue_change_pct"))), "{warnings:?}");
+    assert!(warnings.iter().any(|w| w.as_str().is_some_and(|w| w.contains("streams_change_pct"))), "{warnings:?}");
 
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/kpi_demo.json");
     let pretty = serde_json::to_string_pretty(&json).expect("pretty") + "\n";

@@ -151,6 +151,28 @@ impl Cumulative {
     }
 }
 
+/// A snapshot series' first day with a value in `days`, and that value (all artists: the sum of
+/// each one's last known value, as stored).
+pub async fn first_known(
+    db: &Database,
+    (source, metric): SeriesId,
+    days: crate::kpi::Period,
+    artist: Option<i64>,
+) -> Result<Option<(NaiveDate, i64)>, sqlx::Error> {
+    let row: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT day, value FROM daily_series WHERE source = ? AND metric = ? AND part = '' \
+         AND artist_id = ? AND day BETWEEN ? AND ? AND value IS NOT NULL ORDER BY day LIMIT 1",
+    )
+    .bind(source)
+    .bind(metric)
+    .bind(artist.unwrap_or(ALL_ARTISTS))
+    .bind(date_int(days.from))
+    .bind(date_int(days.to))
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.and_then(|(day, value)| Some((date_from_int(day)?, value))))
+}
+
 /// One day of a series.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DayFigure {

@@ -16,6 +16,12 @@ pub fn to_json(report: &KpiReport) -> Value {
         "kpis": values(&report.kpis),
         "previous": values(&report.previous),
         "freshness": report.freshness.iter().map(|(s, d)| (s.as_str().to_string(), json!(d))).collect::<Map<_, _>>(),
+        "coverage": report
+            .coverage
+            .iter()
+            .map(|(s, c)| (s.as_str().to_string(), c.as_ref().map_or(Value::Null, |c| json!({"from": c.from, "to": c.to}))))
+            .collect::<Map<_, _>>(),
+        "reported_through": report.reported_through,
         "warnings": report.warnings,
     })
 }

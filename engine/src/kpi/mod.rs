@@ -3,6 +3,7 @@
 
 pub mod artist;
 pub mod charts;
+pub mod coverage;
 pub mod currency;
 pub mod daily;
 pub mod email;

@@ -2,7 +2,9 @@
 //! - a daily KPI's previous period is the same number of days just before `from`;
 //! - a monthly KPI (statement lines) covers the months M whose first day lies in `from..=to`; its
 //!   previous period is the |M| months just before the earliest of M. A period holding no first
-//!   day of a month has no monthly data (those KPIs are null).
+//!   day of a month has no monthly data (those KPIs are null);
+//! - the statement KPIs compare with as many months as M has reported (see
+//!   [`Period::comparable_previous_months`]).
 
 use chrono::{Datelike, Duration, Months, NaiveDate};
 
@@ -61,11 +63,35 @@ impl Period {
     /// period holds no first day of a month.
     pub fn previous_months(&self) -> Vec<YearMonth> {
         let months = self.months();
-        let Some(earliest) = months.first() else { return Vec::new() };
-        let k = u32::try_from(months.len()).unwrap_or(u32::MAX);
-        let Some(start) = earliest.first_day().checked_sub_months(Months::new(k)) else { return Vec::new() };
-        Period { from: start, to: earliest.first_day() - Duration::days(1) }.months()
+        months.first().map_or_else(Vec::new, |earliest| months_before(*earliest, months.len()))
     }
+
+    /// The statement months to compare with: as many as the period has at or before
+    /// `reported_through`, just before the earliest month of the period (a 12-month period of
+    /// which 9 are reported compares with the 9 months before it).
+    pub fn comparable_previous_months(&self, reported_through: Option<YearMonth>) -> Vec<YearMonth> {
+        let months = self.months();
+        let reported = months.iter().filter(|m| reported_through.is_some_and(|r| **m <= r)).count();
+        months.first().map_or_else(Vec::new, |earliest| months_before(*earliest, reported))
+    }
+}
+
+/// The `k` months just before `month`, oldest first.
+pub fn months_before(month: YearMonth, k: usize) -> Vec<YearMonth> {
+    if k == 0 {
+        return Vec::new();
+    }
+    let k = u32::try_from(k).unwrap_or(u32::MAX);
+    let Some(start) = month.first_day().checked_sub_months(Months::new(k)) else { return Vec::new() };
+    Period { from: start, to: month.first_day() - Duration::days(1) }.months()
+}
+
+/// The days of `months` (consecutive, oldest first), from the first day of the first to the
+/// last day of the last; `None` when there are none.
+pub fn days_of_months(months: &[YearMonth]) -> Option<Period> {
+    let (first, last) = (months.first()?, months.last()?);
+    let after = last.first_day().checked_add_months(Months::new(1))?;
+    Some(Period { from: first.first_day(), to: after - Duration::days(1) })
 }
 
 /// The dashboard's date-range presets, relative to today (included).
@@ -153,6 +179,30 @@ mod tests {
         let period = p("2025-01-15", "2025-03-20");
         assert_eq!(names(period.months()), ["2025-02", "2025-03"]);
         assert_eq!(names(period.previous_months()), ["2024-12", "2025-01"]);
+    }
+
+    #[test]
+    fn a_twelve_month_period_with_nine_reported_months_compares_with_the_nine_before() {
+        let period = p("2025-11-27", "2026-11-26");
+        assert_eq!(names(period.months()), names(p("2025-12-01", "2026-11-30").months()));
+        let reported = "2026-08".parse().ok();
+        assert_eq!(
+            names(period.comparable_previous_months(reported)),
+            names(p("2025-03-01", "2025-11-30").months())
+        );
+        assert_eq!(period.comparable_previous_months(reported).len(), 9);
+        // Nothing reported in the period, or no statements at all: nothing to compare with.
+        assert!(period.comparable_previous_months("2025-11".parse().ok()).is_empty());
+        assert!(period.comparable_previous_months(None).is_empty());
+        // Everything reported: the rule of whole periods.
+        assert_eq!(period.comparable_previous_months("2026-12".parse().ok()), period.previous_months());
+    }
+
+    #[test]
+    fn the_days_of_whole_months() {
+        let months = p("2025-12-01", "2026-02-01").months();
+        assert_eq!(days_of_months(&months), Some(p("2025-12-01", "2026-02-28")));
+        assert_eq!(days_of_months(&[]), None);
     }
 
     #[test]

@@ -10,10 +10,12 @@ use rust_decimal::Decimal;
 use super::{
     Period,
     artist::{self, ArtistError},
+    coverage::Coverages,
     currency::{Rates, missing_rate_warning},
     daily::{self, Cumulative, MissingRate, SeriesId},
     email::{EmailDays, EmailTotals},
     freshness::freshness,
+    period::days_of_months,
     statements::{self, By, LineFilter},
 };
 use crate::{
@@ -58,6 +60,12 @@ struct Figures {
     streams: Option<i64>,
     spotify_followers: Option<i64>,
     spotify_followers_before: Option<i64>,
+    /// `roas`: revenue of every store over the ad spend of the same reported sale months.
+    roas_revenue: Option<Decimal>,
+    roas_spend: Option<Decimal>,
+    /// Set when nothing is known before the period: `spotify_followers_gained` counts from
+    /// this day's value.
+    followers_counted_from: Option<NaiveDate>,
     spotify_saves: Option<i64>,
     tiktok_views: Option<i64>,
     tiktok_profile_views: Option<i64>,
@@ -100,7 +108,7 @@ pub async fn report(db: &Database, query: &KpiQuery) -> Result<KpiReport, KpiErr
         edges.insert(part.to);
     }
     // What every part reads, loaded at once (one connection each).
-    let (rates, cumulative, email, freshness, store) = tokio::try_join!(
+    let (rates, cumulative, email, freshness, store, coverage) = tokio::try_join!(
         async { Rates::load(db).await.map_err(KpiError::from) },
         async {
             Cumulative::load(db, KPI_SERIES, &edges, artist_id, query.platform.as_deref())
@@ -122,6 +130,7 @@ pub async fn report(db: &Database, query: &KpiQuery) -> Result<KpiReport, KpiErr
                 None => Ok(None),
             }
         },
+        async { Coverages::load(db).await.map_err(KpiError::from) },
     )?;
     let ctx = Ctx {
         db,
@@ -131,20 +140,37 @@ pub async fn report(db: &Database, query: &KpiQuery) -> Result<KpiReport, KpiErr
         artist: artist_id,
         store: store.as_ref().map(|s| s.0),
     };
+    let reported_through = coverage.reported_through();
+    let reported_months: Vec<YearMonth> =
+        months.iter().copied().filter(|m| reported_through.is_some_and(|r| *m <= r)).collect();
+    let previous_months = period.comparable_previous_months(reported_through);
     // The three parts run at once: SQLite serves each on its own connection (and thread).
-    let previous_months = period.previous_months();
     let (mut current_warnings, mut previous_warnings) = (BTreeSet::new(), BTreeSet::new());
-    let (current, previous, sparklines) = tokio::try_join!(
+    let (mut current, mut previous, sparklines, roas) = tokio::try_join!(
         ctx.figures(period, &months, true, &mut current_warnings),
         ctx.figures(previous_period, &previous_months, true, &mut previous_warnings),
         async {
             if query.sparklines {
-                ctx.sparklines(&day_parts, &month_parts).await
+                ctx.sparklines(&day_parts, &month_parts, reported_through).await
             } else {
                 Ok(BTreeMap::new())
             }
         },
+        ctx.roas_parts(&reported_months, &previous_months),
     )?;
+    (current.roas_revenue, current.roas_spend) = roas.current.unwrap_or((current.revenue, None));
+    (previous.roas_revenue, previous.roas_spend) = roas.previous.unwrap_or((previous.revenue, None));
+    if query.store.is_none() {
+        current.roas_revenue = current.revenue;
+        previous.roas_revenue = previous.revenue;
+    }
+    if let Some(day) = current.followers_counted_from {
+        warnings.insert(format!(
+            "spotify_followers_gained counts from {day}, the first day with a follower count \
+             (none is known before {})",
+            period.from
+        ));
+    }
     warnings.extend(current_warnings);
     warnings.extend(previous_warnings);
 
@@ -167,11 +193,52 @@ pub async fn report(db: &Database, query: &KpiQuery) -> Result<KpiReport, KpiErr
         }
     }
 
+    // Short ranges (7, 28, 90 days) hold no reported month: show the latest one.
+    let latest_reported = match reported_through {
+        Some(month) if reported_months.is_empty() => {
+            let figures = ctx.statement_figures(&[month], true, &mut BTreeSet::new()).await?;
+            values(&figures).into_iter().filter(|(id, _)| is_monthly(*id) && *id != KpiId::Roas).collect()
+        }
+        _ => BTreeMap::new(),
+    };
     let mut kpis = values(&current);
     let mut previous_kpis = values(&previous);
     let change = |id: KpiId| change_pct(kpis.get(&id), previous_kpis.get(&id));
-    let revenue_change = change(KpiId::RevenueUsd);
-    let streams_change = change(KpiId::Streams);
+    let mut revenue_change = change(KpiId::RevenueUsd);
+    let mut streams_change = change(KpiId::Streams);
+    // A previous period that starts before the data would compare a whole period with a
+    // partly empty one.
+    if let (Some(first), Some((data_from, _))) = (previous_months.first(), coverage.statements())
+        && *first < data_from
+        && let Some(last) = previous_months.last()
+    {
+        revenue_change = None;
+        warnings.insert(format!(
+            "revenue_change_pct is left out: the previous period (sale months {first}..{last}) starts \
+             before the statements do ({data_from})"
+        ));
+    }
+    if let Some(data_from) = coverage.streams_from()
+        && previous_period.from < data_from
+    {
+        streams_change = None;
+        warnings.insert(format!(
+            "streams_change_pct is left out: the previous period ({}..{}) starts before the streams \
+             data does ({data_from})",
+            previous_period.from, previous_period.to
+        ));
+    }
+    let previous_month_start = previous_months.first().map(|m| m.first_day());
+    let no_comparison = KpiId::ALL
+        .iter()
+        .filter(|id| id.kind() != KpiKind::Text)
+        .filter_map(|&id| {
+            let monthly = is_monthly(id);
+            let previous_from = if monthly { previous_month_start? } else { previous_period.from };
+            let data_from = coverage.data_from(id.sources(), monthly)?;
+            (previous_from < data_from).then(|| (id, data_from.to_string()))
+        })
+        .collect();
     kpis.insert(KpiId::RevenueChangePct, revenue_change);
     kpis.insert(KpiId::StreamsChangePct, streams_change);
     previous_kpis.insert(KpiId::RevenueChangePct, None);
@@ -186,9 +253,23 @@ pub async fn report(db: &Database, query: &KpiQuery) -> Result<KpiReport, KpiErr
         previous: previous_kpis,
         freshness,
         has_months: !months.is_empty(),
+        sale_months: months.iter().map(ToString::to_string).collect(),
+        previous_sale_months: previous_months.iter().map(ToString::to_string).collect(),
+        coverage: coverage.to_model(),
+        reported_through: reported_through.map(|m| m.to_string()),
+        no_comparison,
+        latest_reported,
         sparklines,
         warnings: warnings.into_iter().collect(),
     })
+}
+
+/// `roas`'s own figures for the period and the previous one: (revenue of every store, ad spend
+/// of the same reported sale months); `None` for a period without reported months.
+#[derive(Default)]
+struct RoasParts {
+    current: Option<(Option<Decimal>, Option<Decimal>)>,
+    previous: Option<(Option<Decimal>, Option<Decimal>)>,
 }
 
 /// The daily series the KPIs read (part '': all platforms and entities).
@@ -254,7 +335,19 @@ impl Ctx<'_> {
         f.streams = count(STREAMS, metric::STREAMS);
         f.spotify_saves = count("spotify", metric::SAVES);
         f.spotify_followers = c.last_known(("spotify", metric::FOLLOWERS), to);
-        f.spotify_followers_before = c.last_known(("spotify", metric::FOLLOWERS), from - Duration::days(1));
+        f.spotify_followers_before = match c
+            .last_known(("spotify", metric::FOLLOWERS), from - Duration::days(1))
+        {
+            Some(before) => Some(before),
+            // Nothing known before the period: count from its first known value.
+            None if f.spotify_followers.is_some() => {
+                let first =
+                    daily::first_known(self.db, ("spotify", metric::FOLLOWERS), days, self.artist).await?;
+                f.followers_counted_from = first.map(|(day, _)| day);
+                first.map(|(_, value)| value)
+            }
+            None => None,
+        };
         f.tiktok_views = count("tiktok", metric::VIDEO_VIEWS);
         f.tiktok_profile_views = count("tiktok", metric::PROFILE_VIEWS);
         f.tiktok_followers_gained = count("tiktok", metric::FOLLOWERS_GAINED);
@@ -331,12 +424,47 @@ impl Ctx<'_> {
         Ok(f)
     }
 
+    /// `roas`'s revenue and spend for the reported months of the period and for the previous
+    /// period's months: the spend of those whole months (also where they reach past the
+    /// period), and the revenue of every store when the statement KPIs are of one store.
+    async fn roas_parts(
+        &self,
+        reported: &[YearMonth],
+        previous: &[YearMonth],
+    ) -> Result<RoasParts, sqlx::Error> {
+        let (current_days, previous_days) = (days_of_months(reported), days_of_months(previous));
+        let edges: BTreeSet<NaiveDate> = [current_days, previous_days]
+            .iter()
+            .flatten()
+            .flat_map(|p| [p.from - Duration::days(1), p.to])
+            .collect();
+        const SPEND: SeriesId = ("meta_ads", metric::AD_SPEND);
+        let spend = Cumulative::load(self.db, &[SPEND], &edges, self.artist, None).await?;
+        let mut parts = RoasParts::default();
+        for (days, months, out) in
+            [(current_days, reported, &mut parts.current), (previous_days, previous, &mut parts.previous)]
+        {
+            let Some(days) = days else { continue };
+            let revenue = match self.store {
+                Some(_) => {
+                    let lines = LineFilter::months(months, self.artist);
+                    let total = statements::revenue(self.db, self.rates, &lines, By::Total).await?;
+                    total.values().next().and_then(|g| g.usd.result().ok().flatten())
+                }
+                None => None,
+            };
+            *out = Some((revenue, spend.amount(SPEND, days.from, days.to).ok().flatten()));
+        }
+        Ok(parts)
+    }
+
     /// Each KPI over the parts: daily KPIs over `day_parts`, statement KPIs (and ratios built
     /// from them) over `month_parts`.
     async fn sparklines(
         &self,
         day_parts: &[Period],
         month_parts: &[(Period, YearMonth)],
+        reported_through: Option<YearMonth>,
     ) -> Result<BTreeMap<KpiId, Vec<Option<Decimal>>>, sqlx::Error> {
         // Warnings of the parts repeat the whole period's.
         let mut ignored = BTreeSet::new();
@@ -361,17 +489,21 @@ impl Ctx<'_> {
                 .filter(|(_, lines)| *lines > 0)
                 .map(|(days, lines)| Decimal::from(*days) / Decimal::from(*lines));
             self.add_daily(&mut f, *part, &mut ignored).await?;
+            // A reported month's ROAS (its part is the whole month); one store's revenue is no
+            // ROAS.
+            let whole = days_of_months(&[*month]).is_some_and(|m| m == *part);
+            if self.store.is_none() && whole && reported_through.is_some_and(|r| *month <= r) {
+                (f.roas_revenue, f.roas_spend) = (f.revenue, f.ad_spend);
+            }
             by_months.push(values(&f));
         }
-        let monthly =
-            |id: KpiId| matches!(id, KpiId::Roas | KpiId::RevenuePer1kUnits) || id.basis() == Basis::Monthly;
         Ok(KpiId::ALL
             .iter()
             .filter(|id| {
                 !matches!(id, KpiId::RevenueChangePct | KpiId::StreamsChangePct) && id.kind() != KpiKind::Text
             })
             .map(|&id| {
-                let parts = if monthly(id) { &by_months } else { &by_days };
+                let parts = if is_monthly(id) { &by_months } else { &by_days };
                 let points = parts
                     .iter()
                     .map(|p| p.get(&id).cloned().flatten().and_then(|v| v.as_decimal()))
@@ -380,6 +512,11 @@ impl Ctx<'_> {
             })
             .collect())
     }
+}
+
+/// Statement KPIs and the ratios built from them: counted by sale month.
+fn is_monthly(id: KpiId) -> bool {
+    matches!(id, KpiId::Roas | KpiId::RevenuePer1kUnits) || id.basis() == Basis::Monthly
 }
 
 /// Points per sparkline at most.
@@ -478,7 +615,7 @@ fn values(f: &Figures) -> BTreeMap<KpiId, Option<KpiValue>> {
                 KpiId::AdCpmUsd => ratio(f.ad_spend, dec(f.ad_impressions), 1000),
                 KpiId::AdCpcUsd => ratio(f.ad_spend, dec(f.ad_clicks), 1),
                 KpiId::AdCtr => ratio(dec(f.ad_clicks), dec(f.ad_impressions), 1),
-                KpiId::Roas => ratio(f.revenue, f.ad_spend, 1),
+                KpiId::Roas => ratio(f.roas_revenue, f.roas_spend, 1),
                 KpiId::CostPer1kStreamsUsd => ratio(f.ad_spend, streams, 1000),
                 KpiId::EmailCampaignsSent => count(f.email.campaigns),
                 KpiId::EmailDelivered => count(f.email.delivered),

@@ -76,10 +76,19 @@ fn table(report: &KpiReport) -> String {
             ));
         }
     }
-    out.push_str("\nData freshness (days since the latest data)\n");
+    out.push_str("\nData freshness (days since the latest data) and coverage\n");
     for (source, days) in &report.freshness {
-        let days = days.map_or("no data".to_string(), |d| d.to_string());
-        out.push_str(&format!("  {:<22} {days}\n", source.display_name()));
+        let days = days.map_or("no data".to_string(), |d| format!("{d} days"));
+        let coverage = report
+            .coverage
+            .get(source)
+            .and_then(Option::as_ref)
+            .map(|c| format!("   data {} .. {}", c.from, c.to))
+            .unwrap_or_default();
+        out.push_str(&format!("  {:<22} {days:>8}{coverage}\n", source.display_name()));
+    }
+    if let Some(month) = &report.reported_through {
+        out.push_str(&format!("\nStatements are reported through {month}.\n"));
     }
     for warning in &report.warnings {
         out.push_str(&format!("\nwarning: {warning}\n"));
