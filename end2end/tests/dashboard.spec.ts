@@ -56,14 +56,30 @@ test('the dashboard shows KPIs, follows the date range and the artist, and Back 
   await expect(streams).toHaveText(/^[\d,]+$/);
   const yearOfStreams = await streams.textContent();
   await expect(page.locator('[data-kpi="revenue_usd"] .kpi-value')).toHaveText(/^\$[\d,]+\.\d\d$/);
-  await expect(page.locator('[data-kpi="email_subscribers"]')).toContainText('No data from Mailchimp');
+  await expect(page.locator('[data-kpi="email_subscribers"]')).toContainText("List sizes come from Mailchimp's API");
+  await expect(page.locator('[data-kpi="email_subscribers"] a')).toHaveAttribute('href', '/admin#connections');
+  // Statements reach August: the year counts nine sale months, and its previous nine months
+  // start before the statements do, so revenue is not compared with them.
+  await expect(page.getByTestId('sale-months')).toHaveText('Sale months Dec 2025–Aug 2026; Sep–Nov 2026 not reported yet.');
+  await expect(page.locator('[data-kpi="revenue_usd"] .delta')).toHaveText('No comparison · data from Sep 2025');
+  await expect(page.locator('[data-kpi="streams"] .delta')).toContainText('No comparison');
+  await expect(page.locator('[data-kpi="revenue_change_pct"]')).toContainText(
+    'No comparison: the previous period starts before the data (Sep 2025)',
+  );
+  // Names, not codes: a track's title and artist, a territory's name.
+  await expect(page.locator('[data-kpi="top_track"] .kpi-value')).toHaveText(/^.+ — .+$/);
+  await expect(page.locator('[data-kpi="top_territory"] .kpi-value')).toHaveText(/^[A-Z][a-z]+/);
 
-  // A preset: 28 days. Statements are monthly and late, so revenue has no value there.
+  // A preset: 28 days. Statements are monthly and late: the cards show the latest reported month.
   await page.locator('.presets [data-range="28d"]').click();
   await expect(page).toHaveURL(/range=28d/);
   await expect(page.getByTestId('from')).toHaveValue('2026-10-30');
   await expect(streams).not.toHaveText(yearOfStreams ?? '');
-  await expect(page.locator('[data-kpi="revenue_usd"]')).toContainText('No data from DistroKid / TooLost');
+  await expect(page.getByTestId('sale-months')).toContainText('Sale month Nov 2026 is not reported yet');
+  await expect(page.locator('[data-kpi="revenue_usd"] .kpi-value')).toHaveText(/^\$[\d,]+\.\d\d$/);
+  await expect(page.locator('[data-kpi="revenue_usd"]')).toContainText('Aug 2026, the latest reported sale month');
+  // A 28-day streams figure compares with the 28 days before, inside the data.
+  await expect(page.locator('[data-kpi="streams"] .delta')).toContainText('vs previous');
 
   // A custom range that holds no first day of a month.
   await page.getByTestId('from').fill('2026-06-02');
@@ -71,7 +87,8 @@ test('the dashboard shows KPIs, follows the date range and the artist, and Back 
   await page.getByTestId('apply-range').click();
   await expect(page).toHaveURL(/to=2026-06-20/);
   expect(query(page)).toEqual({ range: 'custom', from: '2026-06-02', to: '2026-06-20' });
-  await expect(page.locator('[data-kpi="revenue_usd"]')).toContainText('Statements are monthly');
+  await expect(page.getByTestId('sale-months')).toContainText('Statements are monthly');
+  await expect(page.locator('[data-kpi="revenue_usd"]')).toContainText('the latest reported sale month');
   await expect(page.getByTestId('warnings')).toContainText('holds no first day of a month');
 
   // One artist only: fewer streams than both together.
@@ -124,8 +141,16 @@ test('revenue by store drills into tracks, then a track; the breadcrumb and Back
   await expect(page.locator('[data-kpi="top_store"] .kpi-value')).toHaveText(firstStore);
   await expect(page.locator('[data-chart="store-tracks"] .chart-title')).toHaveText(`Revenue by track — ${firstStore}`);
 
+  await expect(page.getByTestId('crumb-store')).toHaveText(firstStore);
+  // Tracks are named by title and artist, not by ISRC.
+  const firstTrack = (await page.locator('[data-chart="store-tracks"] .chart-table tbody th').first().textContent())!;
+  expect(firstTrack).toMatch(/^.+ — .+$/);
+  expect(firstTrack).not.toMatch(/[A-Z]{2}[A-Z0-9]{3}\d{7}/);
+
   await clickBar(page, 'store-tracks', 0);
   await expect(page).toHaveURL(/store=\d+&track=[A-Z0-9]{12}/);
+  await expect(page.getByTestId('crumb-track')).toHaveText(firstTrack);
+  await expect(page.getByTestId('crumb-store')).toHaveText(firstStore);
   await expect(page.locator('[data-chart="track-territories"] .chart-title')).toContainText('by territory');
   await expect(page.locator('[data-chart="track-months"] .chart-title')).toContainText('by sale month');
   await expect(page.locator('#chart-track-months canvas')).toHaveCount(1);

@@ -60,9 +60,41 @@ pub fn usd(d: Decimal) -> String {
     if d.is_sign_negative() && !d.round_dp(2).is_zero() { format!("-${text}") } else { format!("${text}") }
 }
 
+const MONTHS: [&str; 12] =
+    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/// `2026-08` → `Aug 2026` (anything else is shown as given).
+pub fn month(ym: &str) -> String {
+    month_parts(ym).map_or_else(|| ym.to_string(), |(y, m)| format!("{} {y}", MONTHS[m - 1]))
+}
+
+fn month_parts(ym: &str) -> Option<(i32, usize)> {
+    let (y, m) = ym.split_once('-')?;
+    let m: usize = m.parse().ok()?;
+    (1..=12).contains(&m).then_some((y.parse().ok()?, m))
+}
+
+/// Consecutive months as a span: `Jan–Sep 2026`, `Dec 2025–Aug 2026`, `Mar 2026`.
+pub fn month_span(first: &str, last: &str) -> String {
+    match (month_parts(first), month_parts(last)) {
+        _ if first == last => month(first),
+        (Some((y0, m0)), Some((y1, _))) if y0 == y1 => format!("{}–{}", MONTHS[m0 - 1], month(last)),
+        _ => format!("{}–{}", month(first), month(last)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn months_read_as_words() {
+        assert_eq!(month("2026-08"), "Aug 2026");
+        assert_eq!(month("garbage"), "garbage");
+        assert_eq!(month_span("2026-01", "2026-09"), "Jan–Sep 2026");
+        assert_eq!(month_span("2025-12", "2026-08"), "Dec 2025–Aug 2026");
+        assert_eq!(month_span("2026-03", "2026-03"), "Mar 2026");
+    }
 
     fn dec(s: &str) -> Decimal {
         s.parse().expect("decimal")

@@ -31,7 +31,7 @@ impl KpiValue {
 }
 
 /// Every KPI of the catalogue for a period, and for its previous period. `None`: no data.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct KpiReport {
     /// ISO dates, both included.
     pub from: String,
@@ -59,6 +59,9 @@ pub struct KpiReport {
     /// When the period has no reported sale month: the statement KPIs of the month it was
     /// reported through, so short ranges still show the latest sales.
     pub latest_reported: BTreeMap<KpiId, Option<KpiValue>>,
+    /// What the pages show for a `top_*` value: a track's title and artist for its ISRC, a
+    /// territory's name for its code.
+    pub display_names: BTreeMap<String, String>,
     pub warnings: Vec<String>,
     /// Each KPI over consecutive parts of the period, oldest first (when asked for).
     pub sparklines: BTreeMap<KpiId, Vec<Option<Decimal>>>,

@@ -11,11 +11,12 @@ use super::{
     KpiError, Period,
     artist::resolve,
     currency::{Rates, UsdSum, missing_rate_warning},
-    daily, email,
+    daily, email, names,
     statements::{self, By, Group, GroupKey, LineFilter},
 };
 use crate::{
     Database,
+    sources::country::territory_name,
     time::YearMonth,
     warehouse::{daily_series::STREAMS, metric},
 };
@@ -213,6 +214,16 @@ impl Ctx<'_> {
         self.ranking(&mut out, &groups, |k| {
             tracks.get(&k.0).map(|(isrc, title)| (format!("{title} ({isrc})"), isrc.clone()))
         });
+        // The bars shown get their artist too (one lookup each, not one per track of the store).
+        let by_isrc: HashMap<&str, i64> = tracks.iter().map(|(id, (isrc, _))| (isrc.as_str(), *id)).collect();
+        let shown: Vec<i64> =
+            out.drill_keys.iter().filter_map(|k| by_isrc.get(k.as_str()).copied()).collect();
+        let labels = names::tracks(self.db, &shown).await?;
+        for (category, key) in out.categories.iter_mut().zip(&out.drill_keys) {
+            if let Some(name) = by_isrc.get(key.as_str()).and_then(|id| labels.get(id)) {
+                *category = name.label();
+            }
+        }
         Ok(out)
     }
 
@@ -225,10 +236,7 @@ impl Ctx<'_> {
     /// Drill level 2: one track (in one store, when given) by territory or by sale month.
     async fn track(&self, store: Option<i64>, isrc: Option<&str>, by: By) -> Result<ChartData, KpiError> {
         let isrc = isrc.unwrap_or_default();
-        let found: Option<(i64, String)> = sqlx::query_as("SELECT id, title FROM tracks WHERE isrc = ?")
-            .bind(isrc)
-            .fetch_optional(self.db.pool())
-            .await?;
+        let found = names::track_by_isrc(self.db, isrc).await?.map(|(id, name)| (id, name.label()));
         let (id, title) = if by == By::Country {
             (ChartId::TrackTerritories, "by territory")
         } else {
@@ -250,7 +258,7 @@ impl Ctx<'_> {
         let filter = LineFilter { store, track: Some(track_id), ..self.lines() };
         let groups = statements::revenue(self.db, self.rates, &filter, by).await?;
         if by == By::Country {
-            self.ranking(&mut out, &groups, |k| Some((country_name(&k.2), String::new())));
+            self.ranking(&mut out, &groups, |k| Some((territory_name(&k.2), String::new())));
             out.drill_keys.clear();
         } else {
             let mut warnings = BTreeSet::new();
@@ -269,7 +277,7 @@ impl Ctx<'_> {
     async fn revenue_by_territory(&self) -> Result<ChartData, KpiError> {
         let mut out = blank(ChartId::RevenueByTerritory, "Revenue by territory", "Territory");
         let groups = statements::revenue(self.db, self.rates, &self.lines(), By::Country).await?;
-        self.ranking(&mut out, &groups, |k| Some((country_name(&k.2), String::new())));
+        self.ranking(&mut out, &groups, |k| Some((territory_name(&k.2), String::new())));
         out.drill_keys.clear();
         Ok(out)
     }
@@ -399,8 +407,4 @@ fn platform_name(key: &str) -> String {
         "apple" => "Apple Music".to_string(),
         other => other.to_string(),
     }
-}
-
-fn country_name(code: &str) -> String {
-    if code.is_empty() { "Unknown".to_string() } else { code.to_string() }
 }

@@ -9,6 +9,7 @@ pub mod daily;
 pub mod email;
 pub mod freshness;
 pub mod json;
+pub mod names;
 pub mod period;
 pub mod report;
 pub mod statements;

@@ -15,11 +15,13 @@ use super::{
     daily::{self, Cumulative, MissingRate, SeriesId},
     email::{EmailDays, EmailTotals},
     freshness::freshness,
+    names,
     period::days_of_months,
     statements::{self, By, LineFilter},
 };
 use crate::{
     Database,
+    sources::country::territory_name,
     time::YearMonth,
     warehouse::{daily_series::STREAMS, metric},
 };
@@ -201,6 +203,25 @@ pub async fn report(db: &Database, query: &KpiQuery) -> Result<KpiReport, KpiErr
         }
         _ => BTreeMap::new(),
     };
+    let mut tops: Vec<(KpiId, String)> = Vec::new();
+    for f in [&current, &previous] {
+        tops.extend(f.top_track.clone().map(|t| (KpiId::TopTrack, t)));
+        tops.extend(f.top_territory.clone().map(|t| (KpiId::TopTerritory, t)));
+    }
+    for (id, value) in &latest_reported {
+        if let Some(KpiValue::Text(t)) = value {
+            tops.push((*id, t.clone()));
+        }
+    }
+    let mut display_names = BTreeMap::new();
+    for (id, value) in tops {
+        let name = match id {
+            KpiId::TopTrack => names::track_by_isrc(db, &value).await?.map(|(_, n)| n.label()),
+            KpiId::TopTerritory => Some(territory_name(&value)),
+            _ => None,
+        };
+        display_names.extend(name.map(|n| (value, n)));
+    }
     let mut kpis = values(&current);
     let mut previous_kpis = values(&previous);
     let change = |id: KpiId| change_pct(kpis.get(&id), previous_kpis.get(&id));
@@ -259,6 +280,7 @@ pub async fn report(db: &Database, query: &KpiQuery) -> Result<KpiReport, KpiErr
         reported_through: reported_through.map(|m| m.to_string()),
         no_comparison,
         latest_reported,
+        display_names,
         sparklines,
         warnings: warnings.into_iter().collect(),
     })

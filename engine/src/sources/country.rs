@@ -50,6 +50,40 @@ pub const PLATFORM_CODES: [(&str, &str); 6] = [
     ("EU", "European Union"),
 ];
 
+/// ISO's names that are too formal to read on a chart's axis, as people say them.
+const SHORT_NAMES: [(&str, &str); 12] = [
+    ("GB", "United Kingdom"),
+    ("US", "United States"),
+    ("KR", "South Korea"),
+    ("KP", "North Korea"),
+    ("RU", "Russia"),
+    ("TW", "Taiwan"),
+    ("IR", "Iran"),
+    ("VN", "Vietnam"),
+    ("BO", "Bolivia"),
+    ("VE", "Venezuela"),
+    ("TZ", "Tanzania"),
+    ("MD", "Moldova"),
+];
+
+/// A territory as people read it: the country's name, what a platform's own code stands for
+/// ("Outside the US (OU)"), or "Unknown" for a line without a country.
+pub fn territory_name(code: &str) -> String {
+    if code.is_empty() {
+        return "Unknown".to_string();
+    }
+    if let Some((_, short)) = SHORT_NAMES.iter().find(|(c, _)| *c == code) {
+        return (*short).to_string();
+    }
+    if let Some((_, meaning)) = PLATFORM_CODES.iter().find(|(c, _)| *c == code) {
+        let mut chars = meaning.chars();
+        let meaning: String =
+            chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default();
+        return format!("{meaning} ({code})");
+    }
+    isocountry::CountryCode::for_alpha2(code).map_or_else(|_| code.to_string(), |c| c.name().to_string())
+}
+
 /// A bit per pair of capital letters, `KNOWN[first] >> second`, set for each code accepted.
 static KNOWN: [u32; 26] = known();
 
@@ -120,6 +154,18 @@ pub fn parse(raw: &str, case: Case) -> Result<Option<CompactString>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn territories_have_names() {
+        assert_eq!(territory_name("DE"), "Germany");
+        assert_eq!(territory_name("GB"), "United Kingdom");
+        assert_eq!(territory_name("OU"), "Outside the US (OU)");
+        assert_eq!(territory_name("XK"), "Kosovo (XK)");
+        assert_eq!(territory_name(""), "Unknown");
+        for code in ISO_3166_1_ALPHA_2 {
+            assert_ne!(territory_name(code), code, "{code} has a name");
+        }
+    }
 
     #[test]
     fn every_listed_code_and_only_those_are_known() {

@@ -47,7 +47,7 @@ pub fn UploadSection() -> impl IntoView {
     };
 
     view! {
-        <section aria-labelledby="upload-heading">
+        <section id="upload" aria-labelledby="upload-heading">
             <h2 id="upload-heading">"Upload exports"</h2>
             <form
                 node_ref=form

@@ -79,20 +79,60 @@ pub fn Charts(view: Memo<ViewState>) -> impl IntoView {
     }
 }
 
-/// "All stores › Spotify › LUNA": links back up the drill-down.
+/// The names of a drill-down's store and track (its ISRC), for the breadcrumb.
+#[server(endpoint = "drill-names", input = server_fn::codec::Json)]
+pub async fn drill_names(
+    store: Option<i64>,
+    track: Option<String>,
+) -> Result<(Option<String>, Option<String>), ServerFnError> {
+    use crate::auth::ssr::{database, internal_error, require};
+
+    require(model::Role::Viewer).await?;
+    let db = database()?;
+    let store = match store {
+        Some(id) => engine::kpi::names::store(&db, id).await.map_err(internal_error)?,
+        None => None,
+    };
+    let track = match track {
+        Some(isrc) => engine::kpi::names::track_by_isrc(&db, &isrc)
+            .await
+            .map_err(internal_error)?
+            .map(|(_, name)| name.label()),
+        None => None,
+    };
+    Ok((store, track))
+}
+
+/// "All stores › Spotify › LUNA — ZONE A0": links back up the drill-down.
 #[component]
 fn Breadcrumb(view: Memo<ViewState>) -> impl IntoView {
-    move || {
+    let drilled = Memo::new(move |_| {
         let v = view.get();
+        (v.store, v.track)
+    });
+    let names = Resource::new(
+        move || drilled.get(),
+        |(store, track)| async move {
+            if store.is_none() && track.is_none() {
+                return Ok((None, None));
+            }
+            drill_names(store, track).await
+        },
+    );
+    let crumbs = move |v: ViewState, (store_name, track_name): (Option<String>, Option<String>)| {
         if v.store.is_none() && v.track.is_none() {
             return None;
         }
         let top = v.with_store(None).url();
         let store = v.store.map(|s| {
             let href = v.with_store(Some(s)).url();
-            view! { " › " <a href=href data-testid="crumb-store">"Store"</a> }
+            let name = store_name.unwrap_or_else(|| format!("Store {s}"));
+            view! { " › " <a href=href data-testid="crumb-store">{name}</a> }
         });
-        let track = v.track.clone().map(|t| view! { " › " <span aria-current="page">{t}</span> });
+        let track = v.track.clone().map(|t| {
+            let name = track_name.unwrap_or(t);
+            view! { " › " <span aria-current="page" data-testid="crumb-track">{name}</span> }
+        });
         Some(view! {
             <nav class="breadcrumb" aria-label="Drill-down">
                 <a href=top data-testid="crumb-top">"All stores"</a>
@@ -100,6 +140,17 @@ fn Breadcrumb(view: Memo<ViewState>) -> impl IntoView {
                 {track}
             </nav>
         })
+    };
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                let v = view.get();
+                Suspend::new(async move {
+                    // If the names cannot load, the ids stand in.
+                    crumbs(v, names.await.unwrap_or((None, None)))
+                })
+            }}
+        </Transition>
     }
 }
 
