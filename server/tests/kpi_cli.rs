@@ -104,8 +104,14 @@ fn demo_data_snapshot() {
     assert_eq!(json["reported_through"], "2026-08");
     assert_eq!(json["coverage"]["distrokid"]["to"], "2026-08");
     let warnings = json["warnings"].as_array().expect("warnings");
-    assert!(warnings.iter().any(|w| w.as_str().is_some_and(|w| w.contains("revenue_change_pct"))), "{warnings:?}");
-    assert!(warnings.iter().any(|w| w.as_str().is_some_and(|w| w.contains("streams_change_pct"))), "{warnings:?}");
+    assert!(
+        warnings.iter().any(|w| w.as_str().is_some_and(|w| w.contains("revenue_change_pct"))),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings.iter().any(|w| w.as_str().is_some_and(|w| w.contains("streams_change_pct"))),
+        "{warnings:?}"
+    );
 
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/kpi_demo.json");
     let pretty = serde_json::to_string_pretty(&json).expect("pretty") + "\n";
