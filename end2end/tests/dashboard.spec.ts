@@ -196,3 +196,42 @@ test('the dashboard at desktop and phone width', async ({ page }, testInfo) => {
   expect(overflow).toBeLessThanOrEqual(0);
   await page.screenshot({ path: `screenshots/dashboard-${testInfo.project.name}.png`, fullPage: true });
 });
+
+test('artists side by side add up to the label; figures without an artist are an entry of their own', async ({
+  page,
+}) => {
+  const errors = watchErrors(page);
+  await signIn(page, viewer);
+  await waitForHydration(page);
+  const table = page.getByTestId('artists-compare');
+  await expect(table).toBeVisible();
+  const cents = async (artist: string) => {
+    const text = (await table.locator(`tr[data-artist="${artist}"] td`).first().textContent())!;
+    return Math.round(Number(text.replace(/[$,]/g, '')) * 100);
+  };
+  const names = await table.locator('tbody tr:not(.total)').evaluateAll((rows) =>
+    rows.map((r) => r.getAttribute('data-artist')!),
+  );
+  expect(names).toContain('Unattributed');
+  let sum = 0;
+  for (const name of names) sum += await cents(name);
+  // Each row is rounded to the cent: the sum may differ from the total by a cent per row.
+  expect(Math.abs(sum - (await cents('All artists')))).toBeLessThanOrEqual(names.length);
+  // The total is the revenue card.
+  const card = (await page.locator('[data-kpi="revenue_usd"] .kpi-value').textContent())!;
+  expect(await cents('All artists')).toBe(Math.round(Number(card.replace(/[$,]/g, '')) * 100));
+
+  // "Unattributed" in the filter shows those figures; under an artist, the warning gives amounts.
+  const unattributed = await cents('Unattributed');
+  expect(unattributed).toBeGreaterThan(0);
+  await page.getByTestId('artist').selectOption('Unattributed');
+  await page.getByTestId('apply-artist').click();
+  await expect(page).toHaveURL(/artist=Unattributed/);
+  const dollars = (unattributed / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  await expect(page.locator('[data-kpi="revenue_usd"] .kpi-value')).toHaveText(`$${dollars}`);
+  await expect(table).toHaveCount(0);
+  await page.getByTestId('artist').selectOption({ index: 1 });
+  await page.getByTestId('apply-artist').click();
+  await expect(page.getByTestId('warnings')).toContainText(/\$[\d,]+\.\d\d of revenue \(TooLost\)/);
+  expect(errors).toEqual([]);
+});

@@ -67,6 +67,19 @@ pub struct KpiReport {
     pub sparklines: BTreeMap<KpiId, Vec<Option<Decimal>>>,
 }
 
+/// One artist's figures for a period, beside the others' (`total`: the label's row).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ArtistRow {
+    pub name: String,
+    pub total: bool,
+    pub revenue_usd: Option<KpiValue>,
+    pub revenue_change_pct: Option<KpiValue>,
+    pub streams: Option<KpiValue>,
+    pub streams_change_pct: Option<KpiValue>,
+    pub spotify_followers_gained: Option<KpiValue>,
+    pub ad_spend_usd: Option<KpiValue>,
+}
+
 /// The first and last data date of a source: ISO dates, or `YYYY-MM` sale months for statements.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Coverage {

@@ -39,6 +39,10 @@ pub async fn resolve(db: &Database, name: &str) -> Result<Artist, ArtistError> {
     if let Some((id, name)) = found {
         return Ok(Artist { id, name });
     }
+    // An artist of that name would come first (above); otherwise the filter's own entry.
+    if name.trim().eq_ignore_ascii_case(super::unattributed::UNATTRIBUTED) {
+        return Ok(Artist { id: 0, name: super::unattributed::UNATTRIBUTED.to_string() });
+    }
     let known: Vec<String> =
         sqlx::query_scalar("SELECT name FROM artists ORDER BY name").fetch_all(db.pool()).await?;
     Err(ArtistError::Unknown {

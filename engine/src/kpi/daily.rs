@@ -5,7 +5,6 @@
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{Duration, NaiveDate};
-use model::SourceId;
 use rust_decimal::Decimal;
 use sqlx::{QueryBuilder, Sqlite};
 
@@ -218,35 +217,4 @@ pub async fn days(
         out.push(DayFigure { part, day, value, amount, missing_rate: missing.is_some() });
     }
     Ok(out)
-}
-
-/// Sources with figures that carry no artist in the period (left out under an artist filter):
-/// the daily `series`, email campaigns and statement months.
-pub async fn unattributed_sources(
-    db: &Database,
-    series: &[SeriesId],
-    from: NaiveDate,
-    to: NaiveDate,
-    months: Option<(i64, i64)>,
-) -> Result<Vec<SourceId>, sqlx::Error> {
-    let days = BTreeSet::from([from - Duration::days(1), to]);
-    let unattributed = Cumulative::load(db, series, &days, Some(0), None).await?;
-    let mut names: BTreeSet<String> = series
-        .iter()
-        .filter(|id| unattributed.range(**id, from, to).is_some())
-        .map(|(source, _)| source.to_string())
-        .collect();
-    let (m0, m1) = months.unwrap_or((1, 0));
-    let others: Vec<String> = sqlx::query_scalar(
-        "SELECT DISTINCT source FROM email_campaigns WHERE artist_id = 0 AND send_day BETWEEN ?1 AND ?2 \
-         UNION SELECT DISTINCT source FROM revenue_by_store WHERE artist_id = 0 AND sale_month BETWEEN ?3 AND ?4",
-    )
-    .bind(date_int(from))
-    .bind(date_int(to))
-    .bind(m0)
-    .bind(m1)
-    .fetch_all(db.pool())
-    .await?;
-    names.extend(others);
-    Ok(SourceId::ALL.into_iter().filter(|s| names.contains(s.as_str())).collect())
 }

@@ -2,6 +2,7 @@
 //! period, currency, artist and streams rules of the contract.
 
 pub mod artist;
+pub mod artists;
 pub mod charts;
 pub mod coverage;
 pub mod currency;
@@ -13,6 +14,7 @@ pub mod names;
 pub mod period;
 pub mod report;
 pub mod statements;
+pub mod unattributed;
 
 pub use period::{Period, PeriodError};
 pub use report::{KpiError, KpiQuery, report};

@@ -18,6 +18,7 @@ use super::{
     names,
     period::days_of_months,
     statements::{self, By, LineFilter},
+    unattributed,
 };
 use crate::{
     Database,
@@ -182,17 +183,9 @@ pub async fn report(db: &Database, query: &KpiQuery) -> Result<KpiReport, KpiErr
             period.from, period.to
         ));
     }
-    if artist.is_some() {
-        let month_ints = months.first().zip(months.last()).map(|(a, b)| (a.as_int(), b.as_int()));
-        let left_out =
-            daily::unattributed_sources(db, KPI_SERIES, period.from, period.to, month_ints).await?;
-        if !left_out.is_empty() {
-            let names: Vec<&str> = left_out.iter().map(|s| s.display_name()).collect();
-            warnings.insert(format!(
-                "figures without an artist are left out under the artist filter: {}",
-                names.join(", ")
-            ));
-        }
+    if artist.as_ref().is_some_and(|a| a.id != 0) {
+        let left_out = unattributed::left_out(db, &rates, period, &months).await?;
+        warnings.extend(unattributed::warning(&left_out));
     }
 
     // Short ranges (7, 28, 90 days) hold no reported month: show the latest one.

@@ -21,12 +21,13 @@ pub struct LineFilter {
     pub artist: Option<i64>,
     pub store: Option<i64>,
     pub track: Option<i64>,
+    pub source: Option<model::SourceId>,
 }
 
 impl LineFilter {
     pub fn months(months: &[YearMonth], artist: Option<i64>) -> Self {
         let months = months.first().zip(months.last()).map(|(a, b)| (*a, *b));
-        Self { months, artist, store: None, track: None }
+        Self { months, artist, store: None, track: None, source: None }
     }
 }
 
@@ -101,6 +102,9 @@ fn push_filter(
     }
     if let Some(track) = filter.track {
         qb.push(" AND track_id = ").push_bind(track);
+    }
+    if let Some(source) = filter.source {
+        qb.push(" AND source = ").push_bind(source.as_str());
     }
 }
 

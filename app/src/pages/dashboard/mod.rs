@@ -1,6 +1,7 @@
 //! The dashboard: KPI cards by area, the date-range and artist filters, and the charts with their
 //! drill-down. Everything it shows follows its URL (see `view_state`).
 
+mod artists;
 mod cards;
 mod charts;
 #[cfg(feature = "hydrate")]
@@ -52,8 +53,13 @@ pub async fn dashboard_data(view: ViewState) -> Result<Dashboard, ServerFnError>
         Err(err @ (KpiError::Artist(_) | KpiError::UnknownStore(_))) => return Err(bad_request(err)),
         Err(err) => return Err(internal_error(err)),
     };
-    let artists = engine::kpi::artist::all(&db).await.map_err(internal_error)?;
-    Ok(Dashboard { report, artists: artists.into_iter().map(|a| a.name).collect() })
+    let mut artists: Vec<String> =
+        engine::kpi::artist::all(&db).await.map_err(internal_error)?.into_iter().map(|a| a.name).collect();
+    // Figures without an artist are an entry of their own, so the entries add up to the label.
+    if engine::kpi::unattributed::any(&db).await.map_err(internal_error)? {
+        artists.push(engine::kpi::unattributed::UNATTRIBUTED.to_string());
+    }
+    Ok(Dashboard { report, artists })
 }
 
 /// The streaming platforms the Streams rule keeps apart.
@@ -118,6 +124,7 @@ pub fn DashboardPage() -> impl IntoView {
         </Transition>
         // Outside the cards' Transition: each chart's resource is created once, when the page is,
         // so the server and the browser agree on them while hydrating.
+        <artists::ArtistsTable view />
         <charts::Charts view />
     }
 }
