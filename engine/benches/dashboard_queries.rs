@@ -280,6 +280,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                         platform: None,
                         store: Some(3),
                         track: Some("QZBENCH00042".to_string()),
+                        territory: Some("US".to_string()),
                     };
                     chart(&db, &query).await?;
                     record(&format!("chart {}", id.as_str()), started.elapsed().as_secs_f64() * 1000.0);

@@ -582,6 +582,7 @@ mod charts {
             platform: None,
             store,
             track: track.map(str::to_string),
+            territory: None,
         };
         chart(&env.db, &query).await.expect("chart")
     }

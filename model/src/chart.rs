@@ -20,6 +20,9 @@ pub enum ChartId {
     /// Drill level 2: one track's revenue by sale month.
     TrackMonths,
     RevenueByTerritory,
+    /// A territory's drill-down: its revenue by store, and by track.
+    TerritoryStores,
+    TerritoryTracks,
     AdsVsRevenue,
     SocialGrowth,
     EmailCampaigns,
@@ -36,6 +39,8 @@ impl ChartId {
             ChartId::TrackTerritories => "track-territories",
             ChartId::TrackMonths => "track-months",
             ChartId::RevenueByTerritory => "revenue-by-territory",
+            ChartId::TerritoryStores => "territory-stores",
+            ChartId::TerritoryTracks => "territory-tracks",
             ChartId::AdsVsRevenue => "ads-vs-revenue",
             ChartId::SocialGrowth => "social-growth",
             ChartId::EmailCampaigns => "email-campaigns",

@@ -37,6 +37,8 @@ pub struct ChartQuery {
     pub store: Option<i64>,
     /// Drill-down: the track (ISRC) whose territories and months are shown.
     pub track: Option<String>,
+    /// Drill-down: the territory (country code) whose stores and tracks are shown.
+    pub territory: Option<String>,
 }
 
 /// One chart's data, or an error for an unknown artist or a database failure.
@@ -48,6 +50,7 @@ pub async fn chart(db: &Database, query: &ChartQuery) -> Result<ChartData, KpiEr
     };
     let rates = Rates::load(db).await?;
     let ctx = Ctx { db, rates: &rates, period: query.period, artist, platform: query.platform.as_deref() };
+    let territory = query.territory.as_deref().unwrap_or_default();
     let mut chart = match query.chart {
         ChartId::RevenueByMonth => ctx.revenue_by_month().await?,
         ChartId::StreamsByPlatform => ctx.streams_by_platform().await?,
@@ -56,6 +59,8 @@ pub async fn chart(db: &Database, query: &ChartQuery) -> Result<ChartData, KpiEr
         ChartId::TrackTerritories => ctx.track(query.store, query.track.as_deref(), By::Country).await?,
         ChartId::TrackMonths => ctx.track(query.store, query.track.as_deref(), By::Month).await?,
         ChartId::RevenueByTerritory => ctx.revenue_by_territory().await?,
+        ChartId::TerritoryStores => ctx.territory(territory, By::Store).await?,
+        ChartId::TerritoryTracks => ctx.territory(territory, By::Track).await?,
         ChartId::AdsVsRevenue => ctx.ads_vs_revenue().await?,
         ChartId::SocialGrowth => ctx.social_growth().await?,
         ChartId::EmailCampaigns => ctx.email_campaigns().await?,
@@ -148,6 +153,8 @@ impl Ctx<'_> {
         let rest: BTreeSet<i64> = rest.iter().map(|s| s.0).collect();
         out.categories =
             months.iter().filter_map(|m| YearMonth::from_int(*m)).map(|m| m.to_string()).collect();
+        // A month opens that month's stores and tracks.
+        out.drill_keys = out.categories.clone();
         let month_value = |month: i64, wanted: &dyn Fn(i64) -> bool, warnings: &mut BTreeSet<String>| {
             let mut sum = UsdSum::default();
             let mut any = false;
@@ -186,6 +193,8 @@ impl Ctx<'_> {
         let values: HashMap<(&str, NaiveDate), i64> =
             rows.iter().filter_map(|r| Some(((r.part.as_str(), r.day), r.value?))).collect();
         out.categories = days.iter().map(NaiveDate::to_string).collect();
+        // A day narrows the period around it.
+        out.drill_keys = out.categories.clone();
         for platform in platforms {
             let series =
                 days.iter().map(|d| values.get(&(platform, *d)).map(|v| Decimal::from(*v))).collect();
@@ -214,17 +223,26 @@ impl Ctx<'_> {
         self.ranking(&mut out, &groups, |k| {
             tracks.get(&k.0).map(|(isrc, title)| (format!("{title} ({isrc})"), isrc.clone()))
         });
-        // The bars shown get their artist too (one lookup each, not one per track of the store).
+        self.name_tracks(&mut out, &tracks).await?;
+        Ok(out)
+    }
+
+    /// The bars shown (keyed by ISRC) get their title and artist: one lookup each, not one per
+    /// track of the catalogue.
+    async fn name_tracks(
+        &self,
+        out: &mut ChartData,
+        tracks: &HashMap<i64, (String, String)>,
+    ) -> Result<(), sqlx::Error> {
         let by_isrc: HashMap<&str, i64> = tracks.iter().map(|(id, (isrc, _))| (isrc.as_str(), *id)).collect();
-        let shown: Vec<i64> =
-            out.drill_keys.iter().filter_map(|k| by_isrc.get(k.as_str()).copied()).collect();
+        let shown: Vec<i64> = out.drill_keys.iter().filter_map(|k| by_isrc.get(k.as_str()).copied()).collect();
         let labels = names::tracks(self.db, &shown).await?;
         for (category, key) in out.categories.iter_mut().zip(&out.drill_keys) {
             if let Some(name) = by_isrc.get(key.as_str()).and_then(|id| labels.get(id)) {
                 *category = name.label();
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     async fn tracks(&self) -> Result<HashMap<i64, (String, String)>, sqlx::Error> {
@@ -273,12 +291,39 @@ impl Ctx<'_> {
         Ok(out)
     }
 
-    /// Revenue by territory, biggest first.
+    /// Revenue by territory, biggest first; a click opens the territory's stores and tracks.
     async fn revenue_by_territory(&self) -> Result<ChartData, KpiError> {
         let mut out = blank(ChartId::RevenueByTerritory, "Revenue by territory", "Territory");
         let groups = statements::revenue(self.db, self.rates, &self.lines(), By::Country).await?;
-        self.ranking(&mut out, &groups, |k| Some((territory_name(&k.2), String::new())));
-        out.drill_keys.clear();
+        self.ranking(&mut out, &groups, |k| Some((territory_name(&k.2), k.2.clone())));
+        Ok(out)
+    }
+
+    /// A territory's drill-down: its revenue by store (a click opens the store's tracks) or by
+    /// track (a click opens the track).
+    async fn territory(&self, code: &str, by: By) -> Result<ChartData, KpiError> {
+        let (id, what, label) = match by {
+            By::Store => (ChartId::TerritoryStores, "store", "Store"),
+            _ => (ChartId::TerritoryTracks, "track", "Track"),
+        };
+        let name = territory_name(code);
+        let mut out = blank(id, format!("Revenue by {what} — {name}"), label);
+        let Some(country) = statements::Country::parse(code) else {
+            out.empty_reason = Some(format!("{code:?} is not a territory code (two capital letters)"));
+            return Ok(out);
+        };
+        let filter = LineFilter { country: Some(country), ..self.lines() };
+        let groups = statements::revenue(self.db, self.rates, &filter, by).await?;
+        if by == By::Store {
+            let names = self.store_names().await?;
+            self.ranking(&mut out, &groups, |k| names.get(&k.0).cloned().map(|n| (n, k.0.to_string())));
+        } else {
+            let tracks = self.tracks().await?;
+            self.ranking(&mut out, &groups, |k| {
+                tracks.get(&k.0).map(|(isrc, title)| (format!("{title} ({isrc})"), isrc.clone()))
+            });
+            self.name_tracks(&mut out, &tracks).await?;
+        }
         Ok(out)
     }
 
@@ -347,6 +392,7 @@ impl Ctx<'_> {
             earned.push(r);
         }
         out.categories = months.iter().map(ToString::to_string).collect();
+        out.drill_keys = out.categories.clone();
         out.series.push(Series::new("Ad spend", SeriesKind::Bar, Unit::Usd, spent));
         out.series.push(Series::new("Revenue (statements)", SeriesKind::Bar, Unit::Usd, earned));
         out.series.push(Series::new("ROAS", SeriesKind::Line, Unit::Ratio, roas).on_right_axis());
@@ -374,6 +420,7 @@ impl Ctx<'_> {
         }
         let days: BTreeSet<NaiveDate> = series.iter().flat_map(|(_, rows)| rows.keys().copied()).collect();
         out.categories = days.iter().map(NaiveDate::to_string).collect();
+        out.drill_keys = out.categories.clone();
         for (name, rows) in series {
             if rows.is_empty() {
                 continue;
@@ -393,6 +440,8 @@ impl Ctx<'_> {
             _ => None,
         };
         out.categories = campaigns.iter().map(|c| format!("{} ({})", c.title, c.send_day)).collect();
+        // A campaign opens its day: the e-mail cards then hold that campaign's figures.
+        out.drill_keys = campaigns.iter().map(|c| c.send_day.to_string()).collect();
         let opens = campaigns.iter().map(|c| rate(c.unique_opens, c.delivered)).collect();
         let clicks = campaigns.iter().map(|c| rate(c.unique_clicks, c.delivered)).collect();
         out.series.push(Series::new("Open rate", SeriesKind::Bar, Unit::Percent, opens));

@@ -22,12 +22,32 @@ pub struct LineFilter {
     pub store: Option<i64>,
     pub track: Option<i64>,
     pub source: Option<model::SourceId>,
+    /// A territory's lines only (a country code as stored).
+    pub country: Option<Country>,
+}
+
+/// A two-letter territory code, kept `Copy` like the rest of a [`LineFilter`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Country([u8; 2]);
+
+impl Country {
+    /// Two ASCII capitals, as the statements store them; `None` for anything else.
+    pub fn parse(code: &str) -> Option<Self> {
+        match code.as_bytes() {
+            &[a, b] if a.is_ascii_uppercase() && b.is_ascii_uppercase() => Some(Self([a, b])),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
 }
 
 impl LineFilter {
     pub fn months(months: &[YearMonth], artist: Option<i64>) -> Self {
         let months = months.first().zip(months.last()).map(|(a, b)| (*a, *b));
-        Self { months, artist, store: None, track: None, source: None }
+        Self { months, artist, store: None, track: None, source: None, country: None }
     }
 }
 
@@ -78,6 +98,16 @@ enum Sums {
 }
 
 fn sums_for(by: By, filter: &LineFilter) -> Sums {
+    // One territory: the rollups that have the country (by store, or by track; not both).
+    if filter.country.is_some() {
+        return match (by, filter.track, filter.store) {
+            (By::Country | By::Total | By::Month, None, _) | (By::Store | By::MonthStore, None, _) => {
+                Sums::Rollup("revenue_by_store_country")
+            }
+            (_, Some(track), Some(_)) => Sums::TrackLines(track),
+            _ => Sums::Rollup("revenue_by_track_country"),
+        };
+    }
     match (by, filter.track, filter.store) {
         (By::Country, Some(track), Some(_)) => Sums::TrackLines(track),
         (By::Country, Some(_), None) => Sums::Rollup("revenue_by_track_country"),
@@ -105,6 +135,9 @@ fn push_filter(
     }
     if let Some(source) = filter.source {
         qb.push(" AND source = ").push_bind(source.as_str());
+    }
+    if let Some(country) = filter.country {
+        qb.push(" AND country = ").push_bind(country.as_str().to_string());
     }
 }
 

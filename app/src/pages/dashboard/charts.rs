@@ -29,6 +29,7 @@ pub async fn load_chart(chart: ChartId, view: ViewState) -> Result<ChartData, Se
         platform: view.platform,
         store: view.store,
         track: view.track,
+        territory: view.territory,
     };
     match compute(&database()?, &query).await {
         Ok(data) => Ok(data),
@@ -37,7 +38,7 @@ pub async fn load_chart(chart: ChartId, view: ViewState) -> Result<ChartData, Se
     }
 }
 
-/// What a click on a bar does.
+/// What a click on a bar, a point or a table row does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Drill {
     None,
@@ -45,36 +46,86 @@ pub enum Drill {
     Store,
     /// Open the clicked track's territories and months.
     Track,
+    /// Open the clicked territory's stores and tracks.
+    Territory,
+    /// Narrow the period to the clicked month (`YYYY-MM`).
+    Month,
+    /// Narrow the period to the week around the clicked day.
+    Days,
+    /// Narrow the period to the clicked day (an e-mail campaign's send day).
+    Day,
+}
+
+impl Drill {
+    fn hint(self) -> Option<&'static str> {
+        Some(match self {
+            Drill::None => return None,
+            Drill::Store => "Click a store to see its tracks",
+            Drill::Track => "Click a track to see its territories and months",
+            Drill::Territory => "Click a territory to see its stores and tracks",
+            Drill::Month => "Click a month to see its stores and tracks",
+            Drill::Days => "Click a day to see the week around it",
+            Drill::Day => "Click a campaign to see its figures",
+        })
+    }
+}
+
+/// The view a click on the category with drill key `key` opens; `None` when it opens nothing
+/// (an "Other" bar, an unknown territory).
+pub fn drill_target(drill: Drill, key: &str, current: &ViewState) -> Option<ViewState> {
+    use chrono::{Duration, Months, NaiveDate};
+    if key.is_empty() {
+        return None;
+    }
+    let day = || NaiveDate::parse_from_str(key, "%Y-%m-%d").ok();
+    match drill {
+        Drill::None => None,
+        Drill::Store => key.parse().ok().map(|store| current.with_store(Some(store))),
+        Drill::Track => Some(current.with_track(Some(key.to_string()))),
+        Drill::Territory => Some(current.with_territory(Some(key.to_string()))),
+        Drill::Month => {
+            let first = NaiveDate::parse_from_str(&format!("{key}-01"), "%Y-%m-%d").ok()?;
+            let last = first.checked_add_months(Months::new(1))? - Duration::days(1);
+            Some(current.with_dates(first, last))
+        }
+        Drill::Days => day().map(|d| current.with_dates(d - Duration::days(3), d + Duration::days(3))),
+        Drill::Day => day().map(|d| current.with_dates(d, d)),
+    }
 }
 
 #[component]
 pub fn Charts(view: Memo<ViewState>) -> impl IntoView {
-    let level = move || {
+    let level = Memo::new(move |_| {
         let v = view.get();
-        (v.store.is_some(), v.track.is_some())
-    };
+        (v.store.is_some(), v.track.is_some(), v.territory.is_some())
+    });
     view! {
         <section class="charts" aria-label="Charts">
-            <ChartPanel id=ChartId::RevenueByMonth view drill=Drill::None />
-            <ChartPanel id=ChartId::StreamsByPlatform view drill=Drill::None />
+            <ChartPanel id=ChartId::RevenueByMonth view drill=Drill::Month />
+            <ChartPanel id=ChartId::StreamsByPlatform view drill=Drill::Days />
             <div class="drill" data-testid="drill">
                 <Breadcrumb view />
                 {move || {
-                    match level() {
-                        (_, true) => view! {
+                    match level.get() {
+                        (_, true, _) => view! {
                             <ChartPanel id=ChartId::TrackTerritories view drill=Drill::None />
-                            <ChartPanel id=ChartId::TrackMonths view drill=Drill::None />
+                            <ChartPanel id=ChartId::TrackMonths view drill=Drill::Month />
                         }
                         .into_any(),
-                        (true, false) => view! { <ChartPanel id=ChartId::StoreTracks view drill=Drill::Track /> }.into_any(),
+                        (true, false, _) => view! { <ChartPanel id=ChartId::StoreTracks view drill=Drill::Track /> }.into_any(),
+                        (false, false, true) => view! {
+                            <ChartPanel id=ChartId::TerritoryStores view drill=Drill::Store />
+                            <ChartPanel id=ChartId::TerritoryTracks view drill=Drill::Track />
+                        }
+                        .into_any(),
                         _ => view! { <ChartPanel id=ChartId::RevenueByStore view drill=Drill::Store /> }.into_any(),
                     }
                 }}
             </div>
-            <ChartPanel id=ChartId::RevenueByTerritory view drill=Drill::None />
-            <ChartPanel id=ChartId::AdsVsRevenue view drill=Drill::None />
-            <ChartPanel id=ChartId::SocialGrowth view drill=Drill::None />
-            <ChartPanel id=ChartId::EmailCampaigns view drill=Drill::None />
+            <ChartPanel id=ChartId::RevenueByTerritory view drill=Drill::Territory />
+            <ChartPanel id=ChartId::AdsVsRevenue view drill=Drill::Month />
+            <ChartPanel id=ChartId::SocialGrowth view drill=Drill::Days />
+            <ChartPanel id=ChartId::EmailCampaigns view drill=Drill::Day />
         </section>
     }
 }
@@ -84,7 +135,8 @@ pub fn Charts(view: Memo<ViewState>) -> impl IntoView {
 pub async fn drill_names(
     store: Option<i64>,
     track: Option<String>,
-) -> Result<(Option<String>, Option<String>), ServerFnError> {
+    territory: Option<String>,
+) -> Result<(Option<String>, Option<String>, Option<String>), ServerFnError> {
     use crate::auth::ssr::{database, internal_error, require};
 
     require(model::Role::Viewer).await?;
@@ -100,34 +152,41 @@ pub async fn drill_names(
             .map(|(_, name)| name.label()),
         None => None,
     };
-    Ok((store, track))
+    let territory = territory.map(|code| engine::sources::country::territory_name(&code));
+    Ok((store, track, territory))
 }
 
-/// "All stores › Spotify › LUNA — ZONE A0": links back up the drill-down.
+/// "All stores › United States › Spotify › LUNA — ZONE A0": links back up the drill-down.
 #[component]
 fn Breadcrumb(view: Memo<ViewState>) -> impl IntoView {
     let drilled = Memo::new(move |_| {
         let v = view.get();
-        (v.store, v.track)
+        (v.store, v.track, v.territory)
     });
     let names = Resource::new(
         move || drilled.get(),
-        |(store, track)| async move {
-            if store.is_none() && track.is_none() {
-                return Ok((None, None));
+        |(store, track, territory)| async move {
+            if store.is_none() && track.is_none() && territory.is_none() {
+                return Ok((None, None, None));
             }
-            drill_names(store, track).await
+            drill_names(store, track, territory).await
         },
     );
-    let crumbs = move |v: ViewState, (store_name, track_name): (Option<String>, Option<String>)| {
-        if v.store.is_none() && v.track.is_none() {
+    type Names = (Option<String>, Option<String>, Option<String>);
+    let crumbs = move |v: ViewState, (store_name, track_name, territory_name): Names| {
+        if v.store.is_none() && v.track.is_none() && v.territory.is_none() {
             return None;
         }
         let top = v.with_store(None).url();
+        let territory = v.territory.clone().map(|t| {
+            let href = v.with_territory(Some(t.clone())).url();
+            let name = territory_name.unwrap_or(t);
+            view! { " › " <a href=href data-noscroll="" data-testid="crumb-territory">{name}</a> }
+        });
         let store = v.store.map(|s| {
-            let href = v.with_store(Some(s)).url();
+            let href = ViewState { track: None, ..v.clone() }.url();
             let name = store_name.unwrap_or_else(|| format!("Store {s}"));
-            view! { " › " <a href=href data-testid="crumb-store">{name}</a> }
+            view! { " › " <a href=href data-noscroll="" data-testid="crumb-store">{name}</a> }
         });
         let track = v.track.clone().map(|t| {
             let name = track_name.unwrap_or(t);
@@ -135,7 +194,8 @@ fn Breadcrumb(view: Memo<ViewState>) -> impl IntoView {
         });
         Some(view! {
             <nav class="breadcrumb" aria-label="Drill-down">
-                <a href=top data-testid="crumb-top">"All stores"</a>
+                <a href=top data-noscroll="" data-testid="crumb-top">"All stores"</a>
+                {territory}
                 {store}
                 {track}
             </nav>
@@ -147,7 +207,7 @@ fn Breadcrumb(view: Memo<ViewState>) -> impl IntoView {
                 let v = view.get();
                 Suspend::new(async move {
                     // If the names cannot load, the ids stand in.
-                    crumbs(v, names.await.unwrap_or((None, None)))
+                    crumbs(v, names.await.unwrap_or((None, None, None)))
                 })
             }}
         </Transition>
@@ -160,7 +220,11 @@ fn ChartPanel(id: ChartId, view: Memo<ViewState>, drill: Drill) -> impl IntoView
     let key = Memo::new(move |_| {
         let v = view.get();
         match id {
-            ChartId::StoreTracks | ChartId::TrackTerritories | ChartId::TrackMonths => v,
+            ChartId::StoreTracks
+            | ChartId::TrackTerritories
+            | ChartId::TrackMonths
+            | ChartId::TerritoryStores
+            | ChartId::TerritoryTracks => v,
             _ => v.filters(),
         }
     });
@@ -194,11 +258,7 @@ fn ChartBody(chart: ChartData, view: Memo<ViewState>, drill: Drill) -> impl Into
     let empty = chart.is_empty();
     let warnings =
         chart.warnings.iter().map(|w| view! { <p class="chart-warning">{w.clone()}</p> }).collect_view();
-    let hint = match drill {
-        Drill::Store => Some("Click a store to see its tracks"),
-        Drill::Track => Some("Click a track to see its territories and months"),
-        Drill::None => None,
-    };
+    let hint = if chart.drill_keys.iter().any(|k| !k.is_empty()) { drill.hint() } else { None };
     let node = NodeRef::<leptos::html::Div>::new();
     #[cfg(feature = "hydrate")]
     {
@@ -213,15 +273,11 @@ fn ChartBody(chart: ChartData, view: Memo<ViewState>, drill: Drill) -> impl Into
             let keys = chart.drill_keys.clone();
             let navigate = navigate.clone();
             let on_click = move |index: usize| {
-                let Some(key) = keys.get(index).filter(|k| !k.is_empty()) else { return };
-                let current = view.get_untracked();
-                let next = match drill {
-                    Drill::Store => key.parse().ok().map(|store| current.with_store(Some(store))),
-                    Drill::Track => Some(current.with_track(Some(key.clone()))),
-                    Drill::None => None,
-                };
-                if let Some(next) = next {
-                    navigate(&next.url(), Default::default());
+                let Some(key) = keys.get(index) else { return };
+                if let Some(next) = drill_target(drill, key, &view.get_untracked()) {
+                    // The page stays where it is: the drilled chart replaces the clicked one.
+                    let options = leptos_router::NavigateOptions { scroll: false, ..Default::default() };
+                    navigate(&next.url(), options);
                 }
             };
             super::echarts::draw_when_attached(
@@ -242,9 +298,7 @@ fn ChartBody(chart: ChartData, view: Memo<ViewState>, drill: Drill) -> impl Into
             }
         });
     }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (view, drill);
-    let table = table(&chart);
+    let table = table(&chart, drill, &view.get_untracked());
     view! {
         <figcaption>
             <span class="chart-title">{chart.title.clone()}</span>
@@ -266,8 +320,9 @@ fn ChartBody(chart: ChartData, view: Memo<ViewState>, drill: Drill) -> impl Into
     }
 }
 
-/// The chart's numbers as a table (for screen readers, phones and before the WASM loads).
-fn table(chart: &ChartData) -> impl IntoView + use<> {
+/// The chart's numbers as a table (for screen readers, phones and before the WASM loads); a
+/// row's name links where a click on its bar leads.
+fn table(chart: &ChartData, drill: Drill, current: &ViewState) -> impl IntoView + use<> {
     let head = chart
         .series
         .iter()
@@ -288,7 +343,12 @@ fn table(chart: &ChartData) -> impl IntoView + use<> {
                     view! { <td class="num">{v}</td> }
                 })
                 .collect_view();
-            view! { <tr><th scope="row">{c.clone()}</th>{cells}</tr> }
+            let target = chart.drill_keys.get(i).and_then(|key| drill_target(drill, key, current));
+            let name = match target {
+                Some(next) => view! { <a href=next.url() data-noscroll="">{c.clone()}</a> }.into_any(),
+                None => c.clone().into_any(),
+            };
+            view! { <tr><th scope="row">{name}</th>{cells}</tr> }
         })
         .collect_view();
     view! {

@@ -31,6 +31,8 @@ pub struct ViewState {
     pub store: Option<i64>,
     /// Drill-down: the track (ISRC) whose territories and months are shown.
     pub track: Option<String>,
+    /// Drill-down: the territory (country code) whose stores and tracks are shown.
+    pub territory: Option<String>,
 }
 
 impl ViewState {
@@ -53,17 +55,18 @@ impl ViewState {
             platform: text("platform"),
             store: text("store").and_then(|s| s.parse().ok()),
             track: text("track"),
+            territory: text("territory"),
         }
     }
 
     /// The view without its drill-down (what the KPI cards depend on).
     pub fn filters(&self) -> Self {
-        Self { store: None, track: None, ..self.clone() }
+        Self { store: None, track: None, territory: None, ..self.clone() }
     }
 
     /// What the KPI cards depend on: the filters and the drilled-into store.
     pub fn card_filters(&self) -> Self {
-        Self { track: None, ..self.clone() }
+        Self { track: None, territory: None, ..self.clone() }
     }
 
     pub fn with_range(&self, range: &str) -> Self {
@@ -71,7 +74,22 @@ impl ViewState {
     }
 
     pub fn with_store(&self, store: Option<i64>) -> Self {
-        Self { store, track: None, ..self.clone() }
+        Self { store, track: None, territory: None, ..self.clone() }
+    }
+
+    /// A territory's stores and tracks (the store drill-down starts again from it).
+    pub fn with_territory(&self, territory: Option<String>) -> Self {
+        Self { territory, store: None, track: None, ..self.clone() }
+    }
+
+    /// The view over other dates, without its drill-down (a month, or days around a day).
+    pub fn with_dates(&self, from: chrono::NaiveDate, to: chrono::NaiveDate) -> Self {
+        Self {
+            range: "custom".into(),
+            from: Some(from.to_string()),
+            to: Some(to.to_string()),
+            ..self.filters()
+        }
     }
 
     // Only the browser drills (a chart click); the server never builds this URL.
@@ -90,6 +108,7 @@ impl ViewState {
             ("platform", self.platform.clone()),
             ("store", self.store.map(|s| s.to_string())),
             ("track", self.track.clone()),
+            ("territory", self.territory.clone()),
         ] {
             if let Some(v) = value {
                 parts.push(format!("{key}={}", encode(&v)));
@@ -134,6 +153,7 @@ mod tests {
             platform: Some("apple".into()),
             store: Some(3),
             track: Some("QZTB92494812".into()),
+            territory: None,
         };
         let url = view.url();
         assert_eq!(
