@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # README command 2: set up what is missing (Debian's Chromium included) and run every test:
-# formatting and lints, unit and integration tests, the WASM dependency rule, and the browser
-# tests (Playwright on /usr/bin/chromium).
+# formatting and lints, unit and integration tests, a smoke run of every benchmark, the WASM
+# dependency rule, and the browser tests (Playwright on /usr/bin/chromium).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -38,6 +38,12 @@ fi
 
 say "unit and integration tests"
 cargo test "${HOST_CRATES[@]}"
+
+# Each benchmark (engine/benches, server/benches) on a small size, built with the test profile so
+# it reuses the build above: it must complete and load what it generates; its times are not
+# checked. The same package set as above keeps the features, hence the build, the same.
+say "benchmarks, smoke run (small sizes)"
+SOUNDCHECK_BENCH_SMOKE=1 cargo test "${HOST_CRATES[@]}" --bench '*'
 
 say "building the site for the browser tests"
 "$ROOT/scripts/build-site.sh" --debug --site-only

@@ -4,6 +4,8 @@
 //!     cargo bench -p engine --bench import_distrokid [-- LINES]
 //!
 //! `BENCH_FIRST_ONLY=1` stops after the first import; `BENCH_KEEP=1` keeps the data directory.
+//! `SOUNDCHECK_BENCH_SMOKE=1` (CI): 5,000-line statements, every step the same; it checks that
+//! the run completes and loads every line, not its times.
 //!
 //! Prints the time, the throughput and the process's peak resident memory (VmHWM). Targets on a
 //! 2-core machine: under 4 s (stretch 3 s) and under 150 MB.
@@ -41,6 +43,16 @@ const COUNTRIES: [&str; 16] =
     ["US", "GB", "DE", "FR", "BR", "MX", "CA", "AU", "JP", "IN", "OU", "NL", "SE", "ES", "IT", "PL"];
 const ARTISTS: [&str; 2] = ["ZONE A0", "Night Owls"];
 
+/// Lines of each statement in a smoke run (`SOUNDCHECK_BENCH_SMOKE`), and in a full one.
+const SMOKE_LINES: u64 = 5_000;
+const FULL_LINES: u64 = 1_000_000;
+
+/// Whether `SOUNDCHECK_BENCH_SMOKE` asks for a smoke run: a small size, to check that the
+/// benchmark runs, not its times.
+fn smoke() -> bool {
+    std::env::var_os("SOUNDCHECK_BENCH_SMOKE").is_some_and(|v| !v.is_empty() && v != "0")
+}
+
 /// A statement in layout A with realistic spread: 2 artists, 400 tracks, 12 stores, 16
 /// countries, 36 sale months, earnings with 8–12 fraction digits, some negative corrections.
 /// `seed` picks the lines: two seeds give two statements with (almost) no line in common.
@@ -77,7 +89,7 @@ fn generate(path: &Path, lines: u64, seed: u64) -> std::io::Result<u64> {
 }
 
 /// The parser alone (no database), to tell parsing from loading.
-fn parse_only(file: &Path) -> anyhow::Result<()> {
+fn parse_only(file: &Path, lines: u64) -> anyhow::Result<()> {
     use engine::sources::{FileFacts, Flow, Input, RecordSink, RowError, SAMPLE_BYTES, registry};
     struct Count(u64, u64);
     impl RecordSink for Count {
@@ -106,6 +118,12 @@ fn parse_only(file: &Path) -> anyhow::Result<()> {
     println!(
         "parse only: {:.2} s ({} records, {} rejected)",
         started.elapsed().as_secs_f64(),
+        sink.0,
+        sink.1
+    );
+    anyhow::ensure!(
+        sink.0 == lines && sink.1 == 0,
+        "parsed {} of {lines} lines, {} rejected",
         sink.0,
         sink.1
     );
@@ -194,13 +212,18 @@ fn peak_rss_mb() -> Option<f64> {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
-    let lines: u64 = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(1_000_000);
+    let smoke = smoke();
+    let lines: u64 = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(if smoke {
+        SMOKE_LINES
+    } else {
+        FULL_LINES
+    });
     let work = tempfile::tempdir()?;
     let file = work.path().join("distrokid_bank_details.tsv");
     let size = generate(&file, lines, 0)?;
     println!("generated {lines} lines, {:.1} MB", size as f64 / 1e6);
     let rss_before = peak_rss_mb().unwrap_or(0.0);
-    parse_only(&file)?;
+    parse_only(&file, lines)?;
 
     let data = work.path().join("data");
     std::fs::create_dir_all(&data)?;
@@ -237,6 +260,11 @@ async fn main() -> anyhow::Result<()> {
     let again =
         etl.import(std::slice::from_ref(&file), &ImportOptions::default(), Trigger::Cli, &Quiet).await?;
     println!("same file again: {:.2} s ({:?})", started.elapsed().as_secs_f64(), again.files[0].outcome);
+    anyhow::ensure!(
+        again.files[0].outcome == Outcome::AlreadyImported,
+        "the same file again was {:?}, not refused as already imported",
+        again.files[0].outcome
+    );
 
     // A second statement into the warehouse the first one filled: every line's key is looked up
     // among the stored ones, and its new keys go into a table that already holds a million.
@@ -244,6 +272,10 @@ async fn main() -> anyhow::Result<()> {
     let second = work.path().join("distrokid_bank_details_2.tsv");
     generate(&second, lines, 1)?;
     import(&etl, "another statement into the full warehouse", &second, lines).await?;
+    db.close().await;
+    if smoke {
+        println!("smoke run ({lines} lines a statement) completed; its times are not checked");
+    }
     keep_if_asked(work)
 }
 

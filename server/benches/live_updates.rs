@@ -7,6 +7,8 @@
 //! - the server process's memory (VmRSS / VmHWM; target: under 200 MB with 1,000 clients).
 //!
 //! `cargo bench -p server --bench live_updates` (`LIVE_CLIENTS=N` to change the 1,000).
+//! `SOUNDCHECK_BENCH_SMOKE=1` (CI): 20 clients and 200-line statements, every step the same; it
+//! checks that the run completes, not its times.
 
 use std::{
     io::Write,
@@ -24,7 +26,15 @@ use tokio_tungstenite::{
 };
 
 const ROUNDS: usize = 5;
-const LINES_PER_STATEMENT: usize = 2_000;
+/// (clients, lines per statement) of a full run, and of a smoke run (`SOUNDCHECK_BENCH_SMOKE`).
+const FULL: (usize, usize) = (1_000, 2_000);
+const SMOKE: (usize, usize) = (20, 200);
+
+/// Whether `SOUNDCHECK_BENCH_SMOKE` asks for a smoke run: a small size, to check that the
+/// benchmark runs, not its times.
+fn smoke() -> bool {
+    std::env::var_os("SOUNDCHECK_BENCH_SMOKE").is_some_and(|v| !v.is_empty() && v != "0")
+}
 
 struct Server {
     child: Child,
@@ -92,12 +102,12 @@ fn now_ms() -> i64 {
 }
 
 /// A DistroKid statement (layout A) whose lines differ from every other round's.
-fn statement(round: usize) -> Vec<u8> {
+fn statement(round: usize, lines: usize) -> Vec<u8> {
     let mut out = String::from(
         "Reporting Date\tSale Month\tStore\tArtist\tTitle\tISRC\tUPC\tQuantity\tTeam Percentage\tSong/Album\t\
          Country of Sale\tSongwriter Royalties Withheld\tEarnings (USD)\n",
     );
-    for line in 0..LINES_PER_STATEMENT {
+    for line in 0..lines {
         out.push_str(&format!(
             "2026-07-20\t2026-06\tSpotify\tBench Artist\tTrack {line}\tQZBN{}26{line:05}\t{:012}\t3\t100\tSong\tDE\t0\t0.{line:04}\n",
             round % 10,
@@ -117,7 +127,10 @@ fn percentile(sorted: &[i64], p: f64) -> i64 {
 
 #[tokio::main]
 async fn main() {
-    let clients: usize = std::env::var("LIVE_CLIENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
+    let smoke = smoke();
+    let (default_clients, lines) = if smoke { SMOKE } else { FULL };
+    let clients: usize =
+        std::env::var("LIVE_CLIENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(default_clients);
     let server = start_server(clients);
     let pid = server.child.id();
     let base = format!("http://{}", server.addr);
@@ -184,7 +197,7 @@ async fn main() {
     for round in 0..ROUNDS {
         let form = reqwest::multipart::Form::new().part(
             "files",
-            reqwest::multipart::Part::bytes(statement(round)).file_name(format!("bench-{round}.tsv")),
+            reqwest::multipart::Part::bytes(statement(round, lines)).file_name(format!("bench-{round}.tsv")),
         );
         let response = http
             .post(format!("{base}/admin/upload"))
@@ -242,5 +255,10 @@ async fn main() {
     println!("live_updates: server RSS {rss_end:.1} MB at the end, peak {hwm:.1} MB (target < 200 MB)");
     for task in tasks {
         task.abort();
+    }
+    if smoke {
+        println!(
+            "smoke run ({clients} clients, {lines}-line statements) completed; its times are not checked"
+        );
     }
 }
