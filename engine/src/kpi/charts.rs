@@ -235,7 +235,8 @@ impl Ctx<'_> {
         tracks: &HashMap<i64, (String, String)>,
     ) -> Result<(), sqlx::Error> {
         let by_isrc: HashMap<&str, i64> = tracks.iter().map(|(id, (isrc, _))| (isrc.as_str(), *id)).collect();
-        let shown: Vec<i64> = out.drill_keys.iter().filter_map(|k| by_isrc.get(k.as_str()).copied()).collect();
+        let shown: Vec<i64> =
+            out.drill_keys.iter().filter_map(|k| by_isrc.get(k.as_str()).copied()).collect();
         let labels = names::tracks(self.db, &shown).await?;
         for (category, key) in out.categories.iter_mut().zip(&out.drill_keys) {
             if let Some(name) = by_isrc.get(key.as_str()).and_then(|id| labels.get(id)) {

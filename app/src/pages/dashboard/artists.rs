@@ -90,6 +90,7 @@ fn Table(rows: Vec<ArtistRow>, view: Memo<ViewState>) -> impl IntoView {
     view! {
         <section class="artists-compare" aria-labelledby="artists-heading" data-testid="artists-compare">
             <h2 id="artists-heading">"Artists side by side"</h2>
+            <p class="scroll-hint">"Swipe the table sideways for more columns →"</p>
             <div class="table-scroll" tabindex="0" aria-label="Artists side by side (scrolls sideways)">
                 <table>
                     <thead>

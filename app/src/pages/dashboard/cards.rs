@@ -22,14 +22,38 @@ pub fn KpiCards(report: KpiReport) -> impl IntoView {
                 .flatten()
                 .map(|note| view! { <p class="area-note" data-testid="sale-months">{note}</p> });
             view! {
-                <section class="kpi-area" data-area=area.label()>
-                    <h2>{area.label()}</h2>
+                <details class="kpi-area" data-area=area.label() open=true>
+                    <summary>
+                        <h2>{area.label()}</h2>
+                    </summary>
                     {note}
                     <div class="kpi-grid">{cards}</div>
-                </section>
+                </details>
             }
         })
         .collect_view()
+}
+
+/// On a phone the areas after Revenue start folded, so the charts are not 38 cards away; each
+/// opens with a tap. (Folded in the browser after it loads: the server cannot know the width.)
+#[component]
+pub fn FoldOnPhone() -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    Effect::new(|_| {
+        use leptos::wasm_bindgen::JsCast;
+        let narrow = window().inner_width().ok().and_then(|w| w.as_f64()).is_some_and(|w| w < 720.0);
+        if !narrow {
+            return;
+        }
+        if let Ok(areas) = document().query_selector_all(".kpi-area:not([data-area='Revenue'])") {
+            for i in 0..areas.length() {
+                if let Some(area) = areas.item(i).and_then(|n| n.dyn_into::<leptos::web_sys::Element>().ok())
+                {
+                    let _ = area.remove_attribute("open");
+                }
+            }
+        }
+    });
 }
 
 /// Statement KPIs count by sale month, reported about three months late: which months the cards

@@ -4,8 +4,8 @@
 
 use charming::{
     Chart, WasmRenderer,
-    component::{Axis, DataZoom, DataZoomType, Grid, Legend, LegendType},
-    element::{AxisPointer, AxisPointerType, AxisType, Tooltip, Trigger},
+    component::{Axis, DataZoom, DataZoomType, Grid, Legend},
+    element::{AxisLabel, AxisPointer, AxisPointerType, AxisType, Tooltip, Trigger},
     series::{Bar, Line},
     theme::Theme,
 };
@@ -30,6 +30,25 @@ extern "C" {
 
     #[wasm_bindgen(method)]
     fn resize(this: &Instance);
+
+    /// Options charming does not model (merged into the chart's).
+    #[wasm_bindgen(method, js_name = setOption)]
+    fn set_option(this: &Instance, option: &JsValue);
+
+    /// The canvas' own event source: clicks anywhere, not only on a bar or a point.
+    type Zr;
+
+    #[wasm_bindgen(method, js_name = getZr)]
+    fn zr(this: &Instance) -> Zr;
+
+    #[wasm_bindgen(method, js_name = on)]
+    fn on_zr(this: &Zr, event: &str, handler: &js_sys::Function);
+
+    #[wasm_bindgen(method, js_name = containPixel)]
+    fn contain_pixel(this: &Instance, finder: &str, point: &JsValue) -> bool;
+
+    #[wasm_bindgen(method, js_name = convertFromPixel)]
+    fn convert_from_pixel(this: &Instance, finder: &JsValue, point: &JsValue) -> JsValue;
 }
 
 /// Days shown at once before a zoom slider appears.
@@ -64,7 +83,8 @@ fn draw(
     }
     dispose(element);
     let renderer = WasmRenderer::new_opt(None, None).theme(Theme::Dark);
-    let echarts = match renderer.render(dom_id, &option(data)) {
+    let width = f64::from(element.client_width().max(1));
+    let echarts = match renderer.render(dom_id, &option(data, width)) {
         Ok(echarts) => echarts,
         Err(err) => {
             leptos::logging::error!("chart {dom_id} could not be drawn: {err:?}");
@@ -72,15 +92,35 @@ fn draw(
         }
     };
     let instance: Instance = echarts.unchecked_into();
+    // A tooltip stays inside its chart (on a phone it would stick out of the page), and a long
+    // name is cut rather than pushing the plot away (the table below has it whole).
+    if let Ok(extra) = js_sys::JSON::parse(
+        r#"{"tooltip":{"confine":true},"xAxis":{"axisLabel":{"width":120,"overflow":"truncate"}}}"#,
+    ) {
+        instance.set_option(&extra);
+    }
     if let Some(on_click) = on_click {
+        // A click anywhere in the plot picks the category under it: a whole column is the
+        // target of a bar, and a day of a line chart needs no aim at its point.
+        let target: Instance = instance.clone().unchecked_into();
         let handler = Closure::<dyn Fn(JsValue)>::new(move |event: JsValue| {
-            let index =
-                js_sys::Reflect::get(&event, &JsValue::from_str("dataIndex")).ok().and_then(|v| v.as_f64());
-            if let Some(index) = index {
-                on_click(index as usize);
+            let get = |key: &str| {
+                js_sys::Reflect::get(&event, &JsValue::from_str(key)).ok().and_then(|v| v.as_f64())
+            };
+            let (Some(x), Some(y)) = (get("offsetX"), get("offsetY")) else { return };
+            let point = js_sys::Array::of2(&JsValue::from_f64(x), &JsValue::from_f64(y));
+            if !target.contain_pixel("grid", &point) {
+                return;
+            }
+            let finder = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(&finder, &JsValue::from_str("seriesIndex"), &JsValue::from_f64(0.0));
+            let at = target.convert_from_pixel(&finder, &point);
+            let index = js_sys::Reflect::get(&at, &JsValue::from_f64(0.0)).ok().and_then(|v| v.as_f64());
+            if let Some(index) = index.filter(|i| *i >= 0.0) {
+                on_click(index.round() as usize);
             }
         });
-        instance.on("click", handler.as_ref().unchecked_ref());
+        instance.zr().on_zr("click", handler.as_ref().unchecked_ref());
         // Lives as long as the page; ECharts drops its reference with the instance.
         handler.forget();
     }
@@ -121,9 +161,16 @@ fn axis_name(unit: Unit) -> &'static str {
     }
 }
 
+/// Rows the legend needs at `width` pixels (every entry shown: a scrolled legend hides series).
+fn legend_rows(data: &ChartData, width: f64) -> f64 {
+    let entries: f64 = data.series.iter().map(|s| 32.0 + 7.0 * s.name.chars().count() as f64).sum();
+    (entries / (width - 16.0).max(100.0)).ceil().max(1.0)
+}
+
 /// The ECharts option for a chart: bars and lines over the categories, a right-hand axis for
-/// series that ask for one, a zoom for long daily series.
-fn option(data: &ChartData) -> Chart {
+/// series that ask for one, a zoom for long daily series, every category of a short axis
+/// labelled, and the whole legend.
+fn option(data: &ChartData, width: f64) -> Chart {
     let left = data.series.iter().find(|s| !s.right_axis).map_or(Unit::Count, |s| s.unit);
     let mut chart = Chart::new()
         .background_color("transparent")
@@ -132,16 +179,19 @@ fn option(data: &ChartData) -> Chart {
                 .trigger(Trigger::Axis)
                 .axis_pointer(AxisPointer::new().type_(AxisPointerType::Shadow)),
         )
-        .legend(Legend::new().type_(LegendType::Scroll).bottom(0))
+        .legend(Legend::new().bottom(0))
         .grid(
             Grid::new()
                 .left(8)
                 .right(8)
                 .top(28)
-                .bottom(if data.categories.len() > ZOOM_AFTER { 70 } else { 36 })
+                .bottom(
+                    legend_rows(data, width) * 22.0
+                        + if data.categories.len() > ZOOM_AFTER { 48.0 } else { 14.0 },
+                )
                 .contain_label(true),
         )
-        .x_axis(Axis::new().type_(AxisType::Category).data(data.categories.clone()))
+        .x_axis(x_axis(data, width))
         .y_axis(Axis::new().type_(AxisType::Value).name(axis_name(left)));
     if let Some(right) = data.series.iter().find(|s| s.right_axis) {
         chart = chart.y_axis(Axis::new().type_(AxisType::Value).name(axis_name(right.unit)));
@@ -170,4 +220,17 @@ fn option(data: &ChartData) -> Chart {
         };
     }
     chart
+}
+
+/// The category axis: a ranking or a few months get every label (slanted when they would not
+/// fit side by side); days keep ECharts' own spacing.
+fn x_axis(data: &ChartData, width: f64) -> Axis {
+    let axis = Axis::new().type_(AxisType::Category).data(data.categories.clone());
+    if data.categories.len() > 24 {
+        return axis;
+    }
+    let longest = data.categories.iter().map(|c| c.chars().count()).max().unwrap_or(0) as f64;
+    let fits = longest * 7.0 * data.categories.len() as f64 <= width - 60.0;
+    let label = AxisLabel::new().interval(0);
+    axis.axis_label(if fits { label } else { label.rotate(35).formatter("{value}") })
 }

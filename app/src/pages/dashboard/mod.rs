@@ -153,7 +153,11 @@ fn Loaded(dashboard: Dashboard, view: Memo<ViewState>) -> impl IntoView {
         {if empty {
             view! { <NoData /> }.into_any()
         } else {
-            view! { <cards::KpiCards report /> }.into_any()
+            view! {
+                <cards::KpiCards report />
+                <cards::FoldOnPhone />
+            }
+            .into_any()
         }}
     }
 }
