@@ -23,6 +23,7 @@ pub fn Layout() -> impl IntoView {
             </A>
             <nav class="app-nav" aria-label="Main">
                 <A href="/" exact=true>"Dashboard"</A>
+                <A href="/catalogue">"Catalogue"</A>
                 <A href="/sources">"Sources & runs"</A>
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {

@@ -20,7 +20,10 @@ use leptos_router::{
 pub use crate::assets::AssetNames;
 use crate::{
     layout::Layout,
-    pages::{AdminPage, AuditPage, DashboardPage, LoginPage, NotFound, RunPage, SourcesPage, UsersPage},
+    pages::{
+        AdminPage, AuditPage, CataloguePage, DashboardPage, LoginPage, NotFound, RunPage, SourcesPage,
+        TrackPage, UsersPage,
+    },
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -81,6 +84,8 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=StaticSegment("") view=Layout>
                     <Route path=StaticSegment("") view=DashboardPage />
                     <Route path=StaticSegment("sources") view=SourcesPage />
+                    <Route path=StaticSegment("catalogue") view=CataloguePage />
+                    <Route path=path!("catalogue/:isrc") view=TrackPage />
                     <Route path=StaticSegment("admin") view=AdminPage />
                     <Route path=path!("admin/users") view=UsersPage />
                     <Route path=path!("admin/audit") view=AuditPage />

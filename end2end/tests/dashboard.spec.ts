@@ -316,3 +316,47 @@ test('every chart drills: a month, a day, a territory, a campaign; rows link the
   await expect(page.locator('[data-kpi="email_campaigns_sent"] .kpi-value')).toHaveText('1');
   expect(errors).toEqual([]);
 });
+
+test('the catalogue lists every track, sorts and searches, and a track page tells all about it', async ({ page }) => {
+  const errors = watchErrors(page);
+  await signIn(page, viewer);
+  await waitForHydration(page);
+  // From the dashboard: the top track opens its page.
+  const top = page.getByTestId('top-track-link');
+  const topName = (await top.textContent())!.trim();
+  await top.click();
+  await expect(page).toHaveURL(/\/catalogue\/[A-Z0-9]{12}\?/);
+  await expect(page.getByTestId('track-title')).toHaveText(topName);
+  await expect(page.getByTestId('track-figures')).toContainText('$');
+  for (const chart of ['track-stores', 'track-territories', 'track-months']) {
+    await expect(page.locator(`[data-chart="${chart}"] .chart-table tbody tr`).first()).toBeAttached();
+  }
+
+  await page.goto('/catalogue');
+  await waitForHydration(page);
+  const table = page.getByTestId('catalogue');
+  const rows = table.locator('tbody tr');
+  expect(await rows.count()).toBeGreaterThan(3);
+  // By revenue, biggest first.
+  const revenue = await rows.evaluateAll((trs) =>
+    trs.map((tr) => Number((tr.querySelectorAll('td')[3]?.textContent ?? '').replace(/[$,—]/g, '') || '0')),
+  );
+  expect([...revenue].sort((a, b) => b - a)).toEqual(revenue);
+  // By title, A–Z.
+  await table.locator('thead a[data-sort="title"]').click();
+  await expect(page).toHaveURL(/sort=title/);
+  const titles = await rows.locator('th').allTextContents();
+  expect([...titles].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()))).toEqual(titles);
+  // A search by part of a title.
+  const wanted = titles[0].slice(0, 4);
+  await page.getByTestId('catalogue-search').fill(wanted);
+  await page.getByTestId('catalogue-search').press('Enter');
+  await expect(page).toHaveURL(new RegExp(`q=${encodeURIComponent(wanted).replace(/%20/g, '(%20|\\+)')}`));
+  for (const title of await rows.locator('th').allTextContents()) {
+    expect(title.toLowerCase()).toContain(wanted.toLowerCase());
+  }
+  await rows.first().locator('th a').click();
+  await expect(page).toHaveURL(/\/catalogue\/[A-Z0-9]{12}/);
+  await expect(page.getByTestId('track-title')).toContainText(titles[0]);
+  expect(errors).toEqual([]);
+});

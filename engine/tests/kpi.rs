@@ -754,3 +754,54 @@ async fn a_platform_limits_the_streams() {
     assert_eq!(count(&apple, KpiId::TiktokViews), Some(300), "other KPIs are not about platforms");
     assert_eq!(count(&streams("deezer").await, KpiId::Streams), None);
 }
+
+mod catalogue {
+    use super::*;
+    use engine::kpi::catalogue::{CatalogueQuery, catalogue};
+    use model::CatalogueSort;
+
+    async fn get(
+        env: &Env,
+        search: Option<&str>,
+        sort: CatalogueSort,
+        artist: Option<&str>,
+    ) -> model::Catalogue {
+        let query = CatalogueQuery {
+            period: Period::new(d("2025-01-01"), d("2025-01-31")).expect("period"),
+            artist: artist.map(str::to_string),
+            search: search.map(str::to_string),
+            sort,
+            limit: 100,
+        };
+        catalogue(&env.db, &query).await.expect("catalogue")
+    }
+
+    #[tokio::test]
+    async fn every_track_with_its_figures_sorted_and_searched() {
+        let env = everything().await;
+        let all = get(&env, None, CatalogueSort::Revenue, None).await;
+        assert_eq!(all.total, 3);
+        let isrcs: Vec<&str> = all.rows.iter().map(|r| r.isrc.as_str()).collect();
+        assert_eq!(isrcs, ["QZTB92494812", "QZTAW2496366", "QZTB92494899"], "by revenue, biggest first");
+        let luna = &all.rows[0];
+        assert_eq!((luna.title.as_str(), luna.artist.as_deref()), ("LUNA", Some("ZONE A0")));
+        assert_eq!(luna.release.as_deref(), Some("198891507125"));
+        // January: 3.000000000001 + 2.5 over 1,200 units; December (the comparable month): 4.5.
+        assert_eq!(luna.revenue_usd, Some(dec("5.500000000001")));
+        assert_eq!(luna.royalty_units, Some(1200));
+        close(luna.revenue_change_pct, (dec("5.500000000001") - dec("4.5")) / dec("4.5") * dec("100"));
+        assert_eq!(all.rows[1].revenue_change_pct, None, "HOLD ON II sold nothing in December");
+
+        let titles = get(&env, None, CatalogueSort::Title, None).await;
+        assert_eq!(
+            titles.rows.iter().map(|r| r.title.as_str()).collect::<Vec<_>>(),
+            ["HOLD ON II", "LUNA", "X"]
+        );
+        let found = get(&env, Some("hold"), CatalogueSort::Revenue, None).await;
+        assert_eq!((found.total, found.rows[0].isrc.as_str()), (1, "QZTAW2496366"));
+        let by_artist_name = get(&env, Some("other art"), CatalogueSort::Revenue, None).await;
+        assert_eq!(by_artist_name.rows.iter().map(|r| r.title.as_str()).collect::<Vec<_>>(), ["X"]);
+        let filtered = get(&env, None, CatalogueSort::Revenue, Some("ZONE A0")).await;
+        assert_eq!(filtered.total, 2, "the artist's tracks only");
+    }
+}

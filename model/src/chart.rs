@@ -19,6 +19,9 @@ pub enum ChartId {
     TrackTerritories,
     /// Drill level 2: one track's revenue by sale month.
     TrackMonths,
+    /// A track's page: its revenue by store, and its streams per platform per day.
+    TrackStores,
+    TrackStreams,
     RevenueByTerritory,
     /// A territory's drill-down: its revenue by store, and by track.
     TerritoryStores,
@@ -38,6 +41,8 @@ impl ChartId {
             ChartId::StoreTracks => "store-tracks",
             ChartId::TrackTerritories => "track-territories",
             ChartId::TrackMonths => "track-months",
+            ChartId::TrackStores => "track-stores",
+            ChartId::TrackStreams => "track-streams",
             ChartId::RevenueByTerritory => "revenue-by-territory",
             ChartId::TerritoryStores => "territory-stores",
             ChartId::TerritoryTracks => "territory-tracks",

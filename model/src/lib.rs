@@ -20,7 +20,7 @@ pub use chart::{ChartData, ChartId, Series, SeriesKind, Unit};
 pub use connection::{ApiConnection, CatalogueArtist, ConnectMethod, Connections};
 pub use kpi::{Area, Basis, KpiId, KpiKind};
 pub use live::{LiveEvent, LiveMessage, RunFileResult};
-pub use report::{ArtistRow, Coverage, KpiReport, KpiValue};
+pub use report::{ArtistRow, Catalogue, CatalogueRow, CatalogueSort, Coverage, KpiReport, KpiValue};
 pub use role::{ParseRoleError, Role};
 pub use source::{ParseSourceError, SourceId, SourceKind, SourceStatus};
 pub use user::UserInfo;

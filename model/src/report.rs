@@ -80,6 +80,67 @@ pub struct ArtistRow {
     pub ad_spend_usd: Option<KpiValue>,
 }
 
+/// How the catalogue is ordered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CatalogueSort {
+    #[default]
+    Revenue,
+    Units,
+    Streams,
+    Change,
+    Title,
+}
+
+impl CatalogueSort {
+    pub const ALL: [CatalogueSort; 5] = [
+        CatalogueSort::Revenue,
+        CatalogueSort::Units,
+        CatalogueSort::Streams,
+        CatalogueSort::Change,
+        CatalogueSort::Title,
+    ];
+
+    /// The URL's `sort=` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CatalogueSort::Revenue => "revenue",
+            CatalogueSort::Units => "units",
+            CatalogueSort::Streams => "streams",
+            CatalogueSort::Change => "change",
+            CatalogueSort::Title => "title",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// One track of the catalogue with its figures for a period.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CatalogueRow {
+    pub isrc: String,
+    pub title: String,
+    pub artist: Option<String>,
+    /// The UPC of its release.
+    pub release: Option<String>,
+    pub revenue_usd: Option<Decimal>,
+    /// Against the comparable previous months; `None` when there is no comparison.
+    pub revenue_change_pct: Option<Decimal>,
+    pub royalty_units: Option<i64>,
+    /// Spotify's per-song streams (song timelines).
+    pub streams: Option<i64>,
+}
+
+/// The catalogue for a period: the first rows in the chosen order, and how many tracks match.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Catalogue {
+    pub from: String,
+    pub to: String,
+    pub total: usize,
+    pub rows: Vec<CatalogueRow>,
+}
+
 /// The first and last data date of a source: ISO dates, or `YYYY-MM` sale months for statements.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Coverage {

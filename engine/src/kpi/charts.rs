@@ -58,6 +58,8 @@ pub async fn chart(db: &Database, query: &ChartQuery) -> Result<ChartData, KpiEr
         ChartId::StoreTracks => ctx.store_tracks(query.store).await?,
         ChartId::TrackTerritories => ctx.track(query.store, query.track.as_deref(), By::Country).await?,
         ChartId::TrackMonths => ctx.track(query.store, query.track.as_deref(), By::Month).await?,
+        ChartId::TrackStores => ctx.track(None, query.track.as_deref(), By::Store).await?,
+        ChartId::TrackStreams => ctx.track_streams(query.track.as_deref()).await?,
         ChartId::RevenueByTerritory => ctx.revenue_by_territory().await?,
         ChartId::TerritoryStores => ctx.territory(territory, By::Store).await?,
         ChartId::TerritoryTracks => ctx.territory(territory, By::Track).await?,
@@ -256,10 +258,10 @@ impl Ctx<'_> {
     async fn track(&self, store: Option<i64>, isrc: Option<&str>, by: By) -> Result<ChartData, KpiError> {
         let isrc = isrc.unwrap_or_default();
         let found = names::track_by_isrc(self.db, isrc).await?.map(|(id, name)| (id, name.label()));
-        let (id, title) = if by == By::Country {
-            (ChartId::TrackTerritories, "by territory")
-        } else {
-            (ChartId::TrackMonths, "by sale month")
+        let (id, title) = match by {
+            By::Country => (ChartId::TrackTerritories, "by territory"),
+            By::Store => (ChartId::TrackStores, "by store"),
+            _ => (ChartId::TrackMonths, "by sale month"),
         };
         let Some((track_id, track_title)) = found else {
             let mut out = blank(id, format!("Track {isrc} {title}"), "Track");
@@ -272,12 +274,20 @@ impl Ctx<'_> {
         {
             store_part = format!(" on {name}");
         }
-        let label = if by == By::Country { "Territory" } else { "Sale month" };
+        let label = match by {
+            By::Country => "Territory",
+            By::Store => "Store",
+            _ => "Sale month",
+        };
         let mut out = blank(id, format!("{track_title} ({isrc}){store_part} {title}"), label);
         let filter = LineFilter { store, track: Some(track_id), ..self.lines() };
         let groups = statements::revenue(self.db, self.rates, &filter, by).await?;
         if by == By::Country {
             self.ranking(&mut out, &groups, |k| Some((territory_name(&k.2), String::new())));
+            out.drill_keys.clear();
+        } else if by == By::Store {
+            let names = self.store_names().await?;
+            self.ranking(&mut out, &groups, |k| names.get(&k.0).cloned().map(|n| (n, String::new())));
             out.drill_keys.clear();
         } else {
             let mut warnings = BTreeSet::new();
@@ -288,6 +298,43 @@ impl Ctx<'_> {
             let values = months.iter().map(|(_, g)| usd(&g.usd, &mut warnings)).collect();
             out.series.push(Series::new("Revenue", SeriesKind::Bar, Unit::Usd, values));
             out.warnings = warnings.into_iter().collect();
+        }
+        Ok(out)
+    }
+
+    /// A track's streams per platform per day: Spotify's song timelines, which name the song
+    /// by its title.
+    async fn track_streams(&self, isrc: Option<&str>) -> Result<ChartData, KpiError> {
+        let isrc = isrc.unwrap_or_default();
+        let mut out = blank(ChartId::TrackStreams, "Streams per day", "Day");
+        let Some((_, name)) = names::track_by_isrc(self.db, isrc).await? else {
+            out.empty_reason = Some(format!("No track with ISRC {isrc:?} in the statements"));
+            return Ok(out);
+        };
+        out.title = format!("{} — streams per day", name.label());
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT d.day, SUM(d.value) FROM daily_facts d JOIN entities e ON e.id = d.entity_id \
+             WHERE d.source = 'spotify' AND d.metric = ?1 AND lower(e.name) = lower(?2) \
+               AND d.day BETWEEN ?3 AND ?4 AND (?5 IS NULL OR d.artist_id = ?5) GROUP BY d.day ORDER BY d.day",
+        )
+        .bind(metric::TRACK_STREAMS)
+        .bind(&name.title)
+        .bind(crate::time::date_int(self.period.from))
+        .bind(crate::time::date_int(self.period.to))
+        .bind(self.artist)
+        .fetch_all(self.db.pool())
+        .await?;
+        let days: Vec<(NaiveDate, i64)> =
+            rows.into_iter().filter_map(|(d, v)| Some((crate::time::date_from_int(d)?, v))).collect();
+        out.categories = days.iter().map(|(d, _)| d.to_string()).collect();
+        let values = days.iter().map(|(_, v)| Some(Decimal::from(*v))).collect();
+        if !days.is_empty() {
+            out.series.push(Series::new("Spotify", SeriesKind::Line, Unit::Count, values));
+        } else {
+            out.empty_reason = Some(format!(
+                "No per-song streams for {} in {} .. {}: Spotify for Artists' song timelines (<Song Title>-timeline.csv) bring them",
+                name.title, self.period.from, self.period.to
+            ));
         }
         Ok(out)
     }

@@ -3,6 +3,7 @@
 
 pub mod artist;
 pub mod artists;
+pub mod catalogue;
 pub mod charts;
 pub mod coverage;
 pub mod currency;

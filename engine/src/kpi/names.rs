@@ -59,3 +59,14 @@ pub async fn track_by_isrc(db: &Database, isrc: &str) -> Result<Option<(i64, Tra
 pub async fn store(db: &Database, id: i64) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar("SELECT name FROM stores WHERE id = ?").bind(id).fetch_optional(db.pool()).await
 }
+
+/// The release (UPC) of a track's first statement line, if the line names one (an index seek).
+pub async fn release_of(db: &Database, track: i64) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT r.upc FROM statement_line_runs runs JOIN statement_lines l ON l.id = runs.first_id \
+         JOIN releases r ON r.id = l.release_id WHERE runs.track_id = ? ORDER BY runs.first_id LIMIT 1",
+    )
+    .bind(track)
+    .fetch_optional(db.pool())
+    .await
+}

@@ -149,8 +149,21 @@ fn KpiCard(id: KpiId, report: KpiReport) -> impl IntoView {
                 .previous_value(id)
                 .map(|p| format!("Previous period: {}", format::kpi_value(id, p)))
                 .unwrap_or_else(|| "No value for the previous period".to_string());
+            // The top track opens its page in the catalogue, for the same period.
+            let value = match (id, v) {
+                (KpiId::TopTrack, KpiValue::Text(isrc)) => {
+                    let href = format!(
+                        "/catalogue/{}?range=custom&from={}&to={}",
+                        super::encode(isrc),
+                        report.from,
+                        report.to
+                    );
+                    view! { <a href=href data-testid="top-track-link">{text}</a> }.into_any()
+                }
+                _ => text.into_any(),
+            };
             view! {
-                <p class="kpi-value" title=previous>{text}</p>
+                <p class="kpi-value" title=previous>{value}</p>
                 {delta_view}
                 <Sparkline values=sparkline />
             }

@@ -189,8 +189,12 @@ fn Breadcrumb(view: Memo<ViewState>) -> impl IntoView {
             view! { " › " <a href=href data-noscroll="" data-testid="crumb-store">{name}</a> }
         });
         let track = v.track.clone().map(|t| {
+            let page = format!("/catalogue/{}?{}", encode(&t), v.filters().url().trim_start_matches("/?"));
             let name = track_name.unwrap_or(t);
-            view! { " › " <span aria-current="page" data-testid="crumb-track">{name}</span> }
+            view! {
+                " › " <span aria-current="page" data-testid="crumb-track">{name}</span>
+                " · " <a href=page data-testid="track-page-link">"Track page"</a>
+            }
         });
         Some(view! {
             <nav class="breadcrumb" aria-label="Drill-down">
@@ -215,7 +219,7 @@ fn Breadcrumb(view: Memo<ViewState>) -> impl IntoView {
 }
 
 #[component]
-fn ChartPanel(id: ChartId, view: Memo<ViewState>, drill: Drill) -> impl IntoView {
+pub fn ChartPanel(id: ChartId, view: Memo<ViewState>, drill: Drill) -> impl IntoView {
     // The drill-down charts depend on the store and track; the others only on the filters.
     let key = Memo::new(move |_| {
         let v = view.get();
@@ -224,7 +228,9 @@ fn ChartPanel(id: ChartId, view: Memo<ViewState>, drill: Drill) -> impl IntoView
             | ChartId::TrackTerritories
             | ChartId::TrackMonths
             | ChartId::TerritoryStores
-            | ChartId::TerritoryTracks => v,
+            | ChartId::TerritoryTracks
+            | ChartId::TrackStores
+            | ChartId::TrackStreams => v,
             _ => v.filters(),
         }
     });

@@ -3,7 +3,7 @@
 
 mod artists;
 mod cards;
-mod charts;
+pub(crate) mod charts;
 #[cfg(feature = "hydrate")]
 mod echarts;
 mod filters;
@@ -16,7 +16,7 @@ use leptos_router::hooks::use_query_map;
 use model::KpiReport;
 use serde::{Deserialize, Serialize};
 
-pub use view_state::ViewState;
+pub use view_state::{ViewState, encode};
 
 use crate::auth::describe_denial;
 
