@@ -22,6 +22,7 @@ use engine::{
     Database,
     kpi::{
         KpiQuery, Period,
+        catalogue::{CatalogueQuery, catalogue},
         charts::{ChartQuery, chart},
         report,
     },
@@ -328,6 +329,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ChartId::AdsVsRevenue,
         ChartId::SocialGrowth,
         ChartId::EmailCampaigns,
+        ChartId::TerritoryStores,
+        ChartId::TerritoryTracks,
+        ChartId::TrackStores,
+        ChartId::TrackStreams,
     ];
     let mut timings: Vec<(String, Vec<f64>)> = Vec::new();
     let mut record = |name: &str, ms: f64| match timings.iter_mut().find(|(n, _)| n == name) {
@@ -373,6 +378,36 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     };
                     chart(&db, &query).await?;
                     record(&format!("chart {}", id.as_str()), started.elapsed().as_secs_f64() * 1000.0);
+                }
+                // The catalogue by revenue, and searched (the search names every row's artist).
+                for (name, search) in [("catalogue", None), ("catalogue, searched", Some("0042"))] {
+                    let started = Instant::now();
+                    let query = CatalogueQuery {
+                        period,
+                        artist: artist.map(str::to_string),
+                        search: search.map(str::to_string),
+                        sort: model::CatalogueSort::Revenue,
+                        limit: 200,
+                    };
+                    let found = catalogue(&db, &query).await?;
+                    if round == 0 && artist.is_none() && period == periods[3] {
+                        println!("  12 months, all artists: {} tracks in the catalogue", found.total);
+                    }
+                    record(name, started.elapsed().as_secs_f64() * 1000.0);
+                }
+                // The artists side by side (a report per artist).
+                if artist.is_none() {
+                    let started = Instant::now();
+                    let query = KpiQuery {
+                        period,
+                        artist: None,
+                        today,
+                        sparklines: false,
+                        store: None,
+                        platform: None,
+                    };
+                    engine::kpi::artists::compare(&db, &query).await?;
+                    record("artists side by side", started.elapsed().as_secs_f64() * 1000.0);
                 }
             }
         }
