@@ -13,13 +13,17 @@ pub async fn compare(db: &Database, query: &KpiQuery) -> Result<Vec<ArtistRow>, 
     if unattributed::any(db).await? {
         names.push(unattributed::UNATTRIBUTED.to_string());
     }
-    let mut rows = Vec::with_capacity(names.len() + 1);
-    for name in names {
-        let one = KpiQuery { artist: Some(name.clone()), sparklines: false, store: None, ..query.clone() };
-        rows.push(row(name, false, &report(db, &one).await?));
-    }
-    let all = KpiQuery { artist: None, sparklines: false, store: None, ..query.clone() };
-    rows.push(row("All artists".to_string(), true, &report(db, &all).await?));
+    // The reports run at once: SQLite serves each on its own connection.
+    let one = |artist: Option<String>| KpiQuery { artist, sparklines: false, store: None, ..query.clone() };
+    let artists = futures_util::future::try_join_all(names.iter().map(|name| {
+        let query = one(Some(name.clone()));
+        async move { report(db, &query).await }
+    }));
+    let all = one(None);
+    let (reports, total) = tokio::try_join!(artists, report(db, &all))?;
+    let mut rows: Vec<ArtistRow> =
+        names.into_iter().zip(&reports).map(|(name, r)| row(name, false, r)).collect();
+    rows.push(row("All artists".to_string(), true, &total));
     Ok(rows)
 }
 

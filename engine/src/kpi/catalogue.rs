@@ -130,10 +130,10 @@ pub async fn catalogue(db: &Database, query: &CatalogueQuery) -> Result<Catalogu
     let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
     let named = names::tracks(db, &ids).await?;
     for (id, row) in &mut rows {
-        if row.artist.is_none() {
-            row.artist = named.get(id).and_then(|n| n.artist.clone());
+        if let Some(name) = named.get(id) {
+            row.artist.clone_from(&name.artist);
+            row.release.clone_from(&name.release);
         }
-        row.release = names::release_of(db, *id).await?;
     }
     Ok(Catalogue {
         from: query.period.from.to_string(),

@@ -21,6 +21,9 @@ pub struct SourceCoverage {
     pub months: Option<(YearMonth, YearMonth)>,
 }
 
+/// The sources whose files are royalty statements (lines by sale month).
+const STATEMENT_SOURCES: [SourceId; 2] = [SourceId::Distrokid, SourceId::Toolost];
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Coverages {
     by_source: BTreeMap<SourceId, SourceCoverage>,
@@ -32,29 +35,36 @@ impl Coverages {
         let mut by_source = BTreeMap::new();
         for source in SourceId::ALL {
             let s = source.as_str();
+            // One MIN or MAX per SELECT: SQLite then reads it off the (source, day) index; both
+            // in one SELECT would read every row of the source.
             let (first_day, last_day): (Option<i64>, Option<i64>) = sqlx::query_as(
                 "SELECT MIN(first), MAX(last) FROM ( \
-                   SELECT MIN(day) AS first, MAX(day) AS last FROM daily_facts WHERE source = ?1 \
+                   SELECT (SELECT MIN(day) FROM daily_facts WHERE source = ?1) AS first, \
+                          (SELECT MAX(day) FROM daily_facts WHERE source = ?1) AS last \
                    UNION ALL SELECT MIN(first_day), MAX(last_day) FROM window_facts WHERE source = ?1 \
                    UNION ALL SELECT MIN(send_day), MAX(send_day) FROM email_campaigns WHERE source = ?1)",
             )
             .bind(s)
             .fetch_one(db.pool())
             .await?;
-            // The rollup's key starts with the month: read in key order, the first match is the
-            // earliest month (a MIN with this filter would read the whole table).
-            let first_month: Option<i64> = sqlx::query_scalar(
-                "SELECT sale_month FROM revenue_by_store WHERE source = ? ORDER BY sale_month LIMIT 1",
-            )
-            .bind(s)
-            .fetch_optional(db.pool())
-            .await?;
-            let last_month: Option<i64> = sqlx::query_scalar(
-                "SELECT sale_month FROM revenue_by_store WHERE source = ? ORDER BY sale_month DESC LIMIT 1",
-            )
-            .bind(s)
-            .fetch_optional(db.pool())
-            .await?;
+            // Only statement sources have sale months. The rollup's key starts with the month:
+            // read in key order, the first match is the earliest month (a MIN with this filter
+            // would read the whole table, and so would a search for a source without lines).
+            let (mut first_month, mut last_month): (Option<i64>, Option<i64>) = (None, None);
+            if STATEMENT_SOURCES.contains(&source) {
+                first_month = sqlx::query_scalar(
+                    "SELECT sale_month FROM revenue_by_store WHERE source = ? ORDER BY sale_month LIMIT 1",
+                )
+                .bind(s)
+                .fetch_optional(db.pool())
+                .await?;
+                last_month = sqlx::query_scalar(
+                    "SELECT sale_month FROM revenue_by_store WHERE source = ? ORDER BY sale_month DESC LIMIT 1",
+                )
+                .bind(s)
+                .fetch_optional(db.pool())
+                .await?;
+            }
             let days = first_day.and_then(date_from_int).zip(last_day.and_then(date_from_int));
             let months =
                 first_month.and_then(YearMonth::from_int).zip(last_month.and_then(YearMonth::from_int));

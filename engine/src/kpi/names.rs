@@ -10,8 +10,10 @@ use crate::Database;
 pub struct TrackName {
     pub isrc: String,
     pub title: String,
-    /// The artist with the most statement lines of the track; `None` when no line names one.
+    /// The artist of the track's first statement line that names one; `None` when none does.
     pub artist: Option<String>,
+    /// The release (UPC) of its first statement line that names one.
+    pub release: Option<String>,
 }
 
 impl TrackName {
@@ -24,22 +26,29 @@ impl TrackName {
     }
 }
 
-/// The names of the tracks `ids` (each an index seek: the rollup by track and country is keyed
-/// by track first).
+/// The names of the tracks `ids`, in one statement (each row a few index seeks: the track's
+/// runs of lines are keyed by track first; counting every line's artist would read all of a
+/// track's lines).
 pub async fn tracks(db: &Database, ids: &[i64]) -> Result<HashMap<i64, TrackName>, sqlx::Error> {
     let mut out = HashMap::with_capacity(ids.len());
-    for &id in ids {
-        let row: Option<(String, String, Option<String>)> = sqlx::query_as(
-            "SELECT t.isrc, t.title, (SELECT a.name FROM revenue_by_track_country r \
-               JOIN artists a ON a.id = r.artist_id WHERE r.track_id = t.id \
-               GROUP BY r.artist_id ORDER BY SUM(r.lines) DESC, a.name LIMIT 1) \
-             FROM tracks t WHERE t.id = ?",
-        )
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?;
-        if let Some((isrc, title, artist)) = row {
-            out.insert(id, TrackName { isrc, title, artist });
+    for chunk in ids.chunks(500) {
+        let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "SELECT t.id, t.isrc, t.title, (SELECT a.name FROM statement_line_runs runs \
+               JOIN statement_lines l ON l.id = runs.first_id JOIN artists a ON a.id = l.artist_id \
+               WHERE runs.track_id = t.id ORDER BY runs.first_id LIMIT 1), \
+             (SELECT r.upc FROM statement_line_runs runs JOIN statement_lines l ON l.id = runs.first_id \
+               JOIN releases r ON r.id = l.release_id WHERE runs.track_id = t.id ORDER BY runs.first_id LIMIT 1) \
+             FROM tracks t WHERE t.id IN (",
+        );
+        let mut list = qb.separated(", ");
+        for id in chunk {
+            list.push_bind(*id);
+        }
+        qb.push(")");
+        type Row = (i64, String, String, Option<String>, Option<String>);
+        let rows: Vec<Row> = qb.build_query_as().fetch_all(db.pool()).await?;
+        for (id, isrc, title, artist, release) in rows {
+            out.insert(id, TrackName { isrc, title, artist, release });
         }
     }
     Ok(out)
@@ -58,15 +67,4 @@ pub async fn track_by_isrc(db: &Database, isrc: &str) -> Result<Option<(i64, Tra
 /// A store's name by its id.
 pub async fn store(db: &Database, id: i64) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar("SELECT name FROM stores WHERE id = ?").bind(id).fetch_optional(db.pool()).await
-}
-
-/// The release (UPC) of a track's first statement line, if the line names one (an index seek).
-pub async fn release_of(db: &Database, track: i64) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT r.upc FROM statement_line_runs runs JOIN statement_lines l ON l.id = runs.first_id \
-         JOIN releases r ON r.id = l.release_id WHERE runs.track_id = ? ORDER BY runs.first_id LIMIT 1",
-    )
-    .bind(track)
-    .fetch_optional(db.pool())
-    .await
 }
