@@ -38,7 +38,8 @@ pub struct RunSummary {
     pub source: Option<SourceId>,
     pub started_at: String,
     pub finished_at: Option<String>,
-    /// `running`, `succeeded`, `partial`, `failed` or `interrupted`.
+    /// `running`, `succeeded`, `partial`, `failed`, `interrupted`, or `nothing_to_do` (a run that
+    /// found nothing to process: `note` says why).
     pub status: String,
     pub files_total: i64,
     pub files_loaded: i64,
@@ -48,6 +49,9 @@ pub struct RunSummary {
     pub rows_loaded: i64,
     pub rows_rejected: i64,
     pub error: Option<String>,
+    /// A run that did nothing: why, and what would give it work.
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

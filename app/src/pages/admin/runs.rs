@@ -39,9 +39,18 @@ pub fn status_pill(status: &str) -> impl IntoView + use<> {
         "succeeded" => "ok",
         "running" => "running",
         "partial" | "interrupted" => "warn",
+        "nothing_to_do" => "idle",
         _ => "error",
     };
-    view! { <span class=format!("status-pill {class}") data-testid="run-status">{status.to_string()}</span> }
+    view! { <span class=format!("status-pill {class}") data-testid="run-status">{status_label(status)}</span> }
+}
+
+/// A run's status in words.
+pub fn status_label(status: &str) -> String {
+    match status {
+        "nothing_to_do" => "nothing to do".to_string(),
+        other => other.replace('_', " "),
+    }
 }
 
 #[component]
@@ -88,7 +97,10 @@ fn RunsTable(list: Vec<RunSummary>) -> impl IntoView {
                     <td>{short_time(&r.started_at)}</td>
                     <td>{r.trigger.clone()}</td>
                     <td>{what}</td>
-                    <td>{status_pill(&r.status)}</td>
+                    <td>
+                        {status_pill(&r.status)}
+                        {r.note.clone().map(|n| view! { <span class="muted small block" data-testid="run-note">{n}</span> })}
+                    </td>
                     <td class="num">{format!("{} / {}", r.files_loaded, r.files_total)}</td>
                     <td class="num">{thousands(r.rows_loaded)}</td>
                     <td class="num">{thousands(r.rows_rejected)}</td>
@@ -154,6 +166,7 @@ pub fn RunPage() -> impl IntoView {
 fn RunView(detail: RunDetail) -> impl IntoView {
     let RunDetail { run, files, quarantined, quarantined_total } = detail;
     let run_id = run.id;
+    let no_files = files.is_empty();
     let files = files
         .into_iter()
         .map(|f| {
@@ -233,10 +246,14 @@ fn RunView(detail: RunDetail) -> impl IntoView {
                 )}
             </p>
             {run.error.map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
+            {run.note.map(|n| view! {
+                <p class="notice info" role="status" data-testid="run-note">{format!("Nothing was done: {n}.")}</p>
+            })}
         </section>
         <section aria-labelledby="files-heading">
             <h2 id="files-heading">"Files"</h2>
-            <div class="table-wrap" tabindex="0" role="region" aria-label="Files of the run">
+            {no_files.then(|| view! { <p class="muted">"This run had no file to process."</p> })}
+            <div class="table-wrap" tabindex="0" role="region" aria-label="Files of the run" hidden=no_files>
                 <table class="data-table" data-testid="run-files">
                     <thead>
                         <tr>

@@ -195,6 +195,7 @@ fn SourcesTable(
                     Some("partial") => ("warn", "Files rejected".to_string()),
                     Some("interrupted") => ("warn", "Interrupted".to_string()),
                     Some(_) if s.files_loaded > 0 => ("ok", "OK".to_string()),
+                    Some("nothing_to_do") => ("idle", "Nothing to do".to_string()),
                     _ if s.files_loaded > 0 => ("ok", "OK".to_string()),
                     _ => ("idle", "No data yet".to_string()),
                 }
@@ -206,7 +207,14 @@ fn SourcesTable(
             };
             let last_run = s.last_run.as_ref().map(|r| {
                 let href = format!("/admin/runs/{}", r.id);
-                view! { <a href=href>{format!("#{} · {}", r.id, short_time(&r.started_at))}</a> }
+                // A run that did nothing says why, where the admin clicked Run now.
+                let note = r.note.clone().map(|n| {
+                    view! { <span class="muted small block" data-testid="last-run-note">{format!("Nothing to do: {n}")}</span> }
+                });
+                view! {
+                    <a href=href>{format!("#{} · {}", r.id, short_time(&r.started_at))}</a>
+                    {note}
+                }
             });
             let freshness = match s.freshness_days {
                 Some(0) => "today".to_string(),
