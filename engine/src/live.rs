@@ -185,7 +185,11 @@ impl LiveHub {
                 let run = state.runs.remove(run_id);
                 self.publish_locked(
                     &mut state,
-                    LiveEvent::RunFinished { run_id: *run_id, status: (*status).to_string(), note: note.clone() },
+                    LiveEvent::RunFinished {
+                        run_id: *run_id,
+                        status: (*status).to_string(),
+                        note: note.clone(),
+                    },
                 );
                 let rebuilt = run.is_some_and(|r| r.kind == RunKind::Rebuild && !r.any_change);
                 if rebuilt && *status == "succeeded" {

@@ -32,6 +32,7 @@ impl From<RunRow> for RunSummary {
             source: r.source.and_then(|s| s.parse().ok()),
             started_at: r.started_at,
             finished_at: r.finished_at,
+            time_zone: "UTC".into(),
             status: r.status,
             files_total: r.files_total,
             files_loaded: r.files_loaded,

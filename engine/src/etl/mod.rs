@@ -175,12 +175,36 @@ pub fn nothing_waiting(source: Option<SourceId>) -> String {
 /// What a run reports while it goes.
 #[derive(Clone, Debug)]
 pub enum ProgressEvent {
-    RunStarted { run_id: i64, files: usize, trigger: Trigger, kind: RunKind, source: Option<SourceId> },
-    FileStarted { run_id: i64, index: usize, total: usize, name: String, size_bytes: u64 },
-    FileProgress { run_id: i64, bytes_read: u64, size_bytes: u64, rows: u64 },
-    FileFinished { run_id: i64, report: FileReport },
+    RunStarted {
+        run_id: i64,
+        files: usize,
+        trigger: Trigger,
+        kind: RunKind,
+        source: Option<SourceId>,
+    },
+    FileStarted {
+        run_id: i64,
+        index: usize,
+        total: usize,
+        name: String,
+        size_bytes: u64,
+    },
+    FileProgress {
+        run_id: i64,
+        bytes_read: u64,
+        size_bytes: u64,
+        rows: u64,
+    },
+    FileFinished {
+        run_id: i64,
+        report: FileReport,
+    },
     /// `note`: why a run that did nothing did nothing.
-    RunFinished { run_id: i64, status: &'static str, note: Option<String> },
+    RunFinished {
+        run_id: i64,
+        status: &'static str,
+        note: Option<String>,
+    },
 }
 
 pub trait Progress: Send + Sync {

@@ -128,8 +128,7 @@ impl SourceJobs {
                 )
             }
         };
-        let report =
-            self.etl.run_landing_after(Some(source), early, &idle, trigger, &*self.progress).await?;
+        let report = self.etl.run_landing_after(Some(source), early, &idle, trigger, &*self.progress).await?;
         // The incremental state moves only over pulls that loaded: a rejected pull is asked for
         // again next time.
         if let Some((pulls, _)) = &self.pulls {
@@ -169,7 +168,9 @@ impl SourceJobs {
 fn nothing_to_do(source: SourceId, pulled: Option<bool>) -> String {
     let name = source.display_name();
     match pulled {
-        Some(true) => format!("{name}'s API had nothing new to pull and no {name} files are waiting in landing"),
+        Some(true) => {
+            format!("{name}'s API had nothing new to pull and no {name} files are waiting in landing")
+        }
         _ if connect_method(source).is_some() => format!(
             "{name} is not connected and no {name} files are waiting: connect it on the Admin page or \
              upload an export"
@@ -219,8 +220,11 @@ mod tests {
         let etl = Etl::open(db.clone(), dir.path()).await.expect("etl");
         let hub = LiveHub::new();
         let mut feed = hub.subscribe(None).feed;
-        let pulls =
-            Pulls::new(ConnectionStore::new(db.pool().clone(), None), Endpoints::default(), RetryPolicy::default());
+        let pulls = Pulls::new(
+            ConnectionStore::new(db.pool().clone(), None),
+            Endpoints::default(),
+            RetryPolicy::default(),
+        );
         let jobs = SourceJobs::with_pulls(etl, Arc::new(hub.clone()), pulls, Clock::default());
 
         let report = jobs.run(SourceId::Mailchimp, Trigger::Admin).await.expect("run");
@@ -252,16 +256,16 @@ mod tests {
 
         // A file waiting makes it a real run, with a real status and no note.
         let landing = jobs.etl().lake().landing_dir();
-        std::fs::write(landing.join("campaigns.csv"), "Title,Subject\nnot,a campaigns export\n").expect("file");
+        std::fs::write(landing.join("campaigns.csv"), "Title,Subject\nnot,a campaigns export\n")
+            .expect("file");
         let report = jobs.run(SourceId::Mailchimp, Trigger::Admin).await.expect("run");
         assert_eq!(report.status, "failed");
         assert_eq!(report.note, None);
-        let stored: (String, Option<String>) =
-            sqlx::query_as("SELECT status, note FROM runs WHERE id = ?")
-                .bind(report.run_id)
-                .fetch_one(db.pool())
-                .await
-                .expect("run row");
+        let stored: (String, Option<String>) = sqlx::query_as("SELECT status, note FROM runs WHERE id = ?")
+            .bind(report.run_id)
+            .fetch_one(db.pool())
+            .await
+            .expect("run row");
         assert_eq!(stored, ("failed".to_string(), None));
     }
 }

@@ -295,7 +295,10 @@ async fn without_a_secret_key_connecting_is_disabled_and_refused() {
     for (path, form) in [
         ("/api/admin/connect-key", &[("source", "mailchimp"), ("secret", "0123456789abcdef-us21")][..]),
         ("/api/admin/connect-key", &[("source", "meta_ads"), ("account", "act_1"), ("secret", "")][..]),
-        ("/admin/connect/youtube", &[("client_id", "a.apps.googleusercontent.com"), ("client_secret", "b")][..]),
+        (
+            "/admin/connect/youtube",
+            &[("client_id", "a.apps.googleusercontent.com"), ("client_secret", "b")][..],
+        ),
         ("/api/admin/backfill", &[("source", "youtube"), ("from", "2026-01-01"), ("to", "2026-01-31")][..]),
         ("/api/admin/connection-artist", &[("source", "meta_ads"), ("artist", "ZONE A0")][..]),
     ] {
@@ -304,12 +307,11 @@ async fn without_a_secret_key_connecting_is_disabled_and_refused() {
         assert!(body.contains("SOUNDCHECK_SECRET_KEY"), "{path}: {body}");
     }
     let db = Database::open(&app.data_dir.join("soundcheck.db")).await.expect("db");
-    let stored: (i64, i64) = sqlx::query_as(
-        "SELECT (SELECT count(*) FROM api_connections), (SELECT count(*) FROM oauth_states)",
-    )
-    .fetch_one(db.pool())
-    .await
-    .expect("count");
+    let stored: (i64, i64) =
+        sqlx::query_as("SELECT (SELECT count(*) FROM api_connections), (SELECT count(*) FROM oauth_states)")
+            .fetch_one(db.pool())
+            .await
+            .expect("count");
     assert_eq!(stored, (0, 0), "nothing was stored");
 
     // With the key, the same page's forms are live.

@@ -64,10 +64,8 @@ pub async fn api_connections() -> Result<Connections, ServerFnError> {
 fn pulls_with_secret_key() -> Result<engine::pull::Pulls, ServerFnError> {
     use crate::auth::ssr::{conflict, internal_error};
 
-    let pulls = super::ssr::jobs()?
-        .pulls()
-        .cloned()
-        .ok_or_else(|| internal_error("API pulls are not configured"))?;
+    let pulls =
+        super::ssr::jobs()?.pulls().cloned().ok_or_else(|| internal_error("API pulls are not configured"))?;
     if !pulls.store().can_store() {
         return Err(conflict(model::NEEDS_SECRET_KEY));
     }

@@ -5,7 +5,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use model::{RunDetail, RunSummary, format::thousands};
 
-use super::{AdminNav, AdminOnly, Denied, admin_error, sources::short_time};
+use super::{
+    AdminNav, AdminOnly, Denied, admin_error,
+    sources::{short_time, zone_name},
+};
 use crate::{auth::describe_denial, live::use_live};
 
 /// Quarantined rows shown on a run's page (the CSV has all).
@@ -15,22 +18,29 @@ const SHOWN_QUARANTINE: u32 = 200;
 /// The latest 30 runs (admins).
 #[server(endpoint = "admin/runs")]
 pub async fn latest_runs() -> Result<Vec<RunSummary>, ServerFnError> {
+    use super::ssr::{localise, zone};
     use crate::auth::ssr::{database, internal_error, require};
 
     require(model::Role::Admin).await?;
-    engine::etl::history::latest_runs(database()?.pool(), 30).await.map_err(internal_error)
+    let zone = zone()?;
+    let runs = engine::etl::history::latest_runs(database()?.pool(), 30).await.map_err(internal_error)?;
+    Ok(runs.into_iter().map(|r| localise(r, zone)).collect())
 }
 
 /// One run with its files and first quarantined rows (admins).
 #[server(endpoint = "admin/run", input = server_fn::codec::Json)]
 pub async fn load_run(id: i64) -> Result<RunDetail, ServerFnError> {
+    use super::ssr::{localise, zone};
     use crate::auth::ssr::{database, internal_error, not_found, require};
 
     require(model::Role::Admin).await?;
-    engine::etl::history::run_detail(database()?.pool(), id, SHOWN_QUARANTINE)
+    let zone = zone()?;
+    let mut detail = engine::etl::history::run_detail(database()?.pool(), id, SHOWN_QUARANTINE)
         .await
         .map_err(internal_error)?
-        .ok_or_else(|| not_found(format!("there is no run #{id}")))
+        .ok_or_else(|| not_found(format!("there is no run #{id}")))?;
+    detail.run = localise(detail.run, zone);
+    Ok(detail)
 }
 
 /// A run's status as a coloured pill.
@@ -85,6 +95,7 @@ pub fn RecentRuns() -> impl IntoView {
 
 #[component]
 fn RunsTable(list: Vec<RunSummary>) -> impl IntoView {
+    let zone = list.first().map_or_else(|| "UTC".to_string(), |r| zone_name(&r.time_zone));
     let rows = list
         .into_iter()
         .map(|r| {
@@ -114,7 +125,7 @@ fn RunsTable(list: Vec<RunSummary>) -> impl IntoView {
                 <thead>
                     <tr>
                         <th scope="col">"Run"</th>
-                        <th scope="col">"Started (UTC)"</th>
+                        <th scope="col">{format!("Started ({zone})")}</th>
                         <th scope="col">"Trigger"</th>
                         <th scope="col">"What"</th>
                         <th scope="col">"Status"</th>
@@ -238,9 +249,10 @@ fn RunView(detail: RunDetail) -> impl IntoView {
             <p>
                 {status_pill(&run.status)}
                 {format!(
-                    " {} run, started {} UTC by {}{}",
+                    " {} run, started {} {} by {}{}",
                     run.kind,
                     short_time(&run.started_at),
+                    zone_name(&run.time_zone),
                     run.trigger,
                     run.finished_at.as_deref().map(|f| format!(", finished {}", short_time(f))).unwrap_or_default(),
                 )}
