@@ -108,6 +108,12 @@ pub mod ssr {
         deny(StatusCode::BAD_REQUEST, &message.to_string())
     }
 
+    /// A request the server cannot carry out as it is configured (no secret key to seal API
+    /// tokens with): a 409 with the reason and what to configure.
+    pub fn conflict(message: impl std::fmt::Display) -> ServerFnError {
+        deny(StatusCode::CONFLICT, &message.to_string())
+    }
+
     /// Something asked for by name that does not exist (a run number): a 404 with the reason.
     pub fn not_found(message: impl std::fmt::Display) -> ServerFnError {
         deny(StatusCode::NOT_FOUND, &message.to_string())

@@ -463,4 +463,65 @@ mod tests {
             sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(db.pool()).await.expect("count");
         assert_eq!(n, 1);
     }
+
+    /// Migration 0019 rebuilds `runs` (a new status and a note) with foreign keys on: the runs,
+    /// their files and quarantined rows all stay, still tied together; earlier runs of landing
+    /// that found nothing are relabelled.
+    #[tokio::test]
+    async fn upgrading_lets_runs_say_they_had_nothing_to_do() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("soundcheck.db");
+        {
+            let pool = migrated_up_to(&path, 18).await;
+            sqlx::query(
+                "INSERT INTO runs (id, trigger, kind, source, started_at, finished_at, status, files_total, \
+                 files_loaded, files_rejected, rows_read, pid) VALUES \
+                 (1, 'cli', 'import', NULL, 'a', 'b', 'partial', 2, 1, 1, 10, 7), \
+                 (2, 'admin', 'etl', 'mailchimp', 'c', 'd', 'succeeded', 0, 0, 0, 0, 7), \
+                 (3, 'schedule', 'etl', 'distrokid', 'e', NULL, 'running', 1, 0, 0, 0, 7); \
+                 INSERT INTO run_files (id, run_id, name, outcome) VALUES (1, 1, 'a.tsv', 'loaded'), \
+                 (2, 1, 'b.tsv', 'rejected'); \
+                 INSERT INTO quarantine (run_id, file_name, line, reason) VALUES (1, 'b.tsv', 3, 'bad');",
+            )
+            .execute(&pool)
+            .await
+            .expect("insert");
+            pool.close().await;
+        }
+        let db = Database::open(&path).await.expect("upgrade");
+        let runs: Vec<(i64, String, i64, Option<String>)> =
+            sqlx::query_as("SELECT id, status, rows_read, note FROM runs ORDER BY id")
+                .fetch_all(db.pool())
+                .await
+                .expect("runs");
+        assert_eq!(
+            runs,
+            [
+                (1, "partial".to_string(), 10, None),
+                (2, "nothing_to_do".to_string(), 0, Some("nothing was waiting in landing".to_string())),
+                (3, "running".to_string(), 0, None),
+            ]
+        );
+        let files: i64 = sqlx::query_scalar("SELECT count(*) FROM run_files WHERE run_id = 1")
+            .fetch_one(db.pool())
+            .await
+            .expect("files");
+        assert_eq!(files, 2);
+        let broken: Vec<(String, i64, String, i64)> =
+            sqlx::query_as("PRAGMA foreign_key_check").fetch_all(db.pool()).await.expect("check");
+        assert!(broken.is_empty(), "{broken:?}");
+        // Still enforced, against the new table.
+        let orphan = sqlx::query("INSERT INTO run_files (run_id, name, outcome) VALUES (99, 'x', 'loaded')")
+            .execute(db.pool())
+            .await;
+        assert!(orphan.is_err(), "a file of a run that does not exist was accepted");
+        let index: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM sqlite_master WHERE name = 'runs_by_source'")
+                .fetch_one(db.pool())
+                .await
+                .expect("index");
+        assert_eq!(index, 1);
+        let bad = sqlx::query("UPDATE runs SET status = 'fine' WHERE id = 1").execute(db.pool()).await;
+        assert!(bad.is_err(), "the status set is still checked");
+    }
 }

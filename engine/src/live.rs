@@ -181,11 +181,15 @@ impl LiveHub {
                     );
                 }
             }
-            ProgressEvent::RunFinished { run_id, status } => {
+            ProgressEvent::RunFinished { run_id, status, note } => {
                 let run = state.runs.remove(run_id);
                 self.publish_locked(
                     &mut state,
-                    LiveEvent::RunFinished { run_id: *run_id, status: (*status).to_string() },
+                    LiveEvent::RunFinished {
+                        run_id: *run_id,
+                        status: (*status).to_string(),
+                        note: note.clone(),
+                    },
                 );
                 let rebuilt = run.is_some_and(|r| r.kind == RunKind::Rebuild && !r.any_change);
                 if rebuilt && *status == "succeeded" {

@@ -2,7 +2,30 @@
 
 use std::{fmt, str::FromStr};
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate};
+/// An IANA time zone (`Europe/Berlin`, `UTC`): the server's `time_zone`, in which schedules run
+/// and the Admin page gives times.
+pub use chrono_tz::Tz;
+
+/// Parses an IANA time-zone name (`Europe/Berlin`, `America/New_York`, `UTC`), with a reason
+/// when it is not one.
+pub fn parse_zone(name: &str) -> Result<Tz, String> {
+    name.trim().parse::<Tz>().map_err(|_| {
+        "not an IANA time-zone name; expected one such as Europe/Berlin, America/New_York or UTC \
+         (the TZ identifiers of the tz database, case as written there)"
+            .to_string()
+    })
+}
+
+/// An RFC 3339 time as stored (UTC) given in `zone`'s offset: the same instant, in the zone's
+/// wall-clock time (`2026-11-26T10:40:37Z` in Europe/Berlin is `2026-11-26T11:40:37+01:00`). Text
+/// that is not RFC 3339 is returned as it is.
+pub fn in_zone(rfc3339: &str, zone: Tz) -> String {
+    match DateTime::parse_from_rfc3339(rfc3339) {
+        Ok(t) => t.with_timezone(&zone).to_rfc3339(),
+        Err(_) => rfc3339.to_string(),
+    }
+}
 
 /// A calendar month, e.g. a statement's sale month.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -101,6 +124,20 @@ mod tests {
         assert_eq!(m.to_string(), "2025-01");
         assert_eq!(m.first_day(), NaiveDate::from_ymd_opt(2025, 1, 1).expect("date"));
         assert!("2025-1".parse::<YearMonth>().is_err());
+    }
+
+    #[test]
+    fn zones_are_iana_names_and_times_keep_their_instant() {
+        assert_eq!(parse_zone("Europe/Berlin"), Ok(Tz::Europe__Berlin));
+        assert_eq!(parse_zone(" UTC "), Ok(Tz::UTC));
+        assert!(parse_zone("Mars/Olympus").is_err());
+        assert!(parse_zone("CEST+1").is_err());
+        assert_eq!(
+            in_zone("2026-11-26T10:40:37.5+00:00", Tz::Europe__Berlin),
+            "2026-11-26T11:40:37.500+01:00"
+        );
+        assert_eq!(in_zone("2026-07-01T10:00:00Z", Tz::Europe__Berlin), "2026-07-01T12:00:00+02:00");
+        assert_eq!(in_zone("not a time", Tz::Europe__Berlin), "not a time");
     }
 
     #[test]

@@ -135,7 +135,8 @@ async fn poison_files_are_set_aside_and_the_run_goes_on() {
     // The next run finds nothing to do.
     let again = env.etl.run_landing(None, Trigger::Cli, &Quiet).await.expect("second run");
     assert!(again.files.is_empty());
-    assert_eq!(again.status, "succeeded");
+    assert_eq!(again.status, "nothing_to_do");
+    assert!(again.note.as_deref().is_some_and(|n| n.starts_with("nothing is waiting in landing")));
 }
 
 /// A file every run stops on (the process dies on it, the disk fails) is tried a bounded

@@ -8,11 +8,14 @@ use crate::{RunFileResult, SourceId};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceAdmin {
     pub source: SourceId,
-    /// Five-field cron expression, UTC.
+    /// Five-field cron expression, in the server's time zone.
     pub cron: String,
     pub enabled: bool,
-    /// The next scheduled run (RFC 3339), when enabled.
+    /// The next scheduled run, when enabled, as the page shows it: `2026-11-27 06:00 Europe/Berlin`.
     pub next_run: Option<String>,
+    /// The IANA time zone the schedules run in (the server's `time_zone`).
+    #[serde(default)]
+    pub time_zone: String,
     /// A run of this source is going on now.
     pub running: bool,
     pub last_run: Option<RunSummary>,
@@ -36,9 +39,14 @@ pub struct RunSummary {
     /// `import`, `etl` or `rebuild`.
     pub kind: String,
     pub source: Option<SourceId>,
+    /// RFC 3339; as the admin pages get it, with the offset of `time_zone`.
     pub started_at: String,
     pub finished_at: Option<String>,
-    /// `running`, `succeeded`, `partial`, `failed` or `interrupted`.
+    /// The IANA time zone `started_at` and `finished_at` are given in (empty: UTC).
+    #[serde(default)]
+    pub time_zone: String,
+    /// `running`, `succeeded`, `partial`, `failed`, `interrupted`, or `nothing_to_do` (a run that
+    /// found nothing to process: `note` says why).
     pub status: String,
     pub files_total: i64,
     pub files_loaded: i64,
@@ -48,6 +56,9 @@ pub struct RunSummary {
     pub rows_loaded: i64,
     pub rows_rejected: i64,
     pub error: Option<String>,
+    /// A run that did nothing: why, and what would give it work.
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

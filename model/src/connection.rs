@@ -4,6 +4,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::SourceId;
 
+/// Why connecting, re-connecting, pulling a range or naming an artist is refused while the server
+/// has no secret key (API tokens are stored sealed under it), and what to configure: shown next to
+/// the disabled controls and sent with the server's 409.
+pub const NEEDS_SECRET_KEY: &str = "API connections need the server's secret key, which seals the stored \
+     tokens: set SOUNDCHECK_SECRET_KEY (at least 32 characters) in the server's environment and restart it";
+
 /// How an admin connects a source's API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ConnectMethod {

@@ -17,7 +17,7 @@ mod user;
 
 pub use admin::{AuditEntry, QuarantinedRow, RunDetail, RunSummary, SourceAdmin};
 pub use chart::{ChartData, ChartId, Series, SeriesKind, Unit};
-pub use connection::{ApiConnection, CatalogueArtist, ConnectMethod, Connections};
+pub use connection::{ApiConnection, CatalogueArtist, ConnectMethod, Connections, NEEDS_SECRET_KEY};
 pub use kpi::{Area, Basis, KpiId, KpiKind};
 pub use live::{LiveEvent, LiveMessage, RunFileResult};
 pub use report::{ArtistRow, Catalogue, CatalogueRow, CatalogueSort, Coverage, KpiReport, KpiValue};

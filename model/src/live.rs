@@ -60,7 +60,11 @@ pub enum LiveEvent {
     },
     RunFinished {
         run_id: i64,
+        /// As [`crate::RunSummary::status`].
         status: String,
+        /// A run that did nothing (`nothing_to_do`): why, and what would give it work.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
     },
 }
 
@@ -114,7 +118,7 @@ mod tests {
     #[test]
     fn audiences() {
         assert!(!LiveEvent::DataChanged { run_id: 1, sources: vec![], at_ms: 0 }.admin_only());
-        assert!(LiveEvent::RunFinished { run_id: 1, status: "succeeded".into() }.admin_only());
+        assert!(LiveEvent::RunFinished { run_id: 1, status: "succeeded".into(), note: None }.admin_only());
         assert!(!LiveEvent::FileProgress { run_id: 1, bytes_read: 0, size_bytes: 0, rows: 0 }.durable());
     }
 }

@@ -78,6 +78,7 @@ fn settings(data_dir: std::path::PathBuf) -> Settings {
         live: server::config::LiveLimits { max_connections: 10, max_per_user: 10, heartbeat: HEARTBEAT },
         public_origin: None,
         trusted_proxies: Default::default(),
+        time_zone: engine::time::Tz::UTC,
     }
 }
 

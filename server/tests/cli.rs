@@ -120,7 +120,48 @@ fn rebuild_and_etl_run_succeed_on_a_clean_lake() {
     assert!(text(&out).0.contains("3 values loaded"), "{}", text(&out).0);
     let out = soundcheck(dir.path(), &["etl", "run"], "");
     assert_eq!(out.status.code(), Some(0));
-    assert!(text(&out).0.contains("nothing waiting in landing"));
+    assert!(
+        text(&out).0.contains("nothing done (run #3): nothing is waiting in landing"),
+        "{}",
+        text(&out).0
+    );
+}
+
+/// Issue 23: a run that could do nothing says so, and why, instead of "succeeded"; it did not
+/// fail, so it exits 0.
+#[tokio::test]
+async fn etl_run_of_an_unconnected_api_source_says_nothing_was_done_and_why() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = soundcheck(dir.path(), &["etl", "run", "--source", "mailchimp"], "");
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert_eq!(
+        stdout.trim(),
+        "nothing done (run #1): Mailchimp is not connected and no Mailchimp files are waiting: \
+         connect it on the Admin page or upload an export"
+    );
+    let db = engine::Database::open(&dir.path().join("soundcheck.db")).await.expect("db");
+    let (status, note, trigger): (String, Option<String>, String) =
+        sqlx::query_as("SELECT status, note, trigger FROM runs WHERE id = 1")
+            .fetch_one(db.pool())
+            .await
+            .expect("run");
+    assert_eq!((status.as_str(), trigger.as_str()), ("nothing_to_do", "cli"));
+    assert!(note.is_some_and(|n| n.starts_with("Mailchimp is not connected")));
+
+    // An export-only source with a file waiting does work: that run is a real one.
+    let out = soundcheck(dir.path(), &["etl", "run", "--source", "distrokid"], "");
+    assert!(
+        text(&out).0.contains("nothing done (run #2): no DistroKid files are waiting"),
+        "{}",
+        text(&out).0
+    );
+    std::fs::copy(fixture("distrokid/bank_details_layout_a.tsv"), dir.path().join("lake/landing/a.tsv"))
+        .expect("copy into landing");
+    let out = soundcheck(dir.path(), &["etl", "run", "--source", "distrokid"], "");
+    let (stdout, _) = text(&out);
+    assert!(stdout.starts_with("loaded    a.tsv (distrokid)"), "{stdout}");
+    assert!(!stdout.contains("nothing done"), "{stdout}");
 }
 
 /// A DistroKid statement of `lines` lines, big enough that loading it takes a while.
@@ -295,4 +336,45 @@ async fn beside_a_running_server_import_hands_its_files_over_and_rebuild_waits_f
     server.wait().expect("wait");
     let out = soundcheck(&data, &["etl", "rebuild"], "");
     assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+}
+
+/// A `time_zone` that is not an IANA name stops start-up with an error naming the setting and the
+/// value, from the flag as from the environment.
+#[test]
+fn a_bad_time_zone_stops_start_up_naming_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_soundcheck"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["serve", "--listen", "127.0.0.1:0", "--time-zone", "Europe/Berln"])
+        .env_remove("SOUNDCHECK_DATA_DIR")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn soundcheck");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while serve.try_wait().expect("wait").is_none() {
+        if Instant::now() > deadline {
+            serve.kill().expect("kill");
+            panic!("serve started with a bad time zone");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = serve.wait_with_output().expect("output");
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("time_zone = \"Europe/Berln\" is not valid: not an IANA time-zone name"),
+        "{stderr}"
+    );
+
+    let out = Command::new(env!("CARGO_BIN_EXE_soundcheck"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["etl", "run"])
+        .env("SOUNDCHECK_TIME_ZONE", "UTC+2")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).1.contains("time_zone = \"UTC+2\" is not valid"), "{}", text(&out).1);
 }

@@ -46,7 +46,7 @@ impl HandOff {
     pub async fn reports(&self, pool: &SqlitePool) -> Result<Vec<RunReport>, sqlx::Error> {
         let mut runs: Vec<RunReport> = Vec::new();
         if !self.early.is_empty() {
-            runs.push(RunReport { run_id: 0, status: "failed", files: self.early.clone() });
+            runs.push(RunReport { run_id: 0, status: "failed", files: self.early.clone(), note: None });
         }
         for (_, sha256, name) in &self.landed {
             // By the raw file its bytes became; a file rejected before reaching raw, by name.
@@ -69,7 +69,7 @@ impl HandOff {
             };
             match runs.iter_mut().find(|r| r.run_id == run_id) {
                 Some(run) => run.files.push(report),
-                None => runs.push(RunReport { run_id, status: "", files: vec![report] }),
+                None => runs.push(RunReport { run_id, status: "", files: vec![report], note: None }),
             }
         }
         Ok(runs)

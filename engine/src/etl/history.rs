@@ -20,6 +20,7 @@ struct RunRow {
     rows_loaded: i64,
     rows_rejected: i64,
     error: Option<String>,
+    note: Option<String>,
 }
 
 impl From<RunRow> for RunSummary {
@@ -31,6 +32,7 @@ impl From<RunRow> for RunSummary {
             source: r.source.and_then(|s| s.parse().ok()),
             started_at: r.started_at,
             finished_at: r.finished_at,
+            time_zone: "UTC".into(),
             status: r.status,
             files_total: r.files_total,
             files_loaded: r.files_loaded,
@@ -40,12 +42,13 @@ impl From<RunRow> for RunSummary {
             rows_loaded: r.rows_loaded,
             rows_rejected: r.rows_rejected,
             error: r.error,
+            note: r.note,
         }
     }
 }
 
 const RUN_COLUMNS: &str = "id, trigger, kind, source, started_at, finished_at, status, files_total, files_loaded, \
-     files_rejected, files_skipped, rows_read, rows_loaded, rows_rejected, error";
+     files_rejected, files_skipped, rows_read, rows_loaded, rows_rejected, error, note";
 
 /// The latest runs, newest first.
 pub async fn latest_runs(pool: &SqlitePool, limit: u32) -> Result<Vec<RunSummary>, sqlx::Error> {

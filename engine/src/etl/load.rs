@@ -664,12 +664,13 @@ pub(super) async fn rebuild(
         Ok(reports) => (reports, None),
         Err((reports, err)) => (reports, Some(err)),
     };
-    let status =
-        runs::finish(pool, run_id, &reports, error.as_ref().map(|e| e.to_string()).as_deref()).await?;
-    progress.event(&ProgressEvent::RunFinished { run_id, status });
+    let status = runs::finish(pool, run_id, &reports, error.as_ref().map(|e| e.to_string()).as_deref(), None)
+        .await?
+        .status;
+    progress.event(&ProgressEvent::RunFinished { run_id, status, note: None });
     match error {
         Some(err) => Err(err),
-        None => Ok(RunReport { run_id, status, files: reports }),
+        None => Ok(RunReport { run_id, status, files: reports, note: None }),
     }
 }
 

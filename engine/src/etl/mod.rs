@@ -143,22 +143,68 @@ pub struct RunReport {
     pub run_id: i64,
     pub status: &'static str,
     pub files: Vec<FileReport>,
+    /// A run that did nothing ([`runs::NOTHING_TO_DO`]): why, and what would give it work.
+    pub note: Option<String>,
 }
 
 impl RunReport {
     pub fn any_rejected(&self) -> bool {
         self.files.iter().any(|f| f.outcome == Outcome::Rejected)
     }
+
+    /// The run had nothing to process (see [`RunReport::note`] for why).
+    pub fn did_nothing(&self) -> bool {
+        self.status == runs::NOTHING_TO_DO
+    }
+}
+
+/// Why a run of landing for `source` (or for every source) found nothing to process.
+pub fn nothing_waiting(source: Option<SourceId>) -> String {
+    match source {
+        Some(s) => format!(
+            "no {} files are waiting in landing: upload an export on the Admin page or import one with \
+             `soundcheck import`",
+            s.display_name()
+        ),
+        None => "nothing is waiting in landing: upload exports on the Admin page or import them with \
+                 `soundcheck import`"
+            .to_string(),
+    }
 }
 
 /// What a run reports while it goes.
 #[derive(Clone, Debug)]
 pub enum ProgressEvent {
-    RunStarted { run_id: i64, files: usize, trigger: Trigger, kind: RunKind, source: Option<SourceId> },
-    FileStarted { run_id: i64, index: usize, total: usize, name: String, size_bytes: u64 },
-    FileProgress { run_id: i64, bytes_read: u64, size_bytes: u64, rows: u64 },
-    FileFinished { run_id: i64, report: FileReport },
-    RunFinished { run_id: i64, status: &'static str },
+    RunStarted {
+        run_id: i64,
+        files: usize,
+        trigger: Trigger,
+        kind: RunKind,
+        source: Option<SourceId>,
+    },
+    FileStarted {
+        run_id: i64,
+        index: usize,
+        total: usize,
+        name: String,
+        size_bytes: u64,
+    },
+    FileProgress {
+        run_id: i64,
+        bytes_read: u64,
+        size_bytes: u64,
+        rows: u64,
+    },
+    FileFinished {
+        run_id: i64,
+        report: FileReport,
+    },
+    /// `note`: why a run that did nothing did nothing.
+    RunFinished {
+        run_id: i64,
+        status: &'static str,
+        note: Option<String>,
+    },
 }
 
 pub trait Progress: Send + Sync {
@@ -261,7 +307,9 @@ impl Etl {
         if trigger == Trigger::Upload {
             wait_for(std::mem::take(&mut flushes)).await;
         }
-        let report = self.process(landed, early, RunKind::Import, trigger, source, progress).await;
+        let report = self
+            .process(landed, early, RunKind::Import, trigger, source, "no files were given", progress)
+            .await;
         // Long done by now, but what the import wrote is on disk when it returns.
         wait_for(flushes).await;
         report
@@ -342,7 +390,8 @@ impl Etl {
         if waiting.is_empty() {
             return Ok(None);
         }
-        self.process(waiting, Vec::new(), RunKind::Etl, trigger, None, progress).await.map(Some)
+        let idle = nothing_waiting(None);
+        self.process(waiting, Vec::new(), RunKind::Etl, trigger, None, &idle, progress).await.map(Some)
     }
 
     fn unclaimed(&self, waiting: Vec<Landed>) -> Vec<Landed> {
@@ -358,15 +407,17 @@ impl Etl {
         trigger: Trigger,
         progress: &dyn Progress,
     ) -> Result<RunReport, EtlError> {
-        self.run_landing_after(source, Vec::new(), trigger, progress).await
+        self.run_landing_after(source, Vec::new(), &nothing_waiting(source), trigger, progress).await
     }
 
     /// Like [`Etl::run_landing`], with reports of what failed before landing (an API pull) in
-    /// the same run.
+    /// the same run. When there is nothing at all to process, the run is recorded as having
+    /// nothing to do, `idle` saying why.
     pub async fn run_landing_after(
         &self,
         source: Option<SourceId>,
         early: Vec<FileReport>,
+        idle: &str,
         trigger: Trigger,
         progress: &dyn Progress,
     ) -> Result<RunReport, EtlError> {
@@ -380,9 +431,12 @@ impl Etl {
                 .collect(),
             None => waiting,
         };
-        self.process(waiting, early, RunKind::Etl, trigger, source, progress).await
+        self.process(waiting, early, RunKind::Etl, trigger, source, idle, progress).await
     }
 
+    /// Processes `early` reports and `landed` files in one run. `idle`: why, when the run turns
+    /// out to have nothing to process.
+    #[allow(clippy::too_many_arguments)]
     async fn process(
         &self,
         landed: Vec<Landed>,
@@ -390,6 +444,7 @@ impl Etl {
         kind: RunKind,
         trigger: Trigger,
         source: Option<SourceId>,
+        idle: &str,
         progress: &dyn Progress,
     ) -> Result<RunReport, EtlError> {
         let _writer = self.writer.lock().await;
@@ -433,8 +488,8 @@ impl Etl {
                 Err(err) => {
                     // A failure of the machine (disk, database) ends the run; the file stays in
                     // landing, its attempt counted (see `failure`).
-                    let status = runs::finish(pool, run_id, &reports, Some(&err.to_string())).await?;
-                    progress.event(&ProgressEvent::RunFinished { run_id, status });
+                    let done = runs::finish(pool, run_id, &reports, Some(&err.to_string()), None).await?;
+                    progress.event(&ProgressEvent::RunFinished { run_id, status: done.status, note: None });
                     return Err(err);
                 }
             };
@@ -442,9 +497,11 @@ impl Etl {
             progress.event(&ProgressEvent::FileFinished { run_id, report: report.clone() });
             reports.push(report);
         }
-        let status = runs::finish(pool, run_id, &reports, None).await?;
-        progress.event(&ProgressEvent::RunFinished { run_id, status });
-        Ok(RunReport { run_id, status, files: reports })
+        // The files listed may all have been processed by another run meanwhile: nothing done
+        // either, and the same reason holds.
+        let runs::Finished { status, note } = runs::finish(pool, run_id, &reports, None, Some(idle)).await?;
+        progress.event(&ProgressEvent::RunFinished { run_id, status, note: note.clone() });
+        Ok(RunReport { run_id, status, files: reports, note })
     }
 
     /// Processes one landed file and moves it out of landing: into the archive once loaded (or

@@ -7,6 +7,9 @@ use sqlx::SqlitePool;
 use super::{FileReport, Outcome, Trigger};
 use crate::{pull::redact, sources::RowError};
 
+/// The status of a run that had nothing to process: its `note` says why.
+pub const NOTHING_TO_DO: &str = "nothing_to_do";
+
 fn now() -> String {
     Utc::now().to_rfc3339()
 }
@@ -97,17 +100,31 @@ pub async fn quarantine(
     tx.commit().await
 }
 
-/// Closes a run with its totals. `error` is a run-level failure (not a rejected file).
+/// How a run ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finished {
+    pub status: &'static str,
+    /// A run that did nothing: why.
+    pub note: Option<String>,
+}
+
+/// Closes a run with its totals. `error` is a run-level failure (not a rejected file). A run
+/// that processed no file and did not fail did nothing: with `idle` (why, and what would give it
+/// work) it is recorded as [`NOTHING_TO_DO`] rather than "succeeded". (A rebuild passes none: it
+/// empties the warehouse even from an empty raw zone.)
 pub async fn finish(
     pool: &SqlitePool,
     run_id: i64,
     files: &[FileReport],
     error: Option<&str>,
-) -> Result<&'static str, sqlx::Error> {
+    idle: Option<&str>,
+) -> Result<Finished, sqlx::Error> {
     let of = |o: Outcome| files.iter().filter(|f| f.outcome == o).count();
     let (loaded, rejected, skipped) =
         (of(Outcome::Loaded), of(Outcome::Rejected), of(Outcome::AlreadyImported));
+    let note = idle.filter(|_| files.is_empty() && error.is_none()).map(str::to_string);
     let status = match (error, rejected) {
+        _ if note.is_some() => NOTHING_TO_DO,
         (Some(_), _) => "failed",
         (None, 0) => "succeeded",
         (None, r) if r == files.len() => "failed",
@@ -116,7 +133,7 @@ pub async fn finish(
     let sum = |f: fn(&FileReport) -> u64| count(files.iter().map(f).sum());
     sqlx::query(
         "UPDATE runs SET finished_at = ?, status = ?, files_loaded = ?, files_rejected = ?, files_skipped = ?, \
-         rows_read = ?, rows_loaded = ?, rows_rejected = ?, error = ? WHERE id = ?",
+         rows_read = ?, rows_loaded = ?, rows_rejected = ?, error = ?, note = ? WHERE id = ?",
     )
     .bind(now())
     .bind(status)
@@ -127,10 +144,11 @@ pub async fn finish(
     .bind(sum(|f| f.rows_loaded))
     .bind(sum(|f| f.rows_rejected))
     .bind(error.map(redact::text))
+    .bind(&note)
     .bind(run_id)
     .execute(pool)
     .await?;
-    Ok(status)
+    Ok(Finished { status, note })
 }
 
 /// Runs marked running whose process is gone were cut short by a crash: they are marked

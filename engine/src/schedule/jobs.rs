@@ -10,7 +10,7 @@ use model::SourceId;
 
 use crate::{
     etl::{Etl, EtlError, FileReport, Outcome, Progress, RunReport, Trigger},
-    pull::{Landing, PullError, Pulls, Window},
+    pull::{Landing, PullError, Pulls, Window, connect_method},
     time::Clock,
 };
 
@@ -117,6 +117,7 @@ impl SourceJobs {
         pulled: Result<Option<Landing>, PullError>,
         trigger: Trigger,
     ) -> Result<RunReport, JobError> {
+        let idle = nothing_to_do(source, pulled.as_ref().ok().map(Option::is_some));
         let (landing, early) = match pulled {
             Ok(landing) => (landing.unwrap_or_default(), Vec::new()),
             Err(err) => {
@@ -127,7 +128,7 @@ impl SourceJobs {
                 )
             }
         };
-        let report = self.etl.run_landing_after(Some(source), early, trigger, &*self.progress).await?;
+        let report = self.etl.run_landing_after(Some(source), early, &idle, trigger, &*self.progress).await?;
         // The incremental state moves only over pulls that loaded: a rejected pull is asked for
         // again next time.
         if let Some((pulls, _)) = &self.pulls {
@@ -162,6 +163,22 @@ impl SourceJobs {
     }
 }
 
+/// Why a run of `source` that found no file to process did nothing, and what would give it work.
+/// `pulled`: whether its API was pulled (`None`: the pull failed, which is reported as a file).
+fn nothing_to_do(source: SourceId, pulled: Option<bool>) -> String {
+    let name = source.display_name();
+    match pulled {
+        Some(true) => {
+            format!("{name}'s API had nothing new to pull and no {name} files are waiting in landing")
+        }
+        _ if connect_method(source).is_some() => format!(
+            "{name} is not connected and no {name} files are waiting: connect it on the Admin page or \
+             upload an export"
+        ),
+        _ => crate::etl::nothing_waiting(Some(source)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,12 +196,76 @@ mod tests {
         assert!(jobs.try_claim(SourceId::Distrokid).is_none());
         let err = jobs.run(SourceId::Distrokid, Trigger::Schedule).await.expect_err("overlap");
         assert!(matches!(err, JobError::AlreadyRunning(SourceId::Distrokid)));
-        // Another source is not held up.
+        // Another source is not held up (it has nothing to do, and says so).
         let other = jobs.run(SourceId::Toolost, Trigger::Schedule).await.expect("toolost runs");
-        assert_eq!(other.status, "succeeded");
+        assert_eq!(other.status, "nothing_to_do");
 
         drop(claim);
         assert!(!jobs.is_running(SourceId::Distrokid));
         jobs.run(SourceId::Distrokid, Trigger::Schedule).await.expect("runs once free");
+    }
+
+    /// Issue 23: Run now on a source that cannot do anything records that, with why, instead of
+    /// "succeeded"; the live hub passes the reason on.
+    #[tokio::test]
+    async fn a_run_with_nothing_to_do_says_so_and_why() {
+        use crate::{
+            etl::history,
+            live::LiveHub,
+            pull::{ConnectionStore, Endpoints, RetryPolicy},
+        };
+
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = Database::open(&dir.path().join("t.db")).await.expect("open");
+        let etl = Etl::open(db.clone(), dir.path()).await.expect("etl");
+        let hub = LiveHub::new();
+        let mut feed = hub.subscribe(None).feed;
+        let pulls = Pulls::new(
+            ConnectionStore::new(db.pool().clone(), None),
+            Endpoints::default(),
+            RetryPolicy::default(),
+        );
+        let jobs = SourceJobs::with_pulls(etl, Arc::new(hub.clone()), pulls, Clock::default());
+
+        let report = jobs.run(SourceId::Mailchimp, Trigger::Admin).await.expect("run");
+        assert!(report.did_nothing());
+        assert_eq!(report.status, "nothing_to_do");
+        let why = "Mailchimp is not connected and no Mailchimp files are waiting: connect it on the Admin \
+                   page or upload an export";
+        assert_eq!(report.note.as_deref(), Some(why));
+        // Recorded so, for the run list and the run's page.
+        let runs = history::latest_runs(db.pool(), 5).await.expect("runs");
+        assert_eq!(runs[0].status, "nothing_to_do");
+        assert_eq!(runs[0].note.as_deref(), Some(why));
+        assert_eq!(runs[0].files_total, 0);
+        let detail = history::run_detail(db.pool(), report.run_id, 10).await.expect("detail").expect("run");
+        assert_eq!(detail.run.note.as_deref(), Some(why));
+        // And told live.
+        let mut finished = None;
+        while let Ok(message) = feed.try_recv() {
+            if let model::LiveEvent::RunFinished { status, note, .. } = &message.event {
+                finished = Some((status.clone(), note.clone()));
+            }
+        }
+        assert_eq!(finished, Some(("nothing_to_do".to_string(), Some(why.to_string()))));
+
+        // An export-only source says what would give it work.
+        let report = jobs.run(SourceId::Distrokid, Trigger::Admin).await.expect("run");
+        assert_eq!(report.status, "nothing_to_do");
+        assert!(report.note.as_deref().is_some_and(|n| n.starts_with("no DistroKid files are waiting")));
+
+        // A file waiting makes it a real run, with a real status and no note.
+        let landing = jobs.etl().lake().landing_dir();
+        std::fs::write(landing.join("campaigns.csv"), "Title,Subject\nnot,a campaigns export\n")
+            .expect("file");
+        let report = jobs.run(SourceId::Mailchimp, Trigger::Admin).await.expect("run");
+        assert_eq!(report.status, "failed");
+        assert_eq!(report.note, None);
+        let stored: (String, Option<String>) = sqlx::query_as("SELECT status, note FROM runs WHERE id = ?")
+            .bind(report.run_id)
+            .fetch_one(db.pool())
+            .await
+            .expect("run row");
+        assert_eq!(stored, ("failed".to_string(), None));
     }
 }

@@ -12,7 +12,10 @@ use model::SourceId;
 use tokio::{sync::Notify, task::JoinHandle};
 
 use super::{JobError, ScheduleError, ScheduleStore, SourceJobs};
-use crate::etl::{RunReport, Trigger};
+use crate::{
+    etl::{RunReport, Trigger},
+    time::Tz,
+};
 
 /// How a failed scheduled run is retried.
 #[derive(Clone, Copy, Debug)]
@@ -40,6 +43,8 @@ pub struct Scheduler {
     jobs: Arc<SourceJobs>,
     store: ScheduleStore,
     retry: RetryPolicy,
+    /// The time zone whose wall clock the schedules follow.
+    zone: Tz,
     changed: Notify,
     /// Each enabled source's next slot, with the expression it was computed from.
     next: tokio::sync::Mutex<HashMap<SourceId, (String, DateTime<Utc>)>>,
@@ -49,8 +54,14 @@ pub struct Scheduler {
 pub type Started = (SourceId, JoinHandle<Option<RunReport>>);
 
 impl Scheduler {
-    pub fn new(jobs: Arc<SourceJobs>, store: ScheduleStore, retry: RetryPolicy) -> Arc<Self> {
-        Arc::new(Self { jobs, store, retry, changed: Notify::new(), next: Default::default() })
+    /// A scheduler that reads the schedules as wall-clock times of `zone`.
+    pub fn new(jobs: Arc<SourceJobs>, store: ScheduleStore, retry: RetryPolicy, zone: Tz) -> Arc<Self> {
+        Arc::new(Self { jobs, store, retry, zone, changed: Notify::new(), next: Default::default() })
+    }
+
+    /// The time zone the schedules run in.
+    pub fn zone(&self) -> Tz {
+        self.zone
     }
 
     /// Wakes the scheduler after an admin changed a schedule.
@@ -74,7 +85,7 @@ impl Scheduler {
             let due = match next.get(&schedule.source) {
                 // A new or changed schedule counts from now: it does not run at once.
                 Some((known, at)) if *known == text => *at,
-                _ => match schedule.cron.next_after(now) {
+                _ => match schedule.cron.next_after(now, self.zone) {
                     Some(at) => at,
                     None => continue,
                 },
@@ -85,7 +96,7 @@ impl Scheduler {
                 } else {
                     started.push((schedule.source, self.spawn_run(schedule.source)));
                 }
-                schedule.cron.next_after(now)
+                schedule.cron.next_after(now, self.zone)
             } else {
                 Some(due)
             };
@@ -186,7 +197,7 @@ mod tests {
         }
         let etl = Etl::open(db.clone(), dir.path()).await.expect("etl");
         let jobs = SourceJobs::new(etl, Arc::new(Quiet));
-        let scheduler = Scheduler::new(Arc::clone(&jobs), store.clone(), RetryPolicy::default());
+        let scheduler = Scheduler::new(Arc::clone(&jobs), store.clone(), RetryPolicy::default(), Tz::UTC);
 
         // First sight: nothing runs, the next slot is 05:00.
         let (started, next) = scheduler.tick(at("2026-11-26 04:00")).await.expect("tick");
@@ -199,7 +210,8 @@ mod tests {
         for (source, handle) in started {
             assert_eq!(source, SourceId::Distrokid);
             let report = handle.await.expect("join").expect("ran");
-            assert_eq!(report.status, "succeeded");
+            // Nothing waits in landing: the run says so rather than "succeeded".
+            assert_eq!(report.status, "nothing_to_do");
         }
         let trigger: String = sqlx::query_scalar("SELECT trigger FROM runs ORDER BY id DESC LIMIT 1")
             .fetch_one(db.pool())
@@ -219,5 +231,31 @@ mod tests {
         let (started, next) = scheduler.tick(at("2026-11-28 05:00")).await.expect("tick");
         assert!(started.is_empty());
         assert_eq!(next, None);
+    }
+
+    /// Schedules are wall-clock times of the server's zone: a daily 05:00 in Europe/Berlin comes
+    /// at 04:00 UTC in winter and at 03:00 UTC in summer.
+    #[tokio::test]
+    async fn slots_follow_the_zones_wall_clock() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = Database::open(&dir.path().join("t.db")).await.expect("open");
+        let store = ScheduleStore::new(db.pool().clone());
+        for s in SourceId::ALL {
+            store.set(s, "0 5 * * *", s == SourceId::Distrokid, "test").await.expect("set");
+        }
+        let etl = Etl::open(db.clone(), dir.path()).await.expect("etl");
+        let jobs = SourceJobs::new(etl, Arc::new(Quiet));
+        let scheduler = Scheduler::new(jobs, store, RetryPolicy::default(), Tz::Europe__Berlin);
+        assert_eq!(scheduler.zone(), Tz::Europe__Berlin);
+
+        let (started, next) = scheduler.tick(at("2026-03-28 02:00")).await.expect("tick");
+        assert!(started.is_empty());
+        assert_eq!(next, Some(at("2026-03-28 04:00")), "05:00 CET");
+        let (started, next) = scheduler.tick(at("2026-03-28 04:00")).await.expect("tick");
+        assert_eq!(started.len(), 1);
+        assert_eq!(next, Some(at("2026-03-29 03:00")), "05:00 CEST, the night the clocks went forward");
+        for (_, handle) in started {
+            handle.await.expect("join");
+        }
     }
 }

@@ -198,9 +198,6 @@ pub async fn etl(settings: &Settings, command: EtlCommand) -> anyhow::Result<Exi
     };
     progress.finish();
     etl.database().close().await;
-    if reports.iter().all(|r| r.files.is_empty()) {
-        println!("nothing waiting in landing");
-    }
     for report in &reports {
         print_summary(report);
     }
@@ -208,6 +205,11 @@ pub async fn etl(settings: &Settings, command: EtlCommand) -> anyhow::Result<Exi
 }
 
 pub(super) fn print_summary(report: &RunReport) {
+    // It did not fail (the exit code says so), but it did nothing: the line says why.
+    if report.did_nothing() {
+        let why = report.note.as_deref().unwrap_or("there was nothing to process");
+        println!("nothing done (run #{}): {why}", report.run_id);
+    }
     for file in &report.files {
         println!("{}", super::progress::summary_line(file));
         for row in &file.quarantined {

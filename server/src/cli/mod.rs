@@ -42,6 +42,10 @@ pub enum Command {
         /// something must come from its origin [env: SOUNDCHECK_PUBLIC_URL]
         #[arg(long, value_name = "URL")]
         public_url: Option<String>,
+        /// The IANA time zone schedules run in and the Admin page shows run times in, e.g.
+        /// Europe/Berlin [env: SOUNDCHECK_TIME_ZONE] [default: UTC]
+        #[arg(long, value_name = "ZONE")]
+        time_zone: Option<String>,
     },
     /// Land export files and load them into the warehouse; exit 1 if any file is rejected
     Import(import::ImportArgs),
@@ -73,11 +77,13 @@ pub enum Command {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let (listen, public_url) = match &cli.command {
-        Command::Serve { listen, public_url } => (listen.clone(), public_url.clone()),
-        _ => (None, None),
+    let (listen, public_url, time_zone) = match &cli.command {
+        Command::Serve { listen, public_url, time_zone } => {
+            (listen.clone(), public_url.clone(), time_zone.clone())
+        }
+        _ => (None, None, None),
     };
-    let flags = Flags { data_dir: cli.data_dir, config: cli.config, listen, public_url };
+    let flags = Flags { data_dir: cli.data_dir, config: cli.config, listen, public_url, time_zone };
     let settings = Settings::from_env(&flags)?;
     match cli.command {
         Command::Serve { .. } => serve::run(&settings).await,

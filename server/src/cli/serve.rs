@@ -12,7 +12,12 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
     }
     let app = Application::build(settings).await?;
     let addr = app.local_addr()?;
-    tracing::info!(%addr, data_dir = %settings.data_dir.display(), "Soundcheck is listening on http://{addr}");
+    tracing::info!(
+        %addr,
+        data_dir = %settings.data_dir.display(),
+        time_zone = %settings.time_zone,
+        "Soundcheck is listening on http://{addr}"
+    );
     app.run_until_stopped().await?;
     Ok(ExitCode::SUCCESS)
 }

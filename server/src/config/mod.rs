@@ -13,6 +13,7 @@
 //! live_max_connections = 2000    # live-update WebSockets, in total
 //! live_max_connections_per_user = 20
 //! public_url = "https://music.example.com"   # the origin browsers use, when behind a proxy
+//! time_zone = "Europe/Berlin"    # IANA zone the schedules run in and the Admin page shows times in
 //! trusted_proxies = ["127.0.0.1", "10.0.0.0/8"] # only these may set X-Forwarded-For
 //!
 //! [api]                          # where the platforms' APIs are (tests point them at a mock)
@@ -76,6 +77,7 @@ pub struct ConfigFile {
     pub live_max_connections_per_user: Option<usize>,
     pub public_url: Option<String>,
     pub trusted_proxies: Option<Vec<String>>,
+    pub time_zone: Option<String>,
     pub api: Option<ApiFile>,
 }
 
@@ -111,6 +113,7 @@ pub struct Flags {
     pub config: Option<PathBuf>,
     pub listen: Option<String>,
     pub public_url: Option<String>,
+    pub time_zone: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -136,6 +139,9 @@ pub struct Settings {
     pub public_origin: Option<Origin>,
     /// The proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: TrustedProxies,
+    /// The IANA time zone whose wall clock the schedules follow and the Admin page shows run
+    /// times in (`time_zone`; UTC by default).
+    pub time_zone: engine::time::Tz,
 }
 
 /// Caps on live-update connections, and how often they beat.
@@ -315,6 +321,21 @@ impl Settings {
                 ConfigError::Invalid { name: "trusted_proxies".into(), value: proxies_text.join(","), reason }
             })?;
 
+        let time_zone = flags
+            .time_zone
+            .clone()
+            .or_else(|| env("SOUNDCHECK_TIME_ZONE"))
+            .or(file.time_zone)
+            .map(|name| {
+                engine::time::parse_zone(&name).map_err(|reason| ConfigError::Invalid {
+                    name: "time_zone".into(),
+                    value: name.clone(),
+                    reason,
+                })
+            })
+            .transpose()?
+            .unwrap_or(engine::time::Tz::UTC);
+
         Ok(Settings {
             data_dir,
             listen,
@@ -333,6 +354,7 @@ impl Settings {
             },
             public_origin,
             trusted_proxies,
+            time_zone,
         })
     }
 }
@@ -501,6 +523,37 @@ mod tests {
         let err = Settings::resolve(&flags, env_of(&[("SOUNDCHECK_TRUSTED_PROXIES", "proxy")]))
             .expect_err("not an address");
         assert!(err.to_string().contains("trusted_proxies"), "{err}");
+    }
+
+    #[test]
+    fn the_time_zone_comes_from_flag_env_or_file_and_defaults_to_utc() {
+        use engine::time::Tz;
+
+        let dir = tempfile::tempdir().expect("tempdir");
+        let flags = Flags { data_dir: Some(dir.path().to_path_buf()), ..Flags::default() };
+        assert_eq!(Settings::resolve(&flags, env_of(&[])).expect("settings").time_zone, Tz::UTC);
+
+        std::fs::write(dir.path().join(CONFIG_FILE_NAME), "time_zone = \"Europe/Berlin\"\n").expect("write");
+        let s = Settings::resolve(&flags, env_of(&[])).expect("settings");
+        assert_eq!(s.time_zone, Tz::Europe__Berlin);
+        let env = env_of(&[("SOUNDCHECK_TIME_ZONE", "America/New_York")]);
+        assert_eq!(Settings::resolve(&flags, env).expect("settings").time_zone, Tz::America__New_York);
+        let flagged = Flags { time_zone: Some("Asia/Tokyo".into()), ..flags.clone() };
+        let env = env_of(&[("SOUNDCHECK_TIME_ZONE", "America/New_York")]);
+        assert_eq!(Settings::resolve(&flagged, env).expect("settings").time_zone, Tz::Asia__Tokyo);
+
+        // A bad name stops start-up with the setting and the value named.
+        for bad in ["Europe/Berln", "CET+1", "europe/berlin"] {
+            let err = Settings::resolve(&flags, env_of(&[("SOUNDCHECK_TIME_ZONE", bad)])).expect_err(bad);
+            let text = err.to_string();
+            assert!(
+                text.starts_with(&format!("time_zone = {bad:?} is not valid: not an IANA time-zone name")),
+                "{text}"
+            );
+        }
+        std::fs::write(dir.path().join(CONFIG_FILE_NAME), "time_zone = \"Moon/Base\"\n").expect("write");
+        let err = Settings::resolve(&flags, env_of(&[])).expect_err("bad file value");
+        assert!(err.to_string().contains("\"Moon/Base\""), "{err}");
     }
 
     #[test]

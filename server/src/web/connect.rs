@@ -67,6 +67,11 @@ pub async fn start(
     let Some(pulls) = state.jobs.pulls() else {
         return back("connect_error", "API connections are not available on this server");
     };
+    // The form is disabled then; a request that comes anyway is refused before the provider is
+    // involved (the client secret could not be sealed, nor the tokens it would bring back).
+    if !pulls.store().can_store() {
+        return (StatusCode::CONFLICT, model::NEEDS_SECRET_KEY).into_response();
+    }
     let Some(provider) = authorize::provider(source, pulls.endpoints()) else {
         return back("connect_error", &format!("{source} is not connected through a sign-in"));
     };

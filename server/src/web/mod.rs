@@ -142,8 +142,12 @@ impl Application {
             settings.pulls(&db),
             Clock::new(settings.today),
         );
-        let scheduler =
-            Scheduler::new(Arc::clone(&jobs), ScheduleStore::new(db.pool().clone()), RetryPolicy::default());
+        let scheduler = Scheduler::new(
+            Arc::clone(&jobs),
+            ScheduleStore::new(db.pool().clone()),
+            RetryPolicy::default(),
+            settings.time_zone,
+        );
         let handed_over = Arc::clone(&jobs);
         let state = AppState {
             leptos,

@@ -16,7 +16,7 @@ use wiremock::{
     matchers::{body_string_contains, method, path},
 };
 
-use crate::helpers::{TEST_SECRET_KEY, TestApp, client, client_with, location, spawn_app_with};
+use crate::helpers::{TEST_SECRET_KEY, TestApp, client, client_with, location, spawn_app, spawn_app_with};
 
 async fn app_with_google_at(server: &MockServer) -> TestApp {
     let uri = server.uri();
@@ -262,4 +262,63 @@ async fn an_admin_names_the_artist_of_a_meta_connection() {
     assert_eq!(set("  ").await.status(), 200, "an empty name clears it");
     assert_eq!(store(&app).await.artist(SourceId::MetaAds).await.expect("artist"), None);
     assert_eq!(set("!!!").await.status(), 400, "not an artist's name");
+}
+
+/// Issue 23: without a secret key the Admin page's connect, save and pull controls are disabled
+/// with the reason (what to configure) beside them, and the server refuses those requests with a
+/// 409 naming the setting, storing nothing.
+#[tokio::test]
+async fn without_a_secret_key_connecting_is_disabled_and_refused() {
+    let app = spawn_app_with(|s| s.secret_key = None).await;
+    let c = admin_client(&app).await;
+
+    let page = app.get(&c, "/admin").await.text().await.expect("admin page");
+    assert!(page.contains(r#"data-testid="secret-key-missing""#), "the banner: {page}");
+    let api_sources = 5;
+    assert_eq!(page.matches(r#"<fieldset disabled class="plain">"#).count(), api_sources, "{page}");
+    assert_eq!(page.matches(r#"data-testid="needs-secret-key""#).count(), api_sources, "{page}");
+    assert!(page.contains("set SOUNDCHECK_SECRET_KEY (at least 32 characters)"), "{page}");
+
+    let post = |path: &'static str, form: &'static [(&'static str, &'static str)]| {
+        let (app, c) = (&app, &c);
+        async move {
+            let resp = c
+                .post(app.url(path))
+                .header("origin", app.origin())
+                .form(form)
+                .send()
+                .await
+                .expect("request");
+            (resp.status().as_u16(), resp.text().await.expect("body"))
+        }
+    };
+    for (path, form) in [
+        ("/api/admin/connect-key", &[("source", "mailchimp"), ("secret", "0123456789abcdef-us21")][..]),
+        ("/api/admin/connect-key", &[("source", "meta_ads"), ("account", "act_1"), ("secret", "")][..]),
+        (
+            "/admin/connect/youtube",
+            &[("client_id", "a.apps.googleusercontent.com"), ("client_secret", "b")][..],
+        ),
+        ("/api/admin/backfill", &[("source", "youtube"), ("from", "2026-01-01"), ("to", "2026-01-31")][..]),
+        ("/api/admin/connection-artist", &[("source", "meta_ads"), ("artist", "ZONE A0")][..]),
+    ] {
+        let (status, body) = post(path, form).await;
+        assert_eq!(status, 409, "{path}: {body}");
+        assert!(body.contains("SOUNDCHECK_SECRET_KEY"), "{path}: {body}");
+    }
+    let db = Database::open(&app.data_dir.join("soundcheck.db")).await.expect("db");
+    let stored: (i64, i64) =
+        sqlx::query_as("SELECT (SELECT count(*) FROM api_connections), (SELECT count(*) FROM oauth_states)")
+            .fetch_one(db.pool())
+            .await
+            .expect("count");
+    assert_eq!(stored, (0, 0), "nothing was stored");
+
+    // With the key, the same page's forms are live.
+    let keyed = spawn_app().await;
+    let c = admin_client(&keyed).await;
+    let page = keyed.get(&c, "/admin").await.text().await.expect("admin page");
+    assert!(page.contains("Connect with Google"), "{page}");
+    assert!(!page.contains(r#"data-testid="needs-secret-key""#), "{page}");
+    assert!(!page.contains(r#"<fieldset disabled class="plain">"#), "{page}");
 }

@@ -40,6 +40,7 @@ fn settings(data_dir: PathBuf) -> Settings {
         },
         public_origin: None,
         trusted_proxies: Default::default(),
+        time_zone: engine::time::Tz::UTC,
     }
 }
 

@@ -138,7 +138,7 @@ async fn admins_see_progress_and_viewers_only_data_changes() {
     while matches!(finished.event, LiveEvent::FileProgress { .. }) {
         finished = next(&mut admin_socket).await;
     }
-    assert_eq!(finished.event, LiveEvent::RunFinished { run_id, status: "succeeded".into() });
+    assert_eq!(finished.event, LiveEvent::RunFinished { run_id, status: "succeeded".into(), note: None });
 
     let viewer_saw = next(&mut viewer_socket).await;
     match viewer_saw.event {
@@ -240,4 +240,45 @@ async fn a_disabled_user_is_cut_off_at_the_next_heartbeat() {
     assert_eq!(close_code(&mut socket).await, Some(4001));
     // And it cannot come back.
     assert_eq!(status_of(open(&app, &cookie, "").await.expect_err("refused")), 401);
+}
+
+/// Issue 23: Run now on Mailchimp with no API connected and nothing waiting says that nothing
+/// was done and why, live, in the run list and on the run's page, instead of "succeeded".
+#[tokio::test]
+async fn run_now_with_nothing_to_do_says_so_everywhere() {
+    let app = spawn_app().await;
+    let (admin, cookie) = signed_in(&app, "ada", Role::Admin).await;
+    let mut socket = open(&app, &cookie, "").await.expect("admin connects");
+    let _hello = next(&mut socket).await;
+
+    let started = admin
+        .post(app.url("/api/admin/run-source"))
+        .header("origin", app.origin())
+        .form(&[("source", "mailchimp")])
+        .send()
+        .await
+        .expect("run now");
+    assert_eq!(started.status(), 200);
+    let why = "Mailchimp is not connected and no Mailchimp files are waiting: connect it on the Admin \
+               page or upload an export";
+
+    let (run_id, status, note) = loop {
+        if let LiveEvent::RunFinished { run_id, status, note } = next(&mut socket).await.event {
+            break (run_id, status, note);
+        }
+    };
+    assert_eq!(status, "nothing_to_do");
+    assert_eq!(note.as_deref(), Some(why));
+
+    let runs: serde_json::Value = app.server_fn(&admin, "/api/admin/runs").await.json().await.expect("json");
+    assert_eq!(runs[0]["id"], run_id);
+    assert_eq!(runs[0]["status"], "nothing_to_do");
+    assert_eq!(runs[0]["note"], why);
+
+    let page = app.get(&admin, &format!("/admin/runs/{run_id}")).await.text().await.expect("page");
+    assert!(page.contains(">nothing to do<"), "{page}");
+    assert!(page.contains(&format!("Nothing was done: {why}.")), "{page}");
+    assert!(!page.contains(">succeeded<"), "{page}");
+    let admin_page = app.get(&admin, "/admin").await.text().await.expect("admin page");
+    assert!(admin_page.contains(&format!("Nothing to do: {why}")), "the sources table says why");
 }

@@ -31,3 +31,47 @@ async fn sources_report_what_the_warehouse_holds() {
     let sources = app.get(&c, "/sources").await.text().await.expect("body");
     assert!(sources.contains("1 file"), "{sources}");
 }
+
+/// Issue 23: with `time_zone` set, the Admin page gives schedules, next runs and run times in that
+/// zone's wall clock, named; the instants are unchanged.
+#[tokio::test]
+async fn the_admin_page_gives_times_in_the_servers_time_zone() {
+    use chrono::{DateTime, Utc};
+
+    let app = crate::helpers::spawn_app_with(|s| s.time_zone = engine::time::Tz::Europe__Berlin).await;
+    app.add_user("ada", Role::Admin, "pw").await;
+    let c = client();
+    app.login(&c, "ada", "pw").await;
+    app.import_fixture("distrokid/bank_details_layout_a.tsv").await;
+
+    let sources: serde_json::Value =
+        app.server_fn(&c, "/api/admin/sources").await.json().await.expect("json");
+    let mailchimp =
+        sources.as_array().expect("array").iter().find(|s| s["source"] == "mailchimp").expect("mailchimp");
+    assert_eq!(mailchimp["time_zone"], "Europe/Berlin");
+    let next = mailchimp["next_run"].as_str().expect("next run");
+    assert!(next.ends_with(" 06:10 Europe/Berlin"), "the default 10 6 * * * is 06:10 local: {next}");
+
+    let runs: serde_json::Value = app.server_fn(&c, "/api/admin/runs").await.json().await.expect("json");
+    let shown = runs[0]["started_at"].as_str().expect("started");
+    assert_eq!(runs[0]["time_zone"], "Europe/Berlin");
+    assert!(shown.ends_with("+01:00") || shown.ends_with("+02:00"), "Berlin's offset: {shown}");
+    let db = engine::Database::open(&app.data_dir.join("soundcheck.db")).await.expect("db");
+    let stored: String = sqlx::query_scalar("SELECT started_at FROM runs WHERE id = 1")
+        .fetch_one(db.pool())
+        .await
+        .expect("run");
+    let instant = |t: &str| DateTime::parse_from_rfc3339(t).expect("rfc 3339").with_timezone(&Utc);
+    assert_eq!(instant(shown), instant(&stored), "the same instant, in Berlin's offset");
+
+    let page = app.get(&c, "/admin").await.text().await.expect("admin page");
+    assert!(page.contains("Schedule (Europe/Berlin)"), "{page}");
+    assert!(page.contains("time zone, Europe/Berlin"), "{page}");
+    assert!(page.contains(&format!("{} Europe/Berlin", &shown[11..16])), "the last run's local time: {page}");
+    assert!(page.contains("Started (Europe/Berlin)"), "{page}");
+    let run = app.get(&c, "/admin/runs/1").await.text().await.expect("run page");
+    assert!(
+        run.contains(&format!("started {} {} Europe/Berlin by cli", &shown[..10], &shown[11..16])),
+        "{run}"
+    );
+}

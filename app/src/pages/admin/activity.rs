@@ -17,6 +17,8 @@ struct RunActivity {
     rows: u64,
     percent: Option<u64>,
     files: Vec<RunFileResult>,
+    /// Why a run that did nothing did nothing.
+    note: Option<String>,
 }
 
 /// Folds the event log into runs, newest first.
@@ -55,8 +57,10 @@ fn runs(events: &[model::LiveMessage]) -> Vec<(i64, RunActivity)> {
                 run.percent = None;
                 run.files.push(file.clone());
             }
-            LiveEvent::RunFinished { run_id, status } => {
-                runs.entry(*run_id).or_default().status = status.clone();
+            LiveEvent::RunFinished { run_id, status, note } => {
+                let run = runs.entry(*run_id).or_default();
+                run.status = status.clone();
+                run.note = note.clone();
             }
             _ => {}
         }
@@ -113,6 +117,9 @@ pub fn ActivitySection() -> impl IntoView {
                                         {format!(" · {} rows", thousands(run.rows as i64))}
                                     </p>
                                     <progress max="100" value=run.percent.unwrap_or(0)></progress>
+                                })}
+                                {run.note.clone().map(|n| view! {
+                                    <p class="muted" data-testid="run-note">{format!("Nothing was done: {n}.")}</p>
                                 })}
                                 <ul class="file-results">{files}</ul>
                             </article>

@@ -58,6 +58,20 @@ pub async fn api_connections() -> Result<Connections, ServerFnError> {
     Ok(Connections { can_store: store.can_store(), redirect_uri, sources })
 }
 
+/// The API pulls, for a request that stores or uses sealed secrets: refused with a 409 saying
+/// what to configure while the server has no secret key.
+#[cfg(feature = "ssr")]
+fn pulls_with_secret_key() -> Result<engine::pull::Pulls, ServerFnError> {
+    use crate::auth::ssr::{conflict, internal_error};
+
+    let pulls =
+        super::ssr::jobs()?.pulls().cloned().ok_or_else(|| internal_error("API pulls are not configured"))?;
+    if !pulls.store().can_store() {
+        return Err(conflict(model::NEEDS_SECRET_KEY));
+    }
+    Ok(pulls)
+}
+
 /// Connects a source that takes a key or token (stored sealed, never shown again).
 #[server(endpoint = "admin/connect-key")]
 pub async fn connect_with_key(
@@ -68,10 +82,11 @@ pub async fn connect_with_key(
 ) -> Result<String, ServerFnError> {
     use engine::pull::{Secrets, connect_method, mailchimp, meta_ads, spotify};
 
-    use super::ssr::{audit, jobs};
+    use super::ssr::audit;
     use crate::auth::ssr::{bad_request, internal_error, require};
 
     let admin = require(model::Role::Admin).await?;
+    let pulls = pulls_with_secret_key()?;
     let id: SourceId = source.parse().map_err(bad_request)?;
     let secret = secret.trim().to_string();
     let mut account = account.map(|a| a.trim().to_string()).filter(|a| !a.is_empty());
@@ -107,7 +122,6 @@ pub async fn connect_with_key(
         }
         _ => return Err(bad_request(format!("{} is not connected with a key", id.display_name()))),
     };
-    let pulls = jobs()?.pulls().cloned().ok_or_else(|| internal_error("API pulls are not configured"))?;
     pulls
         .store()
         .connect(id, client_id.as_deref(), account.as_deref(), &secrets, None, Some(&admin.name))
@@ -142,12 +156,13 @@ pub async fn disconnect_source(source: String) -> Result<String, ServerFnError> 
 /// pull on.
 #[server(endpoint = "admin/connection-artist")]
 pub async fn set_connection_artist(source: String, artist: String) -> Result<String, ServerFnError> {
-    use super::ssr::{audit, jobs};
+    use super::ssr::audit;
     use crate::auth::ssr::{bad_request, internal_error, require};
 
     let admin = require(model::Role::Admin).await?;
+    // The artist only matters to pulls, which need the key to open the stored tokens.
+    let pulls = pulls_with_secret_key()?;
     let id: SourceId = source.parse().map_err(bad_request)?;
-    let pulls = jobs()?.pulls().cloned().ok_or_else(|| internal_error("API pulls are not configured"))?;
     let artist = Some(artist.trim()).filter(|a| !a.is_empty());
     match pulls.store().set_artist(id, artist).await {
         Ok(true) => {}
@@ -177,6 +192,8 @@ pub async fn backfill_source(source: String, from: String, to: String) -> Result
     use crate::auth::ssr::{bad_request, require};
 
     let admin = require(model::Role::Admin).await?;
+    // A pull opens the stored tokens with the key.
+    pulls_with_secret_key()?;
     let id: SourceId = source.parse().map_err(bad_request)?;
     let day = |field: &str, v: &str| {
         NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
@@ -236,9 +253,9 @@ pub fn ConnectionsSection() -> impl IntoView {
                             {returned}
                             <ActionFeedback outcomes=vec![key.value(), disconnect.value(), backfill.value(), artist.value()] testid="connect-feedback" />
                             {(!c.can_store).then(|| view! {
-                                <p class="notice warn" role="status">
+                                <p class="notice warn" role="status" data-testid="secret-key-missing">
                                     "Connecting an API needs a secret key: set SOUNDCHECK_SECRET_KEY (at least 32 characters) "
-                                    "and restart. Tokens are stored encrypted with it."
+                                    "and restart. Tokens are stored encrypted with it. Until then the forms below are disabled."
                                 </p>
                             })}
                             <div class="connection-grid">
@@ -316,8 +333,11 @@ fn ConnectionCard(
         view! {
             <ActionForm action=artist attr:class="inline-form artist-form">
                 <input type="hidden" name="source" value=id />
-                <label>"Artist of these ads" <input name="artist" value=current autocomplete="off" placeholder="none" /></label>
-                <button type="submit" class="button secondary">"Save artist"</button>
+                <fieldset class="plain" disabled=!can_store>
+                    <label>"Artist of these ads" <input name="artist" value=current autocomplete="off" placeholder="none" /></label>
+                    <button type="submit" class="button secondary">"Save artist"</button>
+                </fieldset>
+                {needs_secret_key(can_store)}
             </ActionForm>
         }
         .into_any()
@@ -341,9 +361,12 @@ fn ConnectionCard(
                     {artist_form}
                     <ActionForm action=backfill attr:class="backfill-form">
                         <input type="hidden" name="source" value=id />
-                        <label>"From" <input type="date" name="from" required min=oldest.clone() max=today.clone() /></label>
-                        <label>"To" <input type="date" name="to" required min=oldest max=today.clone() value=today /></label>
-                        <button type="submit" class="button secondary">"Pull range"</button>
+                        <fieldset class="plain" disabled=!can_store>
+                            <label>"From" <input type="date" name="from" required min=oldest.clone() max=today.clone() /></label>
+                            <label>"To" <input type="date" name="to" required min=oldest max=today.clone() value=today /></label>
+                            <button type="submit" class="button secondary">"Pull range"</button>
+                        </fieldset>
+                        {needs_secret_key(can_store)}
                     </ActionForm>
                     <ActionForm action=disconnect attr:class="inline-form">
                         <input type="hidden" name="source" value=id />
@@ -371,15 +394,19 @@ fn connect_form(
         ConnectMethod::OAuth => view! {
             // A plain form: the browser leaves for the provider's consent screen and comes back.
             <form method="post" action=format!("/admin/connect/{id}") class="connect-form">
-                // TikTok's portal calls the client id the "client key".
-                <label>{if s.source == SourceId::Tiktok { "Client key" } else { "Client ID" }} <input name="client_id" required autocomplete="off" /></label>
-                <label>"Client secret" <input name="client_secret" type="password" required autocomplete="off" /></label>
-                {redirect.map(|r| view! {
-                    <p class="muted small">"Register this redirect URI with the provider: " <code>{r}</code></p>
-                })}
-                <button type="submit" class="button primary" disabled=!can_store>
-                    {format!("Connect with {}", provider_name(s.source))}
-                </button>
+                // Disabled as a whole while the server cannot seal the secret it would be given.
+                <fieldset class="plain" disabled=!can_store>
+                    // TikTok's portal calls the client id the "client key".
+                    <label>{if s.source == SourceId::Tiktok { "Client key" } else { "Client ID" }} <input name="client_id" required autocomplete="off" /></label>
+                    <label>"Client secret" <input name="client_secret" type="password" required autocomplete="off" /></label>
+                    {redirect.map(|r| view! {
+                        <p class="muted small">"Register this redirect URI with the provider: " <code>{r}</code></p>
+                    })}
+                    <button type="submit" class="button primary">
+                        {format!("Connect with {}", provider_name(s.source))}
+                    </button>
+                </fieldset>
+                {needs_secret_key(can_store)}
             </form>
         }
         .into_any(),
@@ -395,15 +422,26 @@ fn connect_form(
             view! {
                 <ActionForm action=key attr:class="connect-form">
                     <input type="hidden" name="source" value=id />
-                    {client_label.map(|l| view! { <label>{l} <input name="client_id" required autocomplete="off" /></label> })}
-                    {account_label.map(|l| view! { <label>{l} <input name="account" autocomplete="off" /></label> })}
-                    <label>{secret_label} <input name="secret" type="password" required autocomplete="off" /></label>
-                    <button type="submit" class="button primary" disabled=!can_store>"Connect"</button>
+                    <fieldset class="plain" disabled=!can_store>
+                        {client_label.map(|l| view! { <label>{l} <input name="client_id" required autocomplete="off" /></label> })}
+                        {account_label.map(|l| view! { <label>{l} <input name="account" autocomplete="off" /></label> })}
+                        <label>{secret_label} <input name="secret" type="password" required autocomplete="off" /></label>
+                        <button type="submit" class="button primary">"Connect"</button>
+                    </fieldset>
+                    {needs_secret_key(can_store)}
                 </ActionForm>
             }
             .into_any()
         }
     }
+}
+
+/// Next to controls disabled for want of a secret key: why, and what to configure.
+fn needs_secret_key(can_store: bool) -> Option<AnyView> {
+    (!can_store).then(|| {
+        view! { <p class="muted small disabled-reason" data-testid="needs-secret-key">{model::NEEDS_SECRET_KEY}"."</p> }
+            .into_any()
+    })
 }
 
 /// What the source's API gives and does not give, where users would expect more.

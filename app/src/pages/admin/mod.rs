@@ -137,6 +137,20 @@ mod ssr {
             .ok_or_else(|| internal_error("the server did not provide the scheduler"))
     }
 
+    /// The server's time zone: the one the schedules run in, and the admin pages give times in.
+    pub fn zone() -> Result<engine::time::Tz, ServerFnError> {
+        Ok(scheduler()?.zone())
+    }
+
+    /// A run's times (stored in UTC) in `zone`, named.
+    pub fn localise(mut run: model::RunSummary, zone: engine::time::Tz) -> model::RunSummary {
+        use engine::time::in_zone;
+        run.started_at = in_zone(&run.started_at, zone);
+        run.finished_at = run.finished_at.as_deref().map(|t| in_zone(t, zone));
+        run.time_zone = zone.name().to_string();
+        run
+    }
+
     /// Records an admin action; a failure to record is logged, not shown (the action happened).
     pub async fn audit(actor: &str, action: &str, detail: &str) {
         let Ok(db) = crate::auth::ssr::database() else { return };

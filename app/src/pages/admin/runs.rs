@@ -5,7 +5,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use model::{RunDetail, RunSummary, format::thousands};
 
-use super::{AdminNav, AdminOnly, Denied, admin_error, sources::short_time};
+use super::{
+    AdminNav, AdminOnly, Denied, admin_error,
+    sources::{short_time, zone_name},
+};
 use crate::{auth::describe_denial, live::use_live};
 
 /// Quarantined rows shown on a run's page (the CSV has all).
@@ -15,22 +18,29 @@ const SHOWN_QUARANTINE: u32 = 200;
 /// The latest 30 runs (admins).
 #[server(endpoint = "admin/runs")]
 pub async fn latest_runs() -> Result<Vec<RunSummary>, ServerFnError> {
+    use super::ssr::{localise, zone};
     use crate::auth::ssr::{database, internal_error, require};
 
     require(model::Role::Admin).await?;
-    engine::etl::history::latest_runs(database()?.pool(), 30).await.map_err(internal_error)
+    let zone = zone()?;
+    let runs = engine::etl::history::latest_runs(database()?.pool(), 30).await.map_err(internal_error)?;
+    Ok(runs.into_iter().map(|r| localise(r, zone)).collect())
 }
 
 /// One run with its files and first quarantined rows (admins).
 #[server(endpoint = "admin/run", input = server_fn::codec::Json)]
 pub async fn load_run(id: i64) -> Result<RunDetail, ServerFnError> {
+    use super::ssr::{localise, zone};
     use crate::auth::ssr::{database, internal_error, not_found, require};
 
     require(model::Role::Admin).await?;
-    engine::etl::history::run_detail(database()?.pool(), id, SHOWN_QUARANTINE)
+    let zone = zone()?;
+    let mut detail = engine::etl::history::run_detail(database()?.pool(), id, SHOWN_QUARANTINE)
         .await
         .map_err(internal_error)?
-        .ok_or_else(|| not_found(format!("there is no run #{id}")))
+        .ok_or_else(|| not_found(format!("there is no run #{id}")))?;
+    detail.run = localise(detail.run, zone);
+    Ok(detail)
 }
 
 /// A run's status as a coloured pill.
@@ -39,9 +49,18 @@ pub fn status_pill(status: &str) -> impl IntoView + use<> {
         "succeeded" => "ok",
         "running" => "running",
         "partial" | "interrupted" => "warn",
+        "nothing_to_do" => "idle",
         _ => "error",
     };
-    view! { <span class=format!("status-pill {class}") data-testid="run-status">{status.to_string()}</span> }
+    view! { <span class=format!("status-pill {class}") data-testid="run-status">{status_label(status)}</span> }
+}
+
+/// A run's status in words.
+pub fn status_label(status: &str) -> String {
+    match status {
+        "nothing_to_do" => "nothing to do".to_string(),
+        other => other.replace('_', " "),
+    }
 }
 
 #[component]
@@ -76,6 +95,7 @@ pub fn RecentRuns() -> impl IntoView {
 
 #[component]
 fn RunsTable(list: Vec<RunSummary>) -> impl IntoView {
+    let zone = list.first().map_or_else(|| "UTC".to_string(), |r| zone_name(&r.time_zone));
     let rows = list
         .into_iter()
         .map(|r| {
@@ -88,7 +108,10 @@ fn RunsTable(list: Vec<RunSummary>) -> impl IntoView {
                     <td>{short_time(&r.started_at)}</td>
                     <td>{r.trigger.clone()}</td>
                     <td>{what}</td>
-                    <td>{status_pill(&r.status)}</td>
+                    <td>
+                        {status_pill(&r.status)}
+                        {r.note.clone().map(|n| view! { <span class="muted small block" data-testid="run-note">{n}</span> })}
+                    </td>
                     <td class="num">{format!("{} / {}", r.files_loaded, r.files_total)}</td>
                     <td class="num">{thousands(r.rows_loaded)}</td>
                     <td class="num">{thousands(r.rows_rejected)}</td>
@@ -102,7 +125,7 @@ fn RunsTable(list: Vec<RunSummary>) -> impl IntoView {
                 <thead>
                     <tr>
                         <th scope="col">"Run"</th>
-                        <th scope="col">"Started (UTC)"</th>
+                        <th scope="col">{format!("Started ({zone})")}</th>
                         <th scope="col">"Trigger"</th>
                         <th scope="col">"What"</th>
                         <th scope="col">"Status"</th>
@@ -154,6 +177,7 @@ pub fn RunPage() -> impl IntoView {
 fn RunView(detail: RunDetail) -> impl IntoView {
     let RunDetail { run, files, quarantined, quarantined_total } = detail;
     let run_id = run.id;
+    let no_files = files.is_empty();
     let files = files
         .into_iter()
         .map(|f| {
@@ -225,18 +249,23 @@ fn RunView(detail: RunDetail) -> impl IntoView {
             <p>
                 {status_pill(&run.status)}
                 {format!(
-                    " {} run, started {} UTC by {}{}",
+                    " {} run, started {} {} by {}{}",
                     run.kind,
                     short_time(&run.started_at),
+                    zone_name(&run.time_zone),
                     run.trigger,
                     run.finished_at.as_deref().map(|f| format!(", finished {}", short_time(f))).unwrap_or_default(),
                 )}
             </p>
             {run.error.map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
+            {run.note.map(|n| view! {
+                <p class="notice info" role="status" data-testid="run-note">{format!("Nothing was done: {n}.")}</p>
+            })}
         </section>
         <section aria-labelledby="files-heading">
             <h2 id="files-heading">"Files"</h2>
-            <div class="table-wrap" tabindex="0" role="region" aria-label="Files of the run">
+            {no_files.then(|| view! { <p class="muted">"This run had no file to process."</p> })}
+            <div class="table-wrap" tabindex="0" role="region" aria-label="Files of the run" hidden=no_files>
                 <table class="data-table" data-testid="run-files">
                     <thead>
                         <tr>

@@ -12,12 +12,13 @@ use crate::live::use_live;
 pub async fn admin_sources() -> Result<Vec<SourceAdmin>, ServerFnError> {
     use engine::{etl::history, schedule::ScheduleStore, warehouse::summary::source_statuses};
 
-    use super::ssr::jobs;
+    use super::ssr::{jobs, localise, zone};
     use crate::auth::ssr::{database, internal_error, require, today};
 
     require(model::Role::Admin).await?;
     let db = database()?;
     let jobs = jobs()?;
+    let zone = zone()?;
     let schedules = ScheduleStore::new(db.pool().clone()).list().await.map_err(internal_error)?;
     let connected: Vec<model::SourceId> = match jobs.pulls() {
         Some(pulls) => {
@@ -32,7 +33,8 @@ pub async fn admin_sources() -> Result<Vec<SourceAdmin>, ServerFnError> {
     for status in statuses {
         let source = status.source;
         let schedule = schedules.iter().find(|s| s.source == source);
-        let last_run = history::last_run_of(db.pool(), source).await.map_err(internal_error)?;
+        let last_run =
+            history::last_run_of(db.pool(), source).await.map_err(internal_error)?.map(|r| localise(r, zone));
         let rejection = history::last_rejection_of(db.pool(), source).await.map_err(internal_error)?;
         let freshness_days = status
             .latest_data_day
@@ -45,8 +47,9 @@ pub async fn admin_sources() -> Result<Vec<SourceAdmin>, ServerFnError> {
             enabled: schedule.is_some_and(|s| s.enabled),
             next_run: schedule
                 .filter(|s| s.enabled && !s.needs_reconnect)
-                .and_then(|s| s.cron.next_after(now))
-                .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
+                .and_then(|s| s.cron.next_after(now, zone))
+                .map(|t| format!("{} {zone}", t.with_timezone(&zone).format("%Y-%m-%d %H:%M"))),
+            time_zone: zone.name().to_string(),
             running: jobs.is_running(source),
             last_error: last_run.as_ref().and_then(|r| r.error.clone()).or(rejection),
             last_run,
@@ -96,7 +99,8 @@ pub async fn run_source(source: String) -> Result<String, ServerFnError> {
     Ok(format!("Running {}…", id.display_name()))
 }
 
-/// Changes a source's schedule (five-field cron, UTC) and whether the scheduler runs it.
+/// Changes a source's schedule (five-field cron, in the server's time zone) and whether the
+/// scheduler runs it.
 #[server(endpoint = "admin/schedule")]
 pub async fn set_schedule(
     source: String,
@@ -146,24 +150,29 @@ pub fn SourcesSection() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading sources…"</p> }>
             {move || Suspend::new(async move {
                 match sources.await {
-                    Ok(list) => view! {
-                        <section aria-labelledby="sources-heading">
-                            <div class="section-head">
-                                <h2 id="sources-heading">"Sources"</h2>
-                                <ActionForm action=run attr:class="inline-form">
-                                    <input type="hidden" name="source" value="all" />
-                                    <button type="submit" class="button primary" data-testid="run-all">"Run all"</button>
-                                </ActionForm>
-                            </div>
-                            <ActionFeedback outcomes=vec![run.value(), schedule.value()] testid="admin-feedback" />
-                            <SourcesTable list run schedule />
-                            <p class="muted small">
-                                "Schedules are cron expressions in UTC: minute hour day-of-month month day-of-week, "
-                                "e.g. " <code>"0 5 * * *"</code> " (every day at 05:00) or " <code>"*/30 * * * *"</code> "."
-                            </p>
-                        </section>
+                    Ok(list) => {
+                        let zone = list.first().map_or_else(|| "UTC".to_string(), |s| zone_name(&s.time_zone));
+                        view! {
+                            <section aria-labelledby="sources-heading">
+                                <div class="section-head">
+                                    <h2 id="sources-heading">"Sources"</h2>
+                                    <ActionForm action=run attr:class="inline-form">
+                                        <input type="hidden" name="source" value="all" />
+                                        <button type="submit" class="button primary" data-testid="run-all">"Run all"</button>
+                                    </ActionForm>
+                                </div>
+                                <ActionFeedback outcomes=vec![run.value(), schedule.value()] testid="admin-feedback" />
+                                <SourcesTable list run schedule zone=zone.clone() />
+                                <p class="muted small" data-testid="schedule-help">
+                                    {format!("Schedules are cron expressions in the server's time zone, {zone}: ")}
+                                    "minute hour day-of-month month day-of-week, "
+                                    "e.g. " <code>"0 5 * * *"</code> " (every day at 05:00) or " <code>"*/30 * * * *"</code> ". "
+                                    "The zone is the server's " <code>"time_zone"</code> " setting."
+                                </p>
+                            </section>
+                        }
+                        .into_any()
                     }
-                    .into_any(),
                     Err(err) if describe_denial(&err).is_some() => ().into_any(),
                     Err(err) => view! {
                         <p class="notice error" role="alert">{admin_error("Could not load the sources", &err)}</p>
@@ -180,7 +189,10 @@ fn SourcesTable(
     list: Vec<SourceAdmin>,
     run: ServerAction<RunSource>,
     schedule: ServerAction<SetSchedule>,
+    /// The time zone the schedules and times are in.
+    zone: String,
 ) -> impl IntoView {
+    let schedule_heading = format!("Schedule ({zone})");
     let rows = list
         .into_iter()
         .map(|s| {
@@ -195,6 +207,7 @@ fn SourcesTable(
                     Some("partial") => ("warn", "Files rejected".to_string()),
                     Some("interrupted") => ("warn", "Interrupted".to_string()),
                     Some(_) if s.files_loaded > 0 => ("ok", "OK".to_string()),
+                    Some("nothing_to_do") => ("idle", "Nothing to do".to_string()),
                     _ if s.files_loaded > 0 => ("ok", "OK".to_string()),
                     _ => ("idle", "No data yet".to_string()),
                 }
@@ -206,7 +219,14 @@ fn SourcesTable(
             };
             let last_run = s.last_run.as_ref().map(|r| {
                 let href = format!("/admin/runs/{}", r.id);
-                view! { <a href=href>{format!("#{} · {}", r.id, short_time(&r.started_at))}</a> }
+                // A run that did nothing says why, where the admin clicked Run now.
+                let note = r.note.clone().map(|n| {
+                    view! { <span class="muted small block" data-testid="last-run-note">{format!("Nothing to do: {n}")}</span> }
+                });
+                view! {
+                    <a href=href>{format!("#{} · {} {}", r.id, short_time(&r.started_at), zone_name(&r.time_zone))}</a>
+                    {note}
+                }
             });
             let freshness = match s.freshness_days {
                 Some(0) => "today".to_string(),
@@ -229,7 +249,7 @@ fn SourcesTable(
                     <td class="num" data-label="Data age">{freshness}</td>
                     <td class="num" data-label="Values">{thousands(s.values)}<span class="muted small block">{format!("{} files", s.files_loaded)}</span></td>
                     <td class="error-cell" data-label="Last error">{s.last_error.unwrap_or_default()}</td>
-                    <td data-label="Schedule (UTC)">
+                    <td data-label=schedule_heading.clone()>
                         <ActionForm action=schedule attr:class="schedule-form" attr:id=form_id>
                             <input type="hidden" name="source" value=id />
                             <label class="visually-hidden" for=format!("cron-{id}")>{format!("Schedule of {}", s.source.display_name())}</label>
@@ -267,7 +287,7 @@ fn SourcesTable(
                         <th scope="col">"Data age"</th>
                         <th scope="col">"Values"</th>
                         <th scope="col">"Last error"</th>
-                        <th scope="col">"Schedule (UTC)"</th>
+                        <th scope="col">{schedule_heading}</th>
                         <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                     </tr>
                 </thead>
@@ -277,7 +297,12 @@ fn SourcesTable(
     }
 }
 
-/// `2026-11-26T10:40:37.123+00:00` → `2026-11-26 10:40`.
+/// A zone's name as the pages show it (a summary from an older server names none: UTC).
+pub fn zone_name(zone: &str) -> String {
+    if zone.is_empty() { "UTC".to_string() } else { zone.to_string() }
+}
+
+/// `2026-11-26T10:40:37.123+00:00` → `2026-11-26 10:40` (the wall-clock time of the offset given).
 pub fn short_time(rfc3339: &str) -> String {
     rfc3339.get(..16).map(|t| t.replace('T', " ")).unwrap_or_else(|| rfc3339.to_string())
 }
