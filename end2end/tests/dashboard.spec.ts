@@ -308,6 +308,17 @@ test('every chart drills: a month, a day, a territory, a campaign; rows link the
   await page.goBack();
   await expect(page).not.toHaveURL(/territory=/);
 
+  // An ad campaign opens its days and its cost per 1,000 streams; "All campaigns" goes back.
+  const campaign = (await page.locator('[data-chart="ad-campaigns"] .chart-table tbody th').first().textContent())!.trim();
+  await clickCategory(page, 'ad-campaigns', 0);
+  await expect(page).toHaveURL(/campaign=\d+/);
+  await expect(page.locator('[data-chart="campaign-days"] .chart-title')).toContainText(`${campaign} — `);
+  await expect(page.locator('[data-chart="campaign-days"] .chart-title')).toContainText('per 1,000 streams');
+  await expect(page.locator('[data-chart="campaign-days"]')).toBeInViewport();
+  await page.getByTestId('crumb-campaigns').click();
+  await expect(page).not.toHaveURL(/campaign=/);
+  await expect(page.locator('[data-chart="campaign-days"]')).toHaveCount(0);
+
   // An e-mail campaign opens its day: the e-mail cards hold its figures.
   await clickCategory(page, 'email-campaigns', 0);
   await expect(page).toHaveURL(/range=custom/);

@@ -583,6 +583,7 @@ mod charts {
             store,
             track: track.map(str::to_string),
             territory: None,
+            campaign: None,
         };
         chart(&env.db, &query).await.expect("chart")
     }
@@ -593,6 +594,35 @@ mod charts {
 
     fn some(values: &[&str]) -> Vec<Option<Decimal>> {
         values.iter().map(|v| if v.is_empty() { None } else { Some(dec(v)) }).collect()
+    }
+
+    #[tokio::test]
+    async fn an_ad_campaign_opens_its_days_and_its_cost_per_1000_streams() {
+        let env = everything().await;
+        let campaigns = get(&env, ChartId::AdCampaigns, "2025-01-01", "2025-01-31", None, None).await;
+        assert_eq!(campaigns.categories, ["Summer Single", "Winter Single"]);
+        assert_eq!(values(&campaigns, 0), some(&["10", "5"]));
+        let query = |campaign: &str| ChartQuery {
+            chart: ChartId::CampaignDays,
+            period: Period::new(d("2025-01-01"), d("2025-01-31")).expect("period"),
+            artist: None,
+            platform: None,
+            store: None,
+            track: None,
+            territory: None,
+            campaign: campaign.parse().ok(),
+        };
+        // Summer Single spent 10 on 1 January, a day of 100 streams (SFA's Spotify): $100 per 1,000.
+        let summer = chart(&env.db, &query(&campaigns.drill_keys[0])).await.expect("chart");
+        assert_eq!(summer.categories, ["2025-01-01"]);
+        assert_eq!(values(&summer, 0), some(&["10"]));
+        assert_eq!(values(&summer, 1), some(&["100"]));
+        assert_eq!(summer.title, "Summer Single — $100.00 per 1,000 streams");
+        // Winter Single: 5 on 2 January, 200 Spotify + 7 Apple streams: 5,000 / 207 = 24.15.
+        let winter = chart(&env.db, &query(&campaigns.drill_keys[1])).await.expect("chart");
+        assert_eq!(values(&winter, 1), some(&["24.15"]));
+        let none = chart(&env.db, &query("")).await.expect("chart");
+        assert!(none.empty_reason.is_some());
     }
 
     #[tokio::test]

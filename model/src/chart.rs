@@ -27,6 +27,9 @@ pub enum ChartId {
     TerritoryStores,
     TerritoryTracks,
     AdsVsRevenue,
+    /// Ad spend per campaign; a campaign's days with its cost per 1,000 streams.
+    AdCampaigns,
+    CampaignDays,
     SocialGrowth,
     EmailCampaigns,
 }
@@ -47,6 +50,8 @@ impl ChartId {
             ChartId::TerritoryStores => "territory-stores",
             ChartId::TerritoryTracks => "territory-tracks",
             ChartId::AdsVsRevenue => "ads-vs-revenue",
+            ChartId::AdCampaigns => "ad-campaigns",
+            ChartId::CampaignDays => "campaign-days",
             ChartId::SocialGrowth => "social-growth",
             ChartId::EmailCampaigns => "email-campaigns",
         }

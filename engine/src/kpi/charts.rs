@@ -39,6 +39,8 @@ pub struct ChartQuery {
     pub track: Option<String>,
     /// Drill-down: the territory (country code) whose stores and tracks are shown.
     pub territory: Option<String>,
+    /// Drill-down: the ad campaign (entity id) whose days are shown.
+    pub campaign: Option<i64>,
 }
 
 /// One chart's data, or an error for an unknown artist or a database failure.
@@ -64,6 +66,14 @@ pub async fn chart(db: &Database, query: &ChartQuery) -> Result<ChartData, KpiEr
         ChartId::TerritoryStores => ctx.territory(territory, By::Store).await?,
         ChartId::TerritoryTracks => ctx.territory(territory, By::Track).await?,
         ChartId::AdsVsRevenue => ctx.ads_vs_revenue().await?,
+        ChartId::AdCampaigns => {
+            let out = blank(ChartId::AdCampaigns, "Ad spend by campaign", "Campaign");
+            super::campaigns::by_campaign(db, &rates, query.period, artist, out).await?
+        }
+        ChartId::CampaignDays => {
+            let out = blank(ChartId::CampaignDays, "Campaign per day", "Day");
+            super::campaigns::days(db, &rates, query.period, artist, query.campaign, out).await?
+        }
         ChartId::SocialGrowth => ctx.social_growth().await?,
         ChartId::EmailCampaigns => ctx.email_campaigns().await?,
     };
@@ -79,6 +89,7 @@ fn no_data_reason(chart: ChartId, period: Period) -> String {
     let sources: &[SourceId] = match chart {
         ChartId::StreamsByPlatform => &[SourceId::Spotify, SourceId::Toolost],
         ChartId::AdsVsRevenue => &[SourceId::MetaAds, SourceId::Distrokid, SourceId::Toolost],
+        ChartId::AdCampaigns | ChartId::CampaignDays => &[SourceId::MetaAds],
         ChartId::SocialGrowth => &[SourceId::Tiktok, SourceId::Youtube, SourceId::Linktree],
         ChartId::EmailCampaigns => &[SourceId::Mailchimp],
         _ => &[SourceId::Distrokid, SourceId::Toolost],

@@ -3,6 +3,7 @@
 
 pub mod artist;
 pub mod artists;
+pub mod campaigns;
 pub mod catalogue;
 pub mod charts;
 pub mod coverage;

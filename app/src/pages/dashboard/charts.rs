@@ -30,6 +30,7 @@ pub async fn load_chart(chart: ChartId, view: ViewState) -> Result<ChartData, Se
         store: view.store,
         track: view.track,
         territory: view.territory,
+        campaign: view.campaign,
     };
     match compute(&database()?, &query).await {
         Ok(data) => Ok(data),
@@ -54,6 +55,8 @@ pub enum Drill {
     Days,
     /// Narrow the period to the clicked day (an e-mail campaign's send day).
     Day,
+    /// Open the clicked ad campaign's days.
+    Campaign,
 }
 
 impl Drill {
@@ -66,6 +69,7 @@ impl Drill {
             Drill::Month => "Click a month to see its stores and tracks",
             Drill::Days => "Click a day to see the week around it",
             Drill::Day => "Click a campaign to see its figures",
+            Drill::Campaign => "Click a campaign to see its days and its cost per 1,000 streams",
         })
     }
 }
@@ -83,6 +87,7 @@ pub fn drill_target(drill: Drill, key: &str, current: &ViewState) -> Option<View
         Drill::Store => key.parse().ok().map(|store| current.with_store(Some(store))),
         Drill::Track => Some(current.with_track(Some(key.to_string()))),
         Drill::Territory => Some(current.with_territory(Some(key.to_string()))),
+        Drill::Campaign => key.parse().ok().map(|c| current.with_campaign(Some(c))),
         Drill::Month => {
             let first = NaiveDate::parse_from_str(&format!("{key}-01"), "%Y-%m-%d").ok()?;
             let last = first.checked_add_months(Months::new(1))? - Duration::days(1);
@@ -124,6 +129,20 @@ pub fn Charts(view: Memo<ViewState>) -> impl IntoView {
             </div>
             <ChartPanel id=ChartId::RevenueByTerritory view drill=Drill::Territory />
             <ChartPanel id=ChartId::AdsVsRevenue view drill=Drill::Month />
+            <ChartPanel id=ChartId::AdCampaigns view drill=Drill::Campaign />
+            {move || {
+                view.get().campaign.map(|_| {
+                    let all = view.get_untracked().with_campaign(None).url();
+                    view! {
+                        <div class="drill" data-testid="campaign-drill">
+                            <nav class="breadcrumb" aria-label="Campaign">
+                                <a href=all data-noscroll="" data-testid="crumb-campaigns">"All campaigns"</a>
+                            </nav>
+                            <ChartPanel id=ChartId::CampaignDays view drill=Drill::None />
+                        </div>
+                    }
+                })
+            }}
             <ChartPanel id=ChartId::SocialGrowth view drill=Drill::Days />
             <ChartPanel id=ChartId::EmailCampaigns view drill=Drill::Day />
         </section>
@@ -230,7 +249,8 @@ pub fn ChartPanel(id: ChartId, view: Memo<ViewState>, drill: Drill) -> impl Into
             | ChartId::TerritoryStores
             | ChartId::TerritoryTracks
             | ChartId::TrackStores
-            | ChartId::TrackStreams => v,
+            | ChartId::TrackStreams
+            | ChartId::CampaignDays => v,
             _ => v.filters(),
         }
     });

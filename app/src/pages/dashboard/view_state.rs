@@ -33,6 +33,8 @@ pub struct ViewState {
     pub track: Option<String>,
     /// Drill-down: the territory (country code) whose stores and tracks are shown.
     pub territory: Option<String>,
+    /// Drill-down: the ad campaign (entity id) whose days are shown.
+    pub campaign: Option<i64>,
 }
 
 impl ViewState {
@@ -56,17 +58,18 @@ impl ViewState {
             store: text("store").and_then(|s| s.parse().ok()),
             track: text("track"),
             territory: text("territory"),
+            campaign: text("campaign").and_then(|c| c.parse().ok()),
         }
     }
 
     /// The view without its drill-down (what the KPI cards depend on).
     pub fn filters(&self) -> Self {
-        Self { store: None, track: None, territory: None, ..self.clone() }
+        Self { store: None, track: None, territory: None, campaign: None, ..self.clone() }
     }
 
     /// What the KPI cards depend on: the filters and the drilled-into store.
     pub fn card_filters(&self) -> Self {
-        Self { track: None, territory: None, ..self.clone() }
+        Self { track: None, territory: None, campaign: None, ..self.clone() }
     }
 
     pub fn with_range(&self, range: &str) -> Self {
@@ -75,6 +78,11 @@ impl ViewState {
 
     pub fn with_store(&self, store: Option<i64>) -> Self {
         Self { store, track: None, territory: None, ..self.clone() }
+    }
+
+    /// An ad campaign's days (the other drill-downs stay).
+    pub fn with_campaign(&self, campaign: Option<i64>) -> Self {
+        Self { campaign, ..self.clone() }
     }
 
     /// A territory's stores and tracks (the store drill-down starts again from it).
@@ -109,6 +117,7 @@ impl ViewState {
             ("store", self.store.map(|s| s.to_string())),
             ("track", self.track.clone()),
             ("territory", self.territory.clone()),
+            ("campaign", self.campaign.map(|c| c.to_string())),
         ] {
             if let Some(v) = value {
                 parts.push(format!("{key}={}", encode(&v)));
@@ -154,6 +163,7 @@ mod tests {
             store: Some(3),
             track: Some("QZTB92494812".into()),
             territory: None,
+            campaign: None,
         };
         let url = view.url();
         assert_eq!(
