@@ -333,6 +333,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ChartId::TerritoryTracks,
         ChartId::TrackStores,
         ChartId::TrackStreams,
+        ChartId::AdCampaigns,
+        ChartId::CampaignDays,
     ];
     let mut timings: Vec<(String, Vec<f64>)> = Vec::new();
     let mut record = |name: &str, ms: f64| match timings.iter_mut().find(|(n, _)| n == name) {
