@@ -69,3 +69,41 @@ async fn leftovers_of_stopped_processes_are_swept_and_landed_files_kept() {
     assert!(kept.path.exists());
     assert_eq!(lake.waiting().expect("waiting").len(), 1);
 }
+
+#[tokio::test]
+async fn a_file_this_process_is_landing_for_its_own_run_is_not_a_hand_over() {
+    let env = Env::new().await;
+    let landing = env.etl.landing_now();
+    let (landed, _flush) = env
+        .etl
+        .lake()
+        .land(
+            &fixture("distrokid/bank_details_layout_a.tsv"),
+            engine::lake::LandingMeta { original_name: "pulled.tsv".into(), ..Default::default() },
+        )
+        .expect("land");
+    assert!(!env.etl.has_handed_over_files().await.expect("check"));
+    assert!(env.etl.run_handed_over(Trigger::Cli, &Quiet).await.expect("hand-over run").is_none());
+
+    // The run that landed it takes it.
+    let run = env.etl.run_landing(None, Trigger::Admin, &Quiet).await.expect("run");
+    drop(landing);
+    assert_eq!(run.files.iter().map(|f| f.outcome).collect::<Vec<_>>(), [Outcome::Loaded]);
+    assert!(!landed.path.exists());
+    assert!(!env.etl.has_handed_over_files().await.expect("check"));
+}
+
+#[tokio::test]
+async fn a_file_another_process_landed_is_a_hand_over() {
+    let env = Env::new().await;
+    env.etl
+        .lake()
+        .land(
+            &fixture("distrokid/bank_details_layout_a.tsv"),
+            engine::lake::LandingMeta { original_name: "handed.tsv".into(), ..Default::default() },
+        )
+        .expect("land");
+    assert!(env.etl.has_handed_over_files().await.expect("check"));
+    let run = env.etl.run_handed_over(Trigger::Cli, &Quiet).await.expect("run").expect("a run");
+    assert_eq!(run.files.iter().map(|f| f.outcome).collect::<Vec<_>>(), [Outcome::Loaded]);
+}

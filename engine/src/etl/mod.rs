@@ -295,11 +295,10 @@ impl Etl {
         source: Option<SourceId>,
         progress: &dyn Progress,
     ) -> Result<RunReport, EtlError> {
-        use std::sync::atomic::Ordering;
-        self.landing_now.fetch_add(1, Ordering::SeqCst);
+        let landing_now = self.landing_now();
         let landing = self.land_files_off_thread(files).await;
         let _claim = landing.as_ref().ok().map(|(landed, _, _)| Claim::new(&self.claimed, landed));
-        self.landing_now.fetch_sub(1, Ordering::SeqCst);
+        drop(landing_now);
         let (landed, early, mut flushes) = landing?;
         // An upload is answered before it is processed, and its sender may not keep the file: it
         // is on disk before its run starts, so that a power cut cannot lose it. Whoever runs
@@ -358,6 +357,13 @@ impl Etl {
     ) -> Result<(Vec<Landed>, Vec<FileReport>, Vec<LandingFlush>), EtlError> {
         let (etl, files) = (self.clone(), files.to_vec());
         tokio::task::spawn_blocking(move || etl.land_files(&files)).await.map_err(|e| join_error(&e))
+    }
+
+    /// Marks files landing for a run of this process until the guard is dropped (see
+    /// [`LandingNow`]).
+    pub fn landing_now(&self) -> LandingNow {
+        self.landing_now.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        LandingNow(Arc::clone(&self.landing_now))
     }
 
     /// Whether another process handed files over (landed with their notes) that no run of this
@@ -580,6 +586,17 @@ fn join_error(err: &tokio::task::JoinError) -> EtlError {
 }
 
 /// An import's landed files, claimed while it runs.
+/// Held while this process brings files into landing that one of its own runs will claim (an
+/// import, an API pull): until it is dropped no file in landing counts as handed over, so the
+/// hand-over task cannot take a file from under the run that landed it.
+pub struct LandingNow(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for LandingNow {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 struct Claim {
     claimed: Arc<std::sync::Mutex<HashSet<PathBuf>>>,
     paths: Vec<PathBuf>,

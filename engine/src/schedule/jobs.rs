@@ -87,6 +87,9 @@ impl SourceJobs {
     #[tracing::instrument(skip(self))]
     pub async fn run(&self, source: SourceId, trigger: Trigger) -> Result<RunReport, JobError> {
         let _claim = self.try_claim(source).ok_or(JobError::AlreadyRunning(source))?;
+        // A pulled file waits in landing until this run lists it; meanwhile it is not another
+        // process's hand-over.
+        let _landing = self.etl.landing_now();
         let pulled = match &self.pulls {
             Some((pulls, clock)) => pulls.pull_due(source, self.etl.lake(), clock.today()).await,
             None => Ok(None),
@@ -105,6 +108,7 @@ impl SourceJobs {
     ) -> Result<RunReport, JobError> {
         let _claim = self.try_claim(source).ok_or(JobError::AlreadyRunning(source))?;
         let Some((pulls, clock)) = &self.pulls else { return Err(JobError::NotConnected(source)) };
+        let _landing = self.etl.landing_now();
         match pulls.backfill(source, window, self.etl.lake(), clock.today()).await {
             Ok(None) => Err(JobError::NotConnected(source)),
             pulled => self.process_pulled(source, pulled, trigger).await,
