@@ -21,8 +21,8 @@ pub use crate::assets::AssetNames;
 use crate::{
     layout::Layout,
     pages::{
-        AdminPage, AuditPage, CataloguePage, DashboardPage, LoginPage, NotFound, RunPage, SourcesPage,
-        TrackPage, UsersPage,
+        AdminPage, ArtistsPage, AuditPage, CataloguePage, DashboardPage, LoginPage, NotFound, RunPage,
+        SourcesPage, TrackPage, UsersPage,
     },
 };
 
@@ -87,6 +87,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("catalogue") view=CataloguePage />
                     <Route path=path!("catalogue/:isrc") view=TrackPage />
                     <Route path=StaticSegment("admin") view=AdminPage />
+                    <Route path=path!("admin/artists") view=ArtistsPage />
                     <Route path=path!("admin/users") view=UsersPage />
                     <Route path=path!("admin/audit") view=AuditPage />
                     <Route path=path!("admin/runs/:id") view=RunPage />

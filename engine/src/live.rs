@@ -181,6 +181,10 @@ impl LiveHub {
                     );
                 }
             }
+            ProgressEvent::Changed { sources } => {
+                let event = LiveEvent::DataChanged { run_id: 0, sources: sources.clone(), at_ms: now_ms() };
+                self.publish_locked(&mut state, event);
+            }
             ProgressEvent::RunFinished { run_id, status, note } => {
                 let run = state.runs.remove(run_id);
                 self.publish_locked(

@@ -4,6 +4,7 @@
 //! into the browser bundle.
 
 mod admin;
+mod attribution;
 mod chart;
 mod connection;
 pub mod csv_cell;
@@ -16,6 +17,7 @@ mod source;
 mod user;
 
 pub use admin::{AuditEntry, QuarantinedRow, RunDetail, RunSummary, SourceAdmin};
+pub use attribution::{Attribution, AttributionRule, RULE_KINDS, Unattributed};
 pub use chart::{ChartData, ChartId, Series, SeriesKind, Unit};
 pub use connection::{ApiConnection, CatalogueArtist, ConnectMethod, Connections, NEEDS_SECRET_KEY};
 pub use kpi::{Area, Basis, KpiId, KpiKind};

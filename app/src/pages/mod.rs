@@ -7,7 +7,7 @@ mod login;
 mod not_found;
 pub(crate) mod sources;
 
-pub use admin::{AdminPage, AuditPage, RunPage, UsersPage};
+pub use admin::{AdminPage, ArtistsPage, AuditPage, RunPage, UsersPage};
 pub use catalogue::{CataloguePage, TrackPage};
 pub use dashboard::DashboardPage;
 pub use login::LoginPage;

@@ -5,6 +5,7 @@
 //! and nothing already stored changes. A file whose bytes were loaded before is reported
 //! "already imported" and changes nothing. Runs are recorded with per-file results.
 
+mod attribute;
 pub mod failure;
 pub mod handoff;
 pub mod history;
@@ -22,6 +23,7 @@ use chrono::NaiveDate;
 use model::SourceId;
 use tokio::sync::Mutex;
 
+pub use self::attribute::{AttributionError, describe as describe_attribution};
 pub use self::runs::RunKind;
 pub use crate::sources::FeedId;
 use crate::{
@@ -204,6 +206,11 @@ pub enum ProgressEvent {
         run_id: i64,
         status: &'static str,
         note: Option<String>,
+    },
+    /// The warehouse changed outside a run (an attribution rule was saved or removed): figures of
+    /// `sources` may differ now (empty: any).
+    Changed {
+        sources: Vec<SourceId>,
     },
 }
 

@@ -3,6 +3,7 @@
 
 pub mod artist;
 pub mod artists;
+pub mod attribution;
 pub mod campaigns;
 pub mod catalogue;
 pub mod charts;

@@ -116,7 +116,7 @@ pub fn warning(left_out: &BTreeMap<SourceId, Vec<String>>) -> Option<String> {
         .map(|(source, texts)| format!("{} ({})", texts.join(", "), source.display_name()))
         .collect();
     Some(format!(
-        "figures without an artist are left out under the artist filter: {}; choose \"{UNATTRIBUTED}\" in the artist filter to see them",
+        "figures without an artist are left out under the artist filter: {}; choose \"{UNATTRIBUTED}\" in the artist filter to see them, or attribute them on Admin › Artists",
         parts.join("; ")
     ))
 }

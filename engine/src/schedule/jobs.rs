@@ -9,7 +9,7 @@ use std::{
 use model::SourceId;
 
 use crate::{
-    etl::{Etl, EtlError, FileReport, Outcome, Progress, RunReport, Trigger},
+    etl::{Etl, EtlError, FileReport, Outcome, Progress, ProgressEvent, RunReport, Trigger},
     pull::{Landing, PullError, Pulls, Window, connect_method},
     time::Clock,
 };
@@ -59,6 +59,11 @@ impl SourceJobs {
 
     pub fn etl(&self) -> &Etl {
         &self.etl
+    }
+
+    /// Tells live pages that the warehouse changed outside a run.
+    pub fn changed(&self, sources: Vec<SourceId>) {
+        self.progress.event(&ProgressEvent::Changed { sources });
     }
 
     /// Processes files another process handed over into landing (a command-line import beside

@@ -18,6 +18,8 @@ pub(super) struct PendingLine {
     pub key: Option<i64>,
     pub store_id: i64,
     pub artist_id: Option<i64>,
+    /// The artist came from an attribution rule rather than the file.
+    pub artist_by_rule: bool,
     pub track_id: Option<i64>,
     pub release_id: Option<i64>,
     pub packed: PackedLine,
@@ -32,7 +34,8 @@ impl PendingLine {
 
 const COLUMNS: &str = "INSERT INTO statement_lines (id, source, raw_file_id, line, reporting_date, sale_month, \
                        sale_date, store_id, artist_id, track_id, title, release_id, country, quantity, \
-                       team_percentage, earnings_whole, earnings_pico, earnings_rest, currency, withheld, recoup) \
+                       team_percentage, earnings_whole, earnings_pico, earnings_rest, currency, withheld, recoup, \
+                       artist_by_rule) \
                        VALUES ";
 
 /// Lines per multi-row INSERT: one statement's fixed costs (opening the table, resetting) shared
@@ -41,7 +44,7 @@ const CHUNK: usize = 50;
 
 /// Columns bound once for a whole chunk when every line of it has the same value there (the
 /// usual case: a statement repeats its source, currency, team percentage…), in column order.
-const SHARED: [usize; 9] = [2, 3, 7, 11, 15, 18, 19, 20, 21];
+const SHARED: [usize; 10] = [2, 3, 7, 11, 15, 18, 19, 20, 21, 22];
 /// The other columns, bound for each line.
 const VARYING: [usize; 11] = [4, 5, 6, 8, 9, 10, 12, 13, 14, 16, 17];
 
@@ -51,7 +54,7 @@ fn chunk_sql() -> String {
     let mut sql = String::from(COLUMNS);
     for row in 0..CHUNK {
         sql.push_str(if row == 0 { "(" } else { ", (" });
-        for column in 1..=21 {
+        for column in 1..=22 {
             if column == 1 {
                 // The id: SQLite's next rowid.
                 sql.push_str("NULL");
@@ -85,6 +88,7 @@ fn same_shared(a: &PendingLine, b: &PendingLine) -> bool {
         && pa.currency == pb.currency
         && pa.withheld == pb.withheld
         && pa.recoup == pb.recoup
+        && a.artist_by_rule == b.artist_by_rule
 }
 
 /// Binds the value of `column` (1-based, as in the INSERT) of line `l` to parameter `param`.
@@ -118,6 +122,7 @@ fn bind(
         19 => stmt.raw_bind_parameter(param, values.text(p.currency)),
         20 => stmt.raw_bind_parameter(param, values.amount_text(p.withheld)),
         21 => stmt.raw_bind_parameter(param, values.amount_text(p.recoup)),
+        22 => stmt.raw_bind_parameter(param, i64::from(l.artist_by_rule)),
         // The id (column 1) is not bound: see the module's comment.
         _ => Ok(()),
     }
@@ -187,12 +192,12 @@ pub(super) fn insert(
                 Some(stmt) => stmt,
                 None => single.insert(conn.prepare(&format!(
                     "{COLUMNS}(NULL, {})",
-                    (2..=21).map(|p| format!("?{p}")).collect::<Vec<_>>().join(", ")
+                    (2..=22).map(|p| format!("?{p}")).collect::<Vec<_>>().join(", ")
                 ))?),
             };
             // The lines before the next change of the usual columns (or the last few).
             for (l, id) in lines[at..at + alike.max(1)].iter().zip(id..) {
-                for column in 2..=21 {
+                for column in 2..=22 {
                     bind(stmt, column, column, l, context)?;
                 }
                 check(conn, stmt.raw_execute()?, 1, l, id)?;
@@ -254,6 +259,7 @@ mod tests {
                     key: None,
                     store_id: 1 + n % 2,
                     artist_id: (n % 2 == 0).then_some(3),
+                    artist_by_rule: false,
                     track_id: None,
                     release_id: (n % 3 == 0).then_some(4),
                     packed: packer.pack(n as u64, r),

@@ -11,6 +11,7 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use super::{
     ArtistProfile, DailyFact, EmailCampaign, EntityRef, ExchangeRate, Measure, Record, WindowFact, alias_key,
+    attribution::{self, LoadRules, RuleKind},
     daily_series,
     packed_line::{FreshValues, LinePacker, NONE, PackedLine, ValueTable},
     statement_load::{LineIds, StatementLoad},
@@ -18,7 +19,7 @@ use super::{
 };
 use crate::{kpi::currency::Rates, sources::meta_ads::CAMPAIGN_BY_NAME, time::date_int};
 
-/// Facts per batch: they bind 11 values each, so a batch of them fits SQLite's 32,766.
+/// Facts per batch: they bind 12 values at most, so a batch of them fits SQLite's 32,766.
 const BATCH_ROWS: usize = 2300;
 
 /// A daily or window fact with its dimension ids resolved.
@@ -27,6 +28,8 @@ struct PendingFact {
     source: &'static str,
     metric: &'static str,
     artist_id: i64,
+    /// The artist came from an attribution rule.
+    artist_by_rule: bool,
     entity_id: i64,
     days: (i64, i64),
     measure: Measure,
@@ -81,6 +84,8 @@ pub struct Loader<'c> {
     by_text: IdsByText,
     /// The artist id of `artist_override`, once known.
     override_id: Option<Option<i64>>,
+    /// The attribution rules, read when the first line or fact needs them.
+    rules: Option<LoadRules>,
     /// Numbers the statement lines given as records (the parser's thread numbers the others).
     packer: Option<LinePacker>,
     lines: StatementLoad,
@@ -133,6 +138,7 @@ impl<'c> Loader<'c> {
             values: ValueTable::default(),
             by_text: IdsByText::default(),
             override_id: None,
+            rules: None,
             packer: None,
             lines: StatementLoad::new(raw_file_id),
             daily: Vec::new(),
@@ -196,7 +202,8 @@ impl<'c> Loader<'c> {
             NONE => None,
             upc => Some(by_number(&self.by_text.releases, upc)?),
         };
-        Some(LineIds { store_id, artist_id, track_id, release_id })
+        let (artist_id, artist_by_rule) = self.by_rule(artist_id, track_id, release_id)?;
+        Some(LineIds { store_id, artist_id, artist_by_rule, track_id, release_id })
     }
 
     /// A line's dimension ids, found or made, and remembered by text number.
@@ -231,6 +238,7 @@ impl<'c> Loader<'c> {
             Some(isrc) => {
                 let id = self.track(&isrc, title.as_deref().unwrap_or_default()).await?;
                 remember(&mut self.by_text.tracks, l.isrc, id);
+                self.load_rules().await?.learn(RuleKind::Track, &isrc, id);
                 Some(id)
             }
             None => None,
@@ -239,11 +247,51 @@ impl<'c> Loader<'c> {
             Some(upc) => {
                 let id = self.release(&upc).await?;
                 remember(&mut self.by_text.releases, l.upc, id);
+                self.load_rules().await?.learn(RuleKind::Release, &upc, id);
                 Some(id)
             }
             None => None,
         };
-        Ok(LineIds { store_id, artist_id, track_id, release_id })
+        let (artist_id, artist_by_rule) = match self.by_rule(artist_id, track_id, release_id) {
+            Some(ids) => ids,
+            None => {
+                self.load_rules().await?;
+                self.by_rule(artist_id, track_id, release_id).unwrap_or((artist_id, false))
+            }
+        };
+        Ok(LineIds { store_id, artist_id, artist_by_rule, track_id, release_id })
+    }
+
+    /// A line's artist, its rule's when the file names none (and whether it is the rule's);
+    /// `None` until the rules are read.
+    fn by_rule(
+        &self,
+        artist_id: Option<i64>,
+        track_id: Option<i64>,
+        release_id: Option<i64>,
+    ) -> Option<(Option<i64>, bool)> {
+        if artist_id.is_some() || self.artist_override.is_some() {
+            return Some((artist_id, false));
+        }
+        let rules = self.rules.as_ref()?;
+        Some(match rules.line_artist(track_id, release_id) {
+            Some(artist) => (Some(artist), true),
+            None => (None, false),
+        })
+    }
+
+    /// Reads the attribution rules, once per file, with their artists found or created.
+    async fn load_rules(&mut self) -> Result<&mut LoadRules, LoadError> {
+        if self.rules.is_none() {
+            let mut rules = LoadRules::default();
+            for (kind, key, stored, artist) in LoadRules::load(self.db.conn().await?).await? {
+                if let Some(artist_id) = self.artist(&artist).await? {
+                    rules.add(kind, key, stored, artist_id);
+                }
+            }
+            self.rules = Some(rules);
+        }
+        Ok(self.rules.get_or_insert_with(LoadRules::default))
     }
 
     pub async fn add(&mut self, line: u64, record: Record) -> Result<(), LoadError> {
@@ -259,7 +307,7 @@ impl<'c> Loader<'c> {
             Record::Daily(fact) => {
                 let DailyFact { source, metric, artist, entity, day, measure } = *fact;
                 self.daily_sources.insert(source);
-                let (artist_id, entity_id) = self.ids(source, artist, entity).await?;
+                let (artist_id, artist_by_rule, entity_id) = self.ids(source, artist, entity).await?;
                 let day = date_int(day);
                 let source = source.as_str();
                 self.daily.push(PendingFact {
@@ -267,6 +315,7 @@ impl<'c> Loader<'c> {
                     source,
                     metric,
                     artist_id,
+                    artist_by_rule,
                     entity_id,
                     days: (day, day),
                     measure,
@@ -277,10 +326,12 @@ impl<'c> Loader<'c> {
             }
             Record::Window(fact) => {
                 let WindowFact { source, metric, artist, entity, first_day, last_day, measure } = *fact;
-                let (artist_id, entity_id) = self.ids(source, artist, entity).await?;
+                let (artist_id, artist_by_rule, entity_id) = self.ids(source, artist, entity).await?;
                 let days = (date_int(first_day), date_int(last_day));
                 let source = source.as_str();
-                self.window.push(PendingFact { line, source, metric, artist_id, entity_id, days, measure });
+                let fact =
+                    PendingFact { line, source, metric, artist_id, artist_by_rule, entity_id, days, measure };
+                self.window.push(fact);
                 if self.window.len() >= BATCH_ROWS {
                     self.flush_facts(true).await?;
                 }
@@ -309,23 +360,33 @@ impl<'c> Loader<'c> {
         Ok(self.stats)
     }
 
-    /// The artist (override first) and entity ids of a fact; 0 when there is none.
+    /// The artist (override first, else a Meta campaign's rule) and entity ids of a fact, 0 when
+    /// there is none, and whether the artist is the rule's.
     async fn ids(
         &mut self,
         source: SourceId,
         artist: Option<String>,
         entity: Option<EntityRef>,
-    ) -> Result<(i64, i64), LoadError> {
+    ) -> Result<(i64, bool, i64), LoadError> {
         let artist = self.artist_override.clone().or(artist);
         let artist_id = match artist.as_deref() {
             Some(name) => self.artist(name).await?.unwrap_or(0),
             None => 0,
         };
-        let entity_id = match entity {
-            Some(e) => self.entity(source, e).await?,
-            None => 0,
-        };
-        Ok((artist_id, entity_id))
+        let Some(e) = entity else { return Ok((artist_id, false, 0)) };
+        let campaign = (source == SourceId::MetaAds && e.kind == "campaign").then(|| e.key.clone());
+        let entity_id = self.entity(source, e).await?;
+        if artist_id != 0 || source != SourceId::MetaAds {
+            return Ok((artist_id, false, entity_id));
+        }
+        let rules = self.load_rules().await?;
+        if let Some(key) = campaign {
+            rules.learn(RuleKind::Campaign, &key, entity_id);
+        }
+        Ok(match rules.campaign_artist(entity_id) {
+            Some(artist) => (artist, true, entity_id),
+            None => (0, false, entity_id),
+        })
     }
 
     /// Daily and window facts: the newest import of a key replaces its value (a restated day,
@@ -344,7 +405,7 @@ impl<'c> Loader<'c> {
         } else {
             QueryBuilder::<Sqlite>::new(
                 "INSERT INTO daily_facts (source, metric, artist_id, entity_id, day, value, amount, currency, \
-                 raw_file_id, line) ",
+                 raw_file_id, line, artist_by_rule) ",
             )
         };
         qb.push_values(pending.drain(..), |mut b, f| {
@@ -360,6 +421,9 @@ impl<'c> Loader<'c> {
                 .push_bind(currency)
                 .push_bind(raw_file_id)
                 .push_bind(i64::try_from(f.line).unwrap_or(i64::MAX));
+            if !window {
+                b.push_bind(i64::from(f.artist_by_rule));
+            }
         });
         qb.push(if window {
             " ON CONFLICT (source, metric, artist_id, entity_id, first_day, last_day) DO UPDATE SET "
@@ -374,13 +438,17 @@ impl<'c> Loader<'c> {
             // A Meta campaign-day is one fact whatever the artist (migration 0017's unique index):
             // an export imported with `--artist` and an API pull of the same day replace each
             // other instead of both counting. The newest import that names an artist sets it;
-            // one that names none (a pull without the connection's artist) keeps it.
-            qb.push(
+            // one that names none (a pull without the connection's artist) keeps it, and an
+            // attribution rule's artist never replaces one a file named.
+            const KEEP: &str = "excluded.artist_id = 0 \
+                 OR (excluded.artist_by_rule = 1 AND artist_id <> 0 AND artist_by_rule = 0)";
+            qb.push(format!(
                 " ON CONFLICT (source, metric, entity_id, day) WHERE source = 'meta_ads' DO UPDATE SET \
-                 artist_id = CASE excluded.artist_id WHEN 0 THEN artist_id ELSE excluded.artist_id END, \
+                 artist_id = CASE WHEN {KEEP} THEN artist_id ELSE excluded.artist_id END, \
+                 artist_by_rule = CASE WHEN {KEEP} THEN artist_by_rule ELSE excluded.artist_by_rule END, \
                  value = excluded.value, amount = excluded.amount, currency = excluded.currency, \
-                 raw_file_id = excluded.raw_file_id, line = excluded.line",
-            );
+                 raw_file_id = excluded.raw_file_id, line = excluded.line"
+            ));
         }
         let done = qb.build().execute(self.db.conn().await?).await?;
         self.stats.rows_loaded += done.rows_affected();
@@ -617,39 +685,14 @@ impl<'c> Loader<'c> {
 
     async fn artist_by_key(&mut self, name: &str) -> Result<Option<i64>, LoadError> {
         let key = alias_key(name);
-        if key.is_empty() {
-            return Ok(None);
-        }
         if let Some(&id) = self.artists.get(&key) {
             return Ok(Some(id));
         }
-        let known: Option<i64> =
-            sqlx::query_scalar("SELECT artist_id FROM artist_aliases WHERE alias_key = ?")
-                .bind(&key)
-                .fetch_optional(self.db.conn().await?)
-                .await?;
-        let id = match known {
-            Some(id) => id,
-            None => {
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO artists (name) VALUES (?) \
-                     ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id",
-                )
-                .bind(name.trim())
-                .fetch_one(self.db.conn().await?)
-                .await?;
-                sqlx::query(
-                    "INSERT INTO artist_aliases (alias_key, artist_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                )
-                .bind(&key)
-                .bind(id)
-                .execute(self.db.conn().await?)
-                .await?;
-                id
-            }
-        };
-        self.artists.insert(key, id);
-        Ok(Some(id))
+        let id = attribution::find_or_create_artist(self.db.conn().await?, name).await?;
+        if let Some(id) = id {
+            self.artists.insert(key, id);
+        }
+        Ok(id)
     }
 
     async fn release(&mut self, upc: &str) -> Result<i64, LoadError> {

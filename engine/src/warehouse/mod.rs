@@ -1,6 +1,7 @@
 //! The curated zone: typed records, dimension lookups and the loader that writes one file's
 //! records inside the caller's transaction.
 
+pub mod attribution;
 mod batch;
 pub mod daily_series;
 mod direct;

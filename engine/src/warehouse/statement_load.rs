@@ -27,6 +27,8 @@ const BATCH_ROWS: usize = 8192;
 pub(super) struct LineIds {
     pub store_id: i64,
     pub artist_id: Option<i64>,
+    /// The artist came from an attribution rule (see `warehouse::attribution`).
+    pub artist_by_rule: bool,
     pub track_id: Option<i64>,
     pub release_id: Option<i64>,
 }
@@ -86,7 +88,7 @@ impl StatementLoad {
         ids: LineIds,
         values: &ValueTable,
     ) -> Result<(), LoadError> {
-        let LineIds { store_id, artist_id, track_id, release_id } = ids;
+        let LineIds { store_id, artist_id, artist_by_rule, track_id, release_id } = ids;
         self.figures.push(self.rollups.prepare(&rollup::LineFigures {
             source: line.source,
             sale_month: line.sale_month,
@@ -104,7 +106,15 @@ impl StatementLoad {
                 rest: values.amount(line.earnings_rest),
             },
         })?);
-        self.pending.push(PendingLine { key: None, store_id, artist_id, track_id, release_id, packed: line });
+        self.pending.push(PendingLine {
+            key: None,
+            store_id,
+            artist_id,
+            artist_by_rule,
+            track_id,
+            release_id,
+            packed: line,
+        });
         Ok(())
     }
 

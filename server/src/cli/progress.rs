@@ -52,7 +52,9 @@ impl Progress for TerminalProgress {
                 bar.set_prefix(format!("{} rows", thousands(*rows)));
             }
             ProgressEvent::FileFinished { report, .. } => bar.println(summary_line(report)),
-            ProgressEvent::RunStarted { .. } | ProgressEvent::RunFinished { .. } => {}
+            ProgressEvent::RunStarted { .. }
+            | ProgressEvent::RunFinished { .. }
+            | ProgressEvent::Changed { .. } => {}
         }
     }
 }

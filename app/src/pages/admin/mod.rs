@@ -2,6 +2,7 @@
 //! schedules and Run now, uploads, live run activity and history, users, the audit log.
 
 mod activity;
+mod artists;
 mod audit;
 mod backups;
 mod connections;
@@ -14,7 +15,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-pub use self::{audit::AuditPage, runs::RunPage, users::UsersPage};
+pub use self::{artists::ArtistsPage, audit::AuditPage, runs::RunPage, users::UsersPage};
 use super::dashboard::error_text;
 use crate::auth::describe_denial;
 
@@ -24,6 +25,7 @@ fn AdminNav() -> impl IntoView {
     view! {
         <nav class="sub-nav" aria-label="Admin">
             <A href="/admin" exact=true>"Sources & uploads"</A>
+            <A href="/admin/artists">"Artists"</A>
             <A href="/admin/users">"Users"</A>
             <A href="/admin/audit">"Audit log"</A>
         </nav>
