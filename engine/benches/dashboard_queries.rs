@@ -377,7 +377,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                         store: Some(3),
                         track: Some("QZBENCH00042".to_string()),
                         territory: Some("US".to_string()),
-                        campaign: Some(1),
+                        campaign: Some(101),
                     };
                     chart(&db, &query).await?;
                     record(&format!("chart {}", id.as_str()), started.elapsed().as_secs_f64() * 1000.0);

@@ -245,3 +245,14 @@ async fn a_rebuild_from_raw_follows_the_rules() {
     assert_eq!(common::daily(&env, "meta_ads").await, facts_before);
     assert!(facts_before.iter().all(|f| f.1.as_deref() == Some("Night Owls")));
 }
+
+#[tokio::test]
+async fn a_rule_set_then_removed_leaves_the_rollups_as_they_were() {
+    let env = Env::new().await;
+    env.import(&["toolost/sales_report_by_track.csv", "toolost/sales_report_by_track (1).csv"]).await;
+    let before = rollups(&env).await;
+    env.etl.set_attribution_rule("release", LUNA_RELEASE, "ZONE A0", "admin").await.expect("rule");
+    assert_ne!(rollups(&env).await, before);
+    env.etl.remove_attribution_rule("release", LUNA_RELEASE).await.expect("remove");
+    assert_eq!(rollups(&env).await, before);
+}

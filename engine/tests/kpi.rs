@@ -626,6 +626,31 @@ mod charts {
     }
 
     #[tokio::test]
+    async fn spend_per_campaign_in_a_currency_without_a_rate_is_unknown_and_named() {
+        let env = Env::new().await;
+        env.import(&["meta_ads/ads_manager_campaigns_daily_sgd.csv"]).await;
+        let query = ChartQuery {
+            chart: ChartId::AdCampaigns,
+            period: Period::new(d("2025-03-01"), d("2025-03-31")).expect("period"),
+            artist: None,
+            platform: None,
+            store: None,
+            track: None,
+            territory: None,
+            campaign: None,
+        };
+        let campaigns = chart(&env.db, &query).await.expect("chart");
+        assert!(!campaigns.categories.is_empty());
+        assert!(campaigns.series[0].values.iter().all(Option::is_none));
+        assert_eq!(campaigns.warnings.len(), 1);
+        assert!(
+            campaigns.warnings[0].starts_with("ad spend: no exchange rate for SGD"),
+            "{:?}",
+            campaigns.warnings
+        );
+    }
+
+    #[tokio::test]
     async fn revenue_by_store_drills_into_tracks_then_territories_and_months() {
         let env = everything().await;
         let stores = get(&env, ChartId::RevenueByStore, "2025-01-01", "2025-01-31", None, None).await;

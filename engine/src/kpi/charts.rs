@@ -68,7 +68,7 @@ pub async fn chart(db: &Database, query: &ChartQuery) -> Result<ChartData, KpiEr
         ChartId::AdsVsRevenue => ctx.ads_vs_revenue().await?,
         ChartId::AdCampaigns => {
             let out = blank(ChartId::AdCampaigns, "Ad spend by campaign", "Campaign");
-            super::campaigns::by_campaign(db, &rates, query.period, artist, out).await?
+            super::campaigns::by_campaign(db, query.period, artist, out).await?
         }
         ChartId::CampaignDays => {
             let out = blank(ChartId::CampaignDays, "Campaign per day", "Day");

@@ -150,20 +150,38 @@ pub async fn apply(conn: &mut SqliteConnection) -> Result<Applied, sqlx::Error> 
     const WANTED: &str = "COALESCE( \
         (SELECT artist_id FROM attribution_targets WHERE kind = 'track' AND id = statement_lines.track_id), \
         (SELECT artist_id FROM attribution_targets WHERE kind = 'release' AND id = statement_lines.release_id))";
+    // The lines whose artist changes: what a rule gave and no rule gives any more (or another rule
+    // gives otherwise), and what has none and a rule now gives one (both read through partial
+    // indexes). They leave their rollup groups, change, and join their new ones.
+    let moved = rollup::MOVED_LINES;
+    sqlx::query(&format!("CREATE TEMP TABLE IF NOT EXISTS {} (id INTEGER PRIMARY KEY)", &moved[5..]))
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(&format!("DELETE FROM {moved}")).execute(&mut *conn).await?;
     let taken_back = sqlx::query(&format!(
-        "UPDATE statement_lines SET artist_id = NULL, artist_by_rule = 0 \
+        "INSERT INTO {moved} (id) SELECT id FROM statement_lines \
          WHERE artist_by_rule = 1 AND artist_id IS NOT {WANTED}"
     ))
     .execute(&mut *conn)
     .await?
     .rows_affected();
     let given = sqlx::query(&format!(
-        "UPDATE statement_lines SET artist_id = {WANTED}, artist_by_rule = 1 \
+        "INSERT OR IGNORE INTO {moved} (id) SELECT id FROM statement_lines \
          WHERE artist_id IS NULL AND {WANTED} IS NOT NULL"
     ))
     .execute(&mut *conn)
     .await?
     .rows_affected();
+    if taken_back + given > 0 {
+        rollup::move_lines(conn, -1).await?;
+        sqlx::query(&format!(
+            "UPDATE statement_lines SET artist_id = {WANTED}, artist_by_rule = ({WANTED} IS NOT NULL) \
+             WHERE id IN (SELECT id FROM {moved})"
+        ))
+        .execute(&mut *conn)
+        .await?;
+        rollup::move_lines(conn, 1).await?;
+    }
     const CAMPAIGN: &str =
         "(SELECT artist_id FROM attribution_targets WHERE kind = 'campaign' AND id = daily_facts.entity_id)";
     let facts_back = sqlx::query(&format!(
@@ -181,9 +199,6 @@ pub async fn apply(conn: &mut SqliteConnection) -> Result<Applied, sqlx::Error> 
     .await?
     .rows_affected();
     let applied = Applied { lines: taken_back + given, facts: facts_back + facts_given };
-    if applied.lines > 0 {
-        rollup::refresh_all(conn).await?;
-    }
     if applied.facts > 0 {
         let rates = Rates::load_on(conn).await?;
         daily_series::refresh(conn, model::SourceId::MetaAds, &rates).await?;

@@ -24,6 +24,9 @@ use crate::{kpi::currency::Rates, time::date_from_int};
 pub const ALL_ARTISTS: i64 = -1;
 /// The derived source of the Streams rule.
 pub const STREAMS: &str = "streams";
+/// The part of a Meta campaign's own ad spend series: this followed by its entity id. The chart
+/// of spend per campaign reads two running totals per campaign instead of every campaign-day.
+pub const CAMPAIGN_PART: &str = "campaign:";
 
 /// (metric, part, artist, day).
 type Key = (String, String, i64, i64);
@@ -98,7 +101,11 @@ async fn source_days(
     let mut account: BTreeMap<Key, Day> = BTreeMap::new();
     let mut entities: BTreeMap<Key, Day> = BTreeMap::new();
     for (metric, artist, entity, kind, key, day, value, amount, currency) in rows {
-        let part = if kind.as_deref() == Some("platform") { key.unwrap_or_default() } else { String::new() };
+        let part = match kind.as_deref() {
+            Some("platform") => key.unwrap_or_default(),
+            Some("campaign") if metric == metric::AD_SPEND => format!("{CAMPAIGN_PART}{entity}"),
+            _ => String::new(),
+        };
         let mut figure = Day { value, ..Day::default() };
         if let Some(amount) = amount {
             // Written by the loader from a Decimal: a value that no longer parses is corrupt.
@@ -118,7 +125,7 @@ async fn source_days(
         }
         let target = if entity == 0 { &mut account } else { &mut entities };
         if !part.is_empty() {
-            // Platforms are also added up into the source's total.
+            // Platforms and campaigns are also added up into the source's total.
             target.entry((metric.clone(), String::new(), artist, day)).or_default().add(&figure);
         }
         target.entry((metric, part, artist, day)).or_default().add(&figure);
