@@ -24,7 +24,7 @@ test('the sign-in page passes an automated accessibility check', async ({ page }
 
 // One test per page: an axe pass takes seconds, and seven in one test came close to its time
 // limit on a busy machine.
-for (const url of ['/', '/?range=28d', '/sources', '/admin', '/admin/users', '/admin/audit', '/admin/runs/1']) {
+for (const url of ['/', '/?range=28d', '/sources', '/catalogue', '/admin', '/admin/artists', '/admin/users', '/admin/audit', '/admin/runs/1']) {
   test(`the signed-in page ${url} passes an automated accessibility check`, async ({ page }) => {
     await signIn(page, admin);
     await page.goto(url);
