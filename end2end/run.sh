@@ -48,7 +48,7 @@ export SOUNDCHECK_TODAY=2026-11-26
 "$BIN" --data-dir "$DATA" demo >"$DATA/demo.log" 2>&1 || { cat "$DATA/demo.log" >&2; exit 1; }
 
 export E2E_BASE_URL="http://127.0.0.1:$PORT" E2E_DATA_DIR="$DATA" E2E_SOUNDCHECK_BIN="$BIN"
-export SOUNDCHECK_SITE_DIR="${SOUNDCHECK_SITE_DIR:-$TARGET/site}"
+export SOUNDCHECK_SITE_DIR="${SOUNDCHECK_SITE_DIR:-$TARGET/debug/site}"
 SOUNDCHECK_LISTEN="127.0.0.1:$PORT" \
   RUST_LOG="${RUST_LOG:-warn}" "$BIN" --data-dir "$DATA" serve >"$DATA/server.log" 2>&1 &
 SERVER=$!

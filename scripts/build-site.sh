@@ -5,8 +5,10 @@
 # --debug skips wasm-opt and builds a debug server; --site-only builds no server (the tests use the
 # binary `cargo test` built, which has the dev-dependencies' features: building it again without
 # them would recompile part of the tree).
-# Output: $TARGET/site (WASM, JS, CSS, public/ assets) and $TARGET/{release,debug}/soundcheck,
-# where $TARGET is $CARGO_TARGET_DIR or ./target. The server finds the site next to its binary.
+# Output: the site (WASM, JS, CSS, public/ assets) in $TARGET/site (--release) or $TARGET/debug/site
+# (--debug), and $TARGET/{release,debug}/soundcheck, where $TARGET is $CARGO_TARGET_DIR or ./target.
+# Each binary finds its own site (`site/` next to it, else `../site`): the tests' debug site never
+# replaces the release site that `scripts/demo.sh` built and may still be serving.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -21,7 +23,7 @@ for arg in "$@"; do
   esac
 done
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
-SITE="$TARGET/site"
+if [ "$MODE" = --debug ]; then SITE="$TARGET/debug/site"; else SITE="$TARGET/site"; fi
 NAME=soundcheck
 say() { printf '\033[1;36m==>\033[0m %s\n' "$*" >&2; }
 
