@@ -201,6 +201,8 @@ test('the dashboard at desktop and phone width', async ({ page }, testInfo) => {
   );
   expect(overflow).toBeLessThanOrEqual(0);
   await page.screenshot({ path: `screenshots/dashboard-${testInfo.project.name}.png`, fullPage: true });
+  // What the README shows (scripts/screenshot.sh copies it into docs/).
+  await page.screenshot({ path: `screenshots/dashboard-top-${testInfo.project.name}.png` });
 });
 
 test('artists side by side add up to the label; figures without an artist are an entry of their own', async ({

@@ -27,7 +27,8 @@ pub fn in_zone(rfc3339: &str, zone: Tz) -> String {
     }
 }
 
-/// A calendar month, e.g. a statement's sale month.
+/// A calendar month, e.g. a statement's sale month. chrono has dates but no month type; this one
+/// orders, steps and stores as `YYYYMM` like the statements do, and cannot hold an invalid month.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct YearMonth {
     year: i32,

@@ -1,5 +1,9 @@
 //! How numbers are shown to people (the dashboard and the command line's table): the same
 //! rounding everywhere, so a CSV or a card never disagrees with the terminal.
+//!
+//! Written here rather than with a formatting crate (`num-format` groups integers only): amounts
+//! are exact `Decimal`s, rounded half away from zero to the places each KPI shows, and the same
+//! code must run in the browser's WASM, where a locale database would only add weight.
 
 use rust_decimal::{Decimal, RoundingStrategy};
 

@@ -7,6 +7,11 @@
 //! successful sign-in clears the account's record and takes its attempt back from the client's.
 //! Kept in memory, at most `MAX_ENTRIES` records per kind: a restart forgets it, which costs an
 //! attacker nothing they could not get by waiting out the lock.
+//!
+//! Written here rather than taken from a rate-limiting crate (`governor`, `tower_governor`): those
+//! limit a rate of requests per key, while this needs attempts recorded before the password is
+//! checked, a right password taking its attempt back, a lock that doubles, the wait told to the
+//! person, and a bounded number of keys; about 150 lines with its tests.
 
 use std::{
     collections::HashMap,
