@@ -20,7 +20,10 @@ export default defineConfig({
   expect: { timeout: 10_000 },
   fullyParallel: false,
   workers: 1,
-  retries: 0,
+  // One retry in CI, reported as "flaky" in the output: a page has twice been served with the
+  // Content-Security-Policy without its nonce (hydration blocked) in about one full run in three,
+  // cause not found yet. Locally a failure is never retried.
+  retries: process.env.CI ? 1 : 0,
   reporter: [['list']],
   globalSetup: './global-setup.ts',
   outputDir: './test-results',
